@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { LoggerModule } from 'nestjs-pino';
+import { CommonModule } from './common/common.module.js';
+import { RedisModule } from './common/redis/redis.module.js';
+import { ConfigModule } from './config/config.module.js';
+import { AppConfig } from './config/config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+import { AuthModule } from './modules/auth/auth.module.js';
+import { HealthModule } from './modules/health/health.module.js';
+import { TenancyModule } from './modules/tenancy/tenancy.module.js';
+import { loggerOptions } from './common/logging.js';
+import { QueueModule } from './jobs/queue.module.js';
+import { QueueBoardModule } from './jobs/queue-board.module.js';
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
+    ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: (req: { id: string }) => String(req.id) } }),
+    DatabaseModule,
+    RedisModule,
+    CommonModule,
+    QueueModule,
+    QueueBoardModule,
+    AuditModule,
+    AuthModule,
+    TenancyModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { BadRequestException, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { AppConfig } from './config/config.js';
+import { Errors, FieldError } from './common/errors/app-error.js';
+import { toProblem } from './common/errors/problem-details.filter.js';
+import { QUEUE_BOARD_ROUTE } from './jobs/queue-board.module.js';
+import { OpsDashboardAuth } from './modules/auth/ops-dashboard-auth.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((e) => {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({
+      field,
+      message: e.constraints?.whitelistValidation === message ? `${field} is not allowed` : message,
+    }));
+    return [...own, ...flatten(e.children ?? [], field)];
+  });
+}
+
+export function createAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestId,
+    trustProxy: config.TRUST_PROXY ?? false,
+    logger: false,
+  });
+}
+
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('Eshtarek API')
+    .setDescription(
+      'Multi-tenant subscription management. Errors are RFC 9457 problem details; money is integer minor units; ' +
+        'lists are cursor-paginated. Tenant-scoped routes take the tenant from `X-Tenant-Id`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, builder, {
+    operationIdFactory: (_controller, method) => method,
+  });
+  document.components ??= {};
+  document.components.schemas ??= {};
+  document.components.schemas.ProblemDetails = {
+    type: 'object',
+    required: ['type', 'title', 'status', 'code', 'detail', 'requestId'],
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      code: { type: 'string', example: 'validation_failed' },
+      detail: { type: 'string' },
+      errors: {
+        type: 'array',
+        items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+      },
+      requestId: { type: 'string' },
+    },
+  };
+  return document;
+}
+
+/** Everything the HTTP process needs around the module graph; shared by main.ts, the e2e tests and the OpenAPI script. */
+export async function configureApp(app: NestFastifyApplication): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  const opsAuth = app.get(OpsDashboardAuth);
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith(QUEUE_BOARD_ROUTE)) return;
+    if (await opsAuth.isPlatformAdmin(request.headers.authorization)) return;
+    const { problem } = toProblem(Errors.unauthenticated('Platform admin credentials required'), String(request.id));
+    return reply
+      .status(401)
+      .header('WWW-Authenticate', 'Basic realm="Eshtarek ops", charset="UTF-8"')
+      .type('application/problem+json')
+      .send(problem);
+  });
+  // Failures inside Fastify before a route runs (malformed JSON, body too large, bad content type).
+  fastify.setErrorHandler((error, request, reply) => {
+    const { problem, headers } = toProblem(error, String(request.id));
+    void reply.status(problem.status).headers(headers).type('application/problem+json').send(problem);
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => {
+        const fields = flatten(errors);
+        return fields.length ? Errors.validation(fields.map((f) => f.message).join('; '), fields) : new BadRequestException();
+      },
+    }),
+  );
+  SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}
+
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createAdapter(config), { bufferLogs: true });
+  await configureApp(app);
+  return app;
+}

@@ -1,0 +1,99 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { isUUID } from 'class-validator';
+import { Errors } from '../errors/app-error.js';
+import { RequestContext, TenantRole } from '../context/request-context.js';
+import { TenantSession } from '../../database/tenant-session.js';
+import { Clock } from '../clock/clock.service.js';
+import { ACCESS_KEY, AccessRule } from './access.js';
+import type { AccessTokenClaims } from './jwt.strategy.js';
+
+interface CallerRow {
+  is_platform_admin: boolean;
+  session_active: boolean;
+  memberships: { tenantId: string; role: TenantRole; status: string }[];
+  requested_status: string | null;
+}
+
+/**
+ * The one guard chain of the API: authenticate (JWT bound to a live session) → resolve the tenant
+ * (X-Tenant-Id or the only membership) and check membership and suspension → check the role.
+ * The result goes into the request context (CLS); routes without an `@Access` rule need a
+ * signed-in caller, so a forgotten decorator fails closed.
+ */
+@Injectable()
+export class AccessGuard extends AuthGuard('jwt') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly session: TenantSession,
+    private readonly context: RequestContext,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]) ?? {};
+    if (rule.public) return true;
+    await super.canActivate(ctx);
+    const request = ctx.switchToHttp().getRequest<FastifyRequest & { user: AccessTokenClaims }>();
+    const claims = request.user;
+
+    const header = request.headers['x-tenant-id'];
+    const requestedTenant = rule.tenant && typeof header === 'string' && header !== '' ? header : null;
+    if (requestedTenant && !isUUID(requestedTenant)) {
+      throw Errors.validation('X-Tenant-Id must be a UUID', [{ field: 'X-Tenant-Id', message: 'must be a UUID' }]);
+    }
+    const caller = await this.loadCaller(claims, requestedTenant);
+    if (!caller?.session_active) throw Errors.unauthenticated('Session expired or revoked');
+    const isPlatformAdmin = caller.is_platform_admin;
+    this.context.setActor({ userId: claims.sub, sessionId: claims.sid, isPlatformAdmin });
+
+    if (rule.platformAdmin && !isPlatformAdmin) throw Errors.forbidden('Platform admins only');
+    if (!rule.tenant) return true;
+
+    const tenantId = requestedTenant ?? this.implicitTenant(caller);
+    const membership = caller.memberships.find((m) => m.tenantId === tenantId);
+    if (!membership && !isPlatformAdmin) throw Errors.forbidden('You are not a member of this tenant');
+    const status = membership?.status ?? caller.requested_status;
+    if (!status) throw Errors.notFound('Tenant');
+    if (status === 'suspended' && !isPlatformAdmin) throw Errors.tenantSuspended();
+    if (rule.roles && !isPlatformAdmin && !rule.roles.includes(membership!.role)) {
+      throw Errors.forbidden(`This needs the role ${rule.roles.join(' or ')}`);
+    }
+    this.context.setTenant({ tenantId, role: membership?.role ?? null });
+    return true;
+  }
+
+  override handleRequest<T>(error: unknown, user: T): T {
+    if (error || !user) throw Errors.unauthenticated('Missing or invalid access token');
+    return user;
+  }
+
+  private implicitTenant(caller: CallerRow): string {
+    if (caller.memberships.length === 1) return caller.memberships[0].tenantId;
+    if (caller.memberships.length === 0) throw Errors.forbidden('You are not a member of any tenant');
+    throw Errors.validation('You belong to several tenants: name one with the X-Tenant-Id header', [
+      { field: 'X-Tenant-Id', message: 'required when you belong to several tenants' },
+    ]);
+  }
+
+  private loadCaller(claims: AccessTokenClaims, requestedTenant: string | null): Promise<CallerRow | undefined> {
+    return this.session.run({ userId: claims.sub, tenantId: requestedTenant }, async (em) => {
+      const rows = await em.execute<CallerRow[]>(
+        `select u.is_platform_admin,
+                (s.revoked_at is null and s.expires_at > ?) as session_active,
+                coalesce((select json_agg(json_build_object('tenantId', m.tenant_id, 'role', m.role, 'status', t.status))
+                            from memberships m join tenants t on t.id = m.tenant_id
+                           where m.user_id = u.id), '[]'::json) as memberships,
+                (select t.status from tenants t where t.id = ?) as requested_status
+           from sessions s join users u on u.id = s.user_id
+          where s.id = ? and u.id = ?`,
+        [this.clock.now(), requestedTenant, claims.sid, claims.sub],
+      );
+      return rows[0];
+    });
+  }
+}

@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AccessGuard } from './auth/access.guard.js';
+import { Clock } from './clock/clock.service.js';
+import { RequestContext } from './context/request-context.js';
+import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
+import { IdempotencyService } from './idempotency/idempotency.service.js';
+import { UnitOfWorkInterceptor } from './transaction/unit-of-work.interceptor.js';
+
+/** The request pipeline every module shares: access guard, unit of work, problem details. */
+@Global()
+@Module({
+  providers: [
+    Clock,
+    RequestContext,
+    IdempotencyService,
+    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: UnitOfWorkInterceptor },
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+  ],
+  exports: [Clock, RequestContext],
+})
+export class CommonModule {}

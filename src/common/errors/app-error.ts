@@ -1,0 +1,46 @@
+/** One field-level problem in a `validation_failed` answer. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * A failure the client can act on. Modules declare their codes in `x.errors.ts` and throw these;
+ * the problem-details filter turns them into RFC 9457 answers.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail?: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+    readonly extensions?: Record<string, unknown>,
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const Errors = {
+  validation: (detail: string, errors?: FieldError[]) =>
+    new AppError(400, 'validation_failed', 'Validation failed', detail, errors),
+  badRequest: (detail: string) => new AppError(400, 'bad_request', 'Bad request', detail),
+  unauthenticated: (detail = 'Authentication is required') =>
+    new AppError(401, 'unauthenticated', 'Unauthenticated', detail),
+  forbidden: (detail = 'You are not allowed to do this') => new AppError(403, 'forbidden', 'Forbidden', detail),
+  tenantSuspended: () => new AppError(403, 'tenant_suspended', 'Tenant suspended', 'This tenant is suspended'),
+  notFound: (what = 'Resource') => new AppError(404, 'not_found', 'Not found', `${what} not found`),
+  conflict: (detail: string) => new AppError(409, 'conflict', 'Conflict', detail),
+  idempotencyKeyReused: () =>
+    new AppError(
+      409,
+      'idempotency_key_reused',
+      'Idempotency key reused',
+      'This Idempotency-Key was already used with a different request',
+    ),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError(429, 'rate_limited', 'Too many requests', 'Too many attempts; try again later', undefined, {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    }),
+};

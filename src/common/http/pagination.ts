@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Errors } from '../errors/app-error.js';
+
+export class PageQuery {
+  /** Page size, 1–100. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  limit: number = 20;
+
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  @IsOptional() @IsString()
+  cursor?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** A keyset position: the sort value and id of the last row of the previous page. */
+export interface Keyset {
+  at: string;
+  id: string;
+}
+
+export function encodeCursor(keyset: Keyset): string {
+  return Buffer.from(JSON.stringify([keyset.at, keyset.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): Keyset | null {
+  if (!cursor) return null;
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof id === 'string') return { at, id };
+  } catch {
+    /* fall through */
+  }
+  throw Errors.validation('Invalid cursor', [{ field: 'cursor', message: 'cursor is not one this API issued' }]);
+}
+
+/**
+ * Builds a page from `limit + 1` rows fetched in keyset order: the extra row only says whether
+ * another page exists.
+ */
+export function toPage<R, T>(rows: R[], limit: number, keyset: (row: R) => Keyset, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit;
+  const pageRows = more ? rows.slice(0, limit) : rows;
+  return {
+    data: pageRows.map(map),
+    nextCursor: more ? encodeCursor(keyset(pageRows[pageRows.length - 1])) : null,
+  };
+}
+
+/** Swagger helper: documents `{ data: T[], nextCursor }` for a list route. */
+export function PageOf<T>(item: new () => T) {
+  class PageDto {
+    @ApiProperty({ type: [item] })
+    data!: T[];
+
+    @ApiPropertyOptional({ type: String, nullable: true })
+    nextCursor!: string | null;
+  }
+  Object.defineProperty(PageDto, 'name', { value: `${item.name.replace(/Dto$/, '')}Page` });
+  return PageDto;
+}

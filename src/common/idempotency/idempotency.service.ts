@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '../clock/clock.service.js';
+import { Errors } from '../errors/app-error.js';
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+export type IdempotencyStart = { replay: false } | { replay: true; statusCode: number; body: unknown };
+
+/** Canonical JSON (sorted keys) so that the same body always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${canonical(body)}`).digest('hex');
+}
+
+/**
+ * Idempotency-Key support, inside the request's own transaction: the key row is inserted first,
+ * so a concurrent request with the same key waits on the unique index until the first commits
+ * (then replays its answer) or rolls back (then does the work itself). Work and key commit together.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+  ) {}
+
+  async begin(caller: string, key: string, hash: string): Promise<IdempotencyStart> {
+    if (key.length > 255) throw Errors.validation('Idempotency-Key is longer than 255 characters');
+    const now = this.clock.now();
+    const inserted = await this.em.execute<{ key: string }[]>(
+      `insert into idempotency_keys (caller, key, request_hash, created_at, expires_at)
+       values (?, ?, ?, ?, ?)
+       on conflict (caller, key) do update set request_hash = excluded.request_hash, status_code = null,
+         response_body = null, created_at = excluded.created_at, expires_at = excluded.expires_at
+         where idempotency_keys.expires_at <= excluded.created_at
+       returning key`,
+      [caller, key, hash, now, new Date(now.getTime() + IDEMPOTENCY_TTL_MS)],
+    );
+    if (inserted.length) return { replay: false };
+    const [stored] = await this.em.execute<{ request_hash: string; status_code: number | null; response_body: unknown }[]>(
+      'select request_hash, status_code, response_body from idempotency_keys where caller = ? and key = ?',
+      [caller, key],
+    );
+    if (!stored || stored.request_hash !== hash || stored.status_code === null) throw Errors.idempotencyKeyReused();
+    return { replay: true, statusCode: stored.status_code, body: stored.response_body };
+  }
+
+  async complete(caller: string, key: string, statusCode: number, body: unknown): Promise<void> {
+    await this.em.execute('update idempotency_keys set status_code = ?, response_body = ? where caller = ? and key = ?', [
+      statusCode,
+      JSON.stringify(body ?? null),
+      caller,
+      key,
+    ]);
+  }
+}

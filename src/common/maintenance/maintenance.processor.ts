@@ -1,0 +1,39 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { QueryResult } from '@mikro-orm/core';
+import { Clock } from '../clock/clock.service.js';
+import { TenantSession } from '../../database/tenant-session.js';
+import { QUEUES } from '../../jobs/queues.js';
+
+const HOURLY = 'purge-expired';
+
+/** Hourly housekeeping: idempotency keys past their 24 h and sessions expired or revoked a week ago. */
+@Processor(QUEUES.maintenance)
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MaintenanceProcessor.name);
+
+  constructor(
+    @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
+    private readonly session: TenantSession,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler(HOURLY, { every: 3600_000 }, { name: HOURLY });
+  }
+
+  async process(): Promise<{ idempotencyKeys: number; sessions: number }> {
+    const now = this.clock.now();
+    const weekAgo = new Date(now.getTime() - 7 * 24 * 3600_000);
+    const result = await this.session.run({}, async (em) => {
+      const keys = await em.execute<QueryResult>('delete from idempotency_keys where expires_at <= ?', [now], 'run');
+      const sessions = await em.execute<QueryResult>('delete from sessions where expires_at <= ? or revoked_at <= ?', [now, weekAgo], 'run');
+      return { idempotencyKeys: keys.affectedRows, sessions: sessions.affectedRows };
+    });
+    this.logger.log(result, 'purged expired records');
+    return result;
+  }
+}

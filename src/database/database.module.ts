@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { AppConfig } from '../config/config.js';
+import { ormConfig } from './mikro-orm.config.js';
+import { TenantSession } from './tenant-session.js';
+
+@Global()
+@Module({
+  imports: [
+    MikroOrmModule.forRootAsync({
+      inject: [AppConfig],
+      driver: PostgreSqlDriver,
+      useFactory: (config: AppConfig) => ({
+        ...ormConfig(config.DATABASE_URL, config.DATABASE_POOL_SIZE),
+        registerRequestContext: false,
+      }),
+    }),
+  ],
+  providers: [TenantSession],
+  exports: [TenantSession],
+})
+export class DatabaseModule {}

@@ -1,0 +1,10 @@
+import { IdempotencyRecord } from '../common/idempotency/idempotency-record.entity.js';
+import { AuditLog } from '../modules/audit/audit-log.entity.js';
+import { RefreshToken, Session } from '../modules/auth/session.entity.js';
+import { User } from '../modules/auth/user.entity.js';
+import { Membership, Tenant } from '../modules/tenancy/tenant.entity.js';
+
+export const entities = [User, Session, RefreshToken, Tenant, Membership, AuditLog, IdempotencyRecord];
+
+/** Entities with a `tenantId`: the tenant filter applies to each, and each table has row-level security. */
+export const tenantOwnedEntities = [Membership, AuditLog];

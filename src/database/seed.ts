@@ -1,0 +1,73 @@
+import pg from 'pg';
+import { newId } from './ids.js';
+import type { AppConfig } from '../config/config.js';
+import { slugify } from '../modules/tenancy/tenancy.service.js';
+import { PasswordHasher } from '../modules/auth/password-hasher.js';
+
+export const DEMO_PASSWORD = 'demo-password-123';
+
+export const DEMO_TENANTS = [
+  {
+    name: 'Acme Corp',
+    users: [
+      { email: 'alice@acme.test', name: 'Alice Admin', role: 'tenant_admin' },
+      { email: 'bob@acme.test', name: 'Bob User', role: 'tenant_user' },
+    ],
+  },
+  {
+    name: 'Globex',
+    users: [
+      { email: 'carol@globex.test', name: 'Carol Admin', role: 'tenant_admin' },
+      { email: 'dave@globex.test', name: 'Dave User', role: 'tenant_user' },
+    ],
+  },
+] as const;
+
+/**
+ * Makes sure the platform admin from the environment exists (and is one), and fills an empty
+ * database with two demo tenants. Runs as the owner, once, at start-up.
+ */
+export async function seed(config: AppConfig): Promise<{ demo: boolean }> {
+  const client = new pg.Client({ connectionString: config.DATABASE_OWNER_URL });
+  await client.connect();
+  const hasher = new PasswordHasher(config);
+  const upsertUser = async (email: string, name: string, password: string, admin: boolean): Promise<string> => {
+    const { rows } = await client.query<{ id: string }>(
+      `insert into users (id, email, name, password_hash, is_platform_admin, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, now(), now())
+       on conflict (lower(email)) do update set is_platform_admin = users.is_platform_admin or excluded.is_platform_admin
+       returning id`,
+      [newId(), email.toLowerCase(), name, await hasher.hash(password), admin],
+    );
+    return rows[0].id;
+  };
+  try {
+    await client.query('begin');
+    await upsertUser(config.PLATFORM_ADMIN_EMAIL, 'Platform Admin', config.PLATFORM_ADMIN_PASSWORD, true);
+    const { rows } = await client.query<{ n: string }>('select count(*) as n from tenants');
+    const demo = config.SEED_DEMO && Number(rows[0].n) === 0;
+    if (demo) {
+      for (const tenant of DEMO_TENANTS) {
+        const tenantId = newId();
+        await client.query(
+          `insert into tenants (id, name, slug, status, created_at, updated_at) values ($1, $2, $3, 'active', now(), now())`,
+          [tenantId, tenant.name, slugify(tenant.name)],
+        );
+        for (const user of tenant.users) {
+          const userId = await upsertUser(user.email, user.name, DEMO_PASSWORD, false);
+          await client.query(
+            `insert into memberships (id, tenant_id, user_id, role, created_at) values ($1, $2, $3, $4, now())`,
+            [newId(), tenantId, userId, user.role],
+          );
+        }
+      }
+    }
+    await client.query('commit');
+    return { demo };
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    await client.end();
+  }
+}

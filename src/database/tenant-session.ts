@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { TENANT_FILTER } from './tenant-filter.js';
+
+export interface SessionScope {
+  userId?: string | null;
+  tenantId?: string | null;
+}
+
+/**
+ * The one way into the database for a request or a job: a forked EntityManager, one transaction,
+ * and the RLS session variables set first (transaction-local, so a pooled connection never
+ * carries them to its next user).
+ */
+@Injectable()
+export class TenantSession {
+  constructor(private readonly orm: MikroORM) {}
+
+  run<T>(scope: SessionScope, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.orm.em.fork().transactional(async (em) => {
+      await em.execute(`select set_config('app.user_id', ?, true), set_config('app.tenant_id', ?, true)`, [
+        scope.userId ?? '',
+        scope.tenantId ?? '',
+      ]);
+      if (scope.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: scope.tenantId });
+      return work(em);
+    });
+  }
+
+  /** Switches the open transaction to another tenant (e.g. right after creating one). */
+  async enterTenant(em: EntityManager, tenantId: string): Promise<void> {
+    await em.execute(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
+    em.setFilterParams(TENANT_FILTER, { tenantId });
+  }
+
+  /**
+   * The explicit cross-tenant path for platform-admin work: the rest of the transaction runs as
+   * `eshtarek_platform`, whose policies see every tenant. Callers disable the tenant filter per
+   * query and record the access in the audit log.
+   */
+  async enterPlatform(em: EntityManager): Promise<void> {
+    await em.execute('set local role eshtarek_platform');
+  }
+}

@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { AuditController } from './audit.controller.js';
+import { AuditService } from './audit.service.js';
+import { PlatformAccess } from './platform-access.service.js';
+
+/** Written to by every module (hence global); also the home of the audited platform path. */
+@Global()
+@Module({
+  controllers: [AuditController],
+  providers: [AuditService, PlatformAccess],
+  exports: [AuditService, PlatformAccess],
+})
+export class AuditModule {}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '../../common/clock/clock.service.js';
+import { RequestContext } from '../../common/context/request-context.js';
+import { decodeCursor, Page, toPage } from '../../common/http/pagination.js';
+import { TENANT_FILTER } from '../../database/tenant-filter.js';
+import { AuditLog } from './audit-log.entity.js';
+import { AuditLogDto, AuditQuery } from './dto/audit-log.dto.js';
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId?: string | null;
+  before?: object | null;
+  after?: object | null;
+  /** Defaults to the request's tenant; `null` for platform-level actions. */
+  tenantId?: string | null;
+  /** Defaults to the signed-in actor. */
+  actorUserId?: string | null;
+}
+
+const SECRET_FIELDS = new Set(['password', 'passwordHash', 'tokenHash', 'secret', 'refreshToken', 'accessToken']);
+
+function redact(value: object | null | undefined): Record<string, unknown> | null {
+  if (!value) return null;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !SECRET_FIELDS.has(key)));
+}
+
+/** Writes audit entries in the caller's transaction (so they commit or roll back with the change) and reads them. */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly context: RequestContext,
+    private readonly clock: Clock,
+  ) {}
+
+  record(entry: AuditEntry): void {
+    const log = this.em.create(AuditLog, {
+      tenantId: entry.tenantId === undefined ? this.context.tenantIdOrNull : entry.tenantId,
+      actorUserId: entry.actorUserId === undefined ? (this.context.actorOrNull?.userId ?? null) : entry.actorUserId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId ?? null,
+      before: redact(entry.before),
+      after: redact(entry.after),
+      requestId: this.context.requestId,
+      createdAt: this.clock.now(),
+    });
+    this.em.persist(log);
+  }
+
+  /** The current tenant's log (tenant filter and RLS both apply). */
+  listForTenant(query: AuditQuery): Promise<Page<AuditLogDto>> {
+    return this.list(query, { tenantId: this.context.tenantId });
+  }
+
+  /** Every tenant's log; the caller must already be on the platform path. */
+  listAll(query: AuditQuery & { tenantId?: string }): Promise<Page<AuditLogDto>> {
+    return this.list(query, query.tenantId ? { tenantId: query.tenantId } : {}, false);
+  }
+
+  private async list(query: AuditQuery, where: object, tenantFilter = true): Promise<Page<AuditLogDto>> {
+    const after = decodeCursor(query.cursor);
+    const rows = await this.em.find(
+      AuditLog,
+      {
+        ...where,
+        ...(query.action ? { action: query.action } : {}),
+        ...(after
+          ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] }
+          : {}),
+      },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1, filters: { [TENANT_FILTER]: tenantFilter } },
+    );
+    return toPage(rows, query.limit, (r) => ({ at: r.createdAt.toISOString(), id: r.id }), AuditLogDto.from);
+  }
+}

@@ -1,0 +1,44 @@
+import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PageQuery } from '../../../common/http/pagination.js';
+import type { AuditLog } from '../audit-log.entity.js';
+
+export class AuditQuery extends PageQuery {
+  /** Only entries of this action, e.g. `member.added`. */
+  @IsOptional() @IsString() @MaxLength(100)
+  action?: string;
+}
+
+export class AdminAuditQuery extends AuditQuery {
+  /** Only entries of this tenant. */
+  @IsOptional() @IsUUID()
+  tenantId?: string;
+}
+
+export class AuditLogDto {
+  id!: string;
+  tenantId!: string | null;
+  actorUserId!: string | null;
+  /** What happened, e.g. `member.added`, `tenant.suspended`. */
+  action!: string;
+  targetType!: string;
+  targetId!: string | null;
+  before!: Record<string, unknown> | null;
+  after!: Record<string, unknown> | null;
+  requestId!: string | null;
+  createdAt!: string;
+
+  static from(log: AuditLog): AuditLogDto {
+    return {
+      id: log.id,
+      tenantId: log.tenantId,
+      actorUserId: log.actorUserId,
+      action: log.action,
+      targetType: log.targetType,
+      targetId: log.targetId,
+      before: log.before,
+      after: log.after,
+      requestId: log.requestId,
+      createdAt: log.createdAt.toISOString(),
+    };
+  }
+}

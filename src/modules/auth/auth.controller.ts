@@ -1,0 +1,71 @@
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, Public } from '../../common/auth/access.js';
+import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { AuthAttemptsGuard } from './auth-attempts.guard.js';
+import { AuthService } from './auth.service.js';
+import { AuthResultDto, ChangePasswordDto, LoginDto, MeDto, RefreshDto, RegisterDto, TokensDto } from './dto/auth.dto.js';
+
+@ApiTags('auth')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('register')
+  @Public()
+  @UseGuards(AuthAttemptsGuard)
+  @ApiOperation({ operationId: 'register', summary: 'Create an account and sign in' })
+  @ApiCreatedResponse({ type: AuthResultDto })
+  @ApiProblems(400, 409, 429)
+  register(@Body() dto: RegisterDto) {
+    return this.auth.register(dto);
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @Public()
+  @UseGuards(AuthAttemptsGuard)
+  @ApiOperation({ operationId: 'login', summary: 'Sign in with email and password' })
+  @ApiOkResponse({ type: AuthResultDto })
+  @ApiProblems(400, 401, 429)
+  login(@Body() dto: LoginDto) {
+    return this.auth.login(dto);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @Public()
+  @ApiOperation({ operationId: 'refreshTokens', summary: 'Exchange a refresh token for a new token pair (single use)' })
+  @ApiOkResponse({ type: TokensDto })
+  @ApiProblems(400, 401)
+  refresh(@Body() dto: RefreshDto) {
+    return this.auth.refresh(dto.refreshToken);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @Access()
+  @ApiOperation({ operationId: 'logout', summary: 'End this session: its access and refresh tokens stop working at once' })
+  @ApiNoContentResponse()
+  logout() {
+    return this.auth.logout();
+  }
+
+  @Get('me')
+  @Access()
+  @ApiOperation({ operationId: 'getMe', summary: 'The signed-in user and their tenant memberships' })
+  @ApiOkResponse({ type: MeDto })
+  me() {
+    return this.auth.me();
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @Access()
+  @ApiOperation({ operationId: 'changePassword', summary: 'Change password; every other session is signed out' })
+  @ApiNoContentResponse()
+  @ApiProblems(400)
+  changePassword(@Body() dto: ChangePasswordDto) {
+    return this.auth.changePassword(dto);
+  }
+}

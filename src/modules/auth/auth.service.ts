@@ -1,0 +1,158 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { AppConfig } from '../../config/config.js';
+import { Clock } from '../../common/clock/clock.service.js';
+import { RequestContext } from '../../common/context/request-context.js';
+import { ACCESS_TOKEN_TYPE, AccessTokenClaims } from '../../common/auth/jwt.strategy.js';
+import { AuditService } from '../audit/audit.service.js';
+import { TENANT_FILTER } from '../../database/tenant-filter.js';
+import { Membership, Tenant } from '../tenancy/tenant.entity.js';
+import { AuthErrors } from './auth.errors.js';
+import { AuthResultDto, ChangePasswordDto, LoginDto, MeDto, RegisterDto, TokensDto, UserDto } from './dto/auth.dto.js';
+import { LoginThrottle } from './login-throttle.service.js';
+import { PasswordHasher } from './password-hasher.js';
+import { RefreshToken, Session } from './session.entity.js';
+import { User } from './user.entity.js';
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export const toUserDto = (user: User): UserDto => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  isPlatformAdmin: user.isPlatformAdmin,
+});
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditService,
+    private readonly context: RequestContext,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<AuthResultDto> {
+    const now = this.clock.now();
+    const user = this.em.create(User, {
+      email: dto.email,
+      name: dto.name.trim(),
+      passwordHash: await this.hasher.hash(dto.password),
+      isPlatformAdmin: false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw AuthErrors.emailTaken();
+      throw error;
+    }
+    this.audit.record({ action: 'user.registered', targetType: 'user', targetId: user.id, actorUserId: user.id, after: toUserDto(user) });
+    return { user: toUserDto(user), ...(await this.startSession(user)) };
+  }
+
+  async login(dto: LoginDto): Promise<AuthResultDto> {
+    await this.throttle.assertAllowed(dto.email);
+    const user = await this.em.findOne(User, { email: dto.email }, { populate: ['passwordHash'] });
+    const ok = user ? await this.hasher.verify(user.passwordHash, dto.password) : await this.hasher.verifyDecoy(dto.password);
+    if (!user || !ok) {
+      await this.throttle.recordFailure(dto.email);
+      throw AuthErrors.badCredentials();
+    }
+    await this.throttle.reset(dto.email);
+    return { user: toUserDto(user), ...(await this.startSession(user)) };
+  }
+
+  /**
+   * Rotates a refresh token. A token already spent means it leaked (or was replayed): the whole
+   * session is revoked, so the thief's and the owner's tokens both stop working.
+   */
+  async refresh(refreshToken: string): Promise<TokensDto> {
+    const token = await this.em.findOne(
+      RefreshToken,
+      { tokenHash: hashToken(refreshToken) },
+      { populate: ['session'], lockMode: undefined },
+    );
+    const now = this.clock.now();
+    if (!token) throw AuthErrors.invalidRefreshToken();
+    const session = token.session;
+    if (session.revokedAt || session.expiresAt <= now) throw AuthErrors.invalidRefreshToken();
+    // Spend the token atomically: two concurrent uses cannot both succeed.
+    const spent = await this.em.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: now });
+    if (spent === 0) {
+      await this.revokeSessionNow(session.id, 'refresh_token_reused');
+      throw AuthErrors.invalidRefreshToken();
+    }
+    return this.issueTokens(session, now);
+  }
+
+  async logout(): Promise<void> {
+    const actor = this.context.actor;
+    await this.em.nativeUpdate(Session, { id: actor.sessionId, revokedAt: null }, { revokedAt: this.clock.now(), revokedReason: 'logout' });
+    this.audit.record({ action: 'session.logged_out', targetType: 'session', targetId: actor.sessionId, tenantId: null });
+  }
+
+  async changePassword(dto: ChangePasswordDto): Promise<void> {
+    const actor = this.context.actor;
+    const user = await this.em.findOneOrFail(User, actor.userId, { populate: ['passwordHash'] });
+    if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) throw AuthErrors.wrongCurrentPassword();
+    const now = this.clock.now();
+    user.passwordHash = await this.hasher.hash(dto.newPassword);
+    user.updatedAt = now;
+    await this.em.nativeUpdate(
+      Session,
+      { user: actor.userId, id: { $ne: actor.sessionId }, revokedAt: null },
+      { revokedAt: now, revokedReason: 'password_changed' },
+    );
+    this.audit.record({ action: 'user.password_changed', targetType: 'user', targetId: user.id, tenantId: null });
+  }
+
+  async me(): Promise<MeDto> {
+    const actor = this.context.actor;
+    const user = await this.em.findOneOrFail(User, actor.userId);
+    // The caller's own memberships across tenants: RLS shows them through app.user_id.
+    const memberships = await this.em.find(Membership, { user: actor.userId }, { filters: { [TENANT_FILTER]: false }, orderBy: { createdAt: 'asc' } });
+    const tenants = await this.em.find(Tenant, { id: memberships.map((m) => m.tenantId) });
+    const names = new Map(tenants.map((t) => [t.id, t.name]));
+    return {
+      user: toUserDto(user),
+      memberships: memberships.map((m) => ({ tenantId: m.tenantId, tenantName: names.get(m.tenantId) ?? '', role: m.role })),
+    };
+  }
+
+  private async startSession(user: User): Promise<TokensDto> {
+    const now = this.clock.now();
+    const session = this.em.create(Session, {
+      user,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000),
+    });
+    return this.issueTokens(session, now);
+  }
+
+  private async issueTokens(session: Session, now: Date): Promise<TokensDto> {
+    const refreshToken = `rt_${randomBytes(32).toString('base64url')}`;
+    this.em.create(RefreshToken, { session, tokenHash: hashToken(refreshToken), createdAt: now });
+    await this.em.flush();
+    const claims: AccessTokenClaims = { sub: session.user.id, sid: session.id, typ: ACCESS_TOKEN_TYPE };
+    const accessToken = await this.jwt.signAsync(claims, {
+      expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
+      issuer: this.config.JWT_ISSUER,
+      audience: this.config.JWT_AUDIENCE,
+      algorithm: 'HS256',
+    });
+    return { accessToken, refreshToken, expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS };
+  }
+
+  private async revokeSessionNow(sessionId: string, reason: string): Promise<void> {
+    // Committed even though the request answers 401: run outside the request's transaction.
+    await this.em.fork().nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: this.clock.now(), revokedReason: reason });
+  }
+}

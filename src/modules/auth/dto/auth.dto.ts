@@ -1,0 +1,71 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+
+const normalizeEmail = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+export class RegisterDto {
+  /** @example ada@example.com */
+  @Transform(normalizeEmail) @IsEmail() @MaxLength(254)
+  email!: string;
+
+  /** At least 10 characters. */
+  @IsString() @MinLength(10) @MaxLength(200)
+  password!: string;
+
+  /** @example Ada Lovelace */
+  @IsString() @MinLength(1) @MaxLength(200)
+  name!: string;
+}
+
+export class LoginDto {
+  @Transform(normalizeEmail) @IsEmail() @MaxLength(254)
+  email!: string;
+
+  @IsString() @MinLength(1) @MaxLength(200)
+  password!: string;
+}
+
+export class RefreshDto {
+  @IsString() @MinLength(1) @MaxLength(200)
+  refreshToken!: string;
+}
+
+export class ChangePasswordDto {
+  @IsString() @MinLength(1) @MaxLength(200)
+  currentPassword!: string;
+
+  /** At least 10 characters. */
+  @IsString() @MinLength(10) @MaxLength(200)
+  newPassword!: string;
+}
+
+export class UserDto {
+  id!: string;
+  email!: string;
+  name!: string;
+  isPlatformAdmin!: boolean;
+}
+
+export class TokensDto {
+  /** Bearer token for `Authorization`, valid for `expiresIn` seconds. */
+  accessToken!: string;
+  /** Opaque, single use: exchange it at /v1/auth/refresh for a new pair. */
+  refreshToken!: string;
+  /** Seconds until the access token expires. */
+  expiresIn!: number;
+}
+
+export class AuthResultDto extends TokensDto {
+  user!: UserDto;
+}
+
+export class MembershipSummaryDto {
+  tenantId!: string;
+  tenantName!: string;
+  role!: 'tenant_admin' | 'tenant_user';
+}
+
+export class MeDto {
+  user!: UserDto;
+  memberships!: MembershipSummaryDto[];
+}

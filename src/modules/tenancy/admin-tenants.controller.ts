@@ -1,0 +1,51 @@
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PlatformAdmin } from '../../common/auth/access.js';
+import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { PageOf } from '../../common/http/pagination.js';
+import { AdminTenantsService } from './admin-tenants.service.js';
+import { AdminTenantDto, AdminTenantQuery } from './dto/tenancy.dto.js';
+
+@ApiTags('admin')
+@Controller('v1/admin/tenants')
+export class AdminTenantsController {
+  constructor(private readonly tenants: AdminTenantsService) {}
+
+  @Get()
+  @PlatformAdmin()
+  @ApiOperation({ operationId: 'adminListTenants', summary: 'Every tenant, newest first' })
+  @ApiOkResponse({ type: PageOf(AdminTenantDto) })
+  @ApiProblems(400)
+  list(@Query() query: AdminTenantQuery) {
+    return this.tenants.list(query);
+  }
+
+  @Get(':id')
+  @PlatformAdmin()
+  @ApiOperation({ operationId: 'adminGetTenant', summary: 'One tenant' })
+  @ApiOkResponse({ type: AdminTenantDto })
+  @ApiProblems(400, 404)
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.tenants.get(id);
+  }
+
+  @Post(':id/suspend')
+  @HttpCode(200)
+  @PlatformAdmin()
+  @ApiOperation({ operationId: 'adminSuspendTenant', summary: 'Suspend a tenant: its members get 403 tenant_suspended' })
+  @ApiOkResponse({ type: AdminTenantDto })
+  @ApiProblems(400, 404, 409)
+  suspend(@Param('id', ParseUUIDPipe) id: string) {
+    return this.tenants.setStatus(id, 'suspended');
+  }
+
+  @Post(':id/reactivate')
+  @HttpCode(200)
+  @PlatformAdmin()
+  @ApiOperation({ operationId: 'adminReactivateTenant', summary: 'Reactivate a suspended tenant' })
+  @ApiOkResponse({ type: AdminTenantDto })
+  @ApiProblems(400, 404, 409)
+  reactivate(@Param('id', ParseUUIDPipe) id: string) {
+    return this.tenants.setStatus(id, 'active');
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AdminTenantsController } from './admin-tenants.controller.js';
+import { AdminTenantsService } from './admin-tenants.service.js';
+import { TenancyController } from './tenancy.controller.js';
+import { TenancyService } from './tenancy.service.js';
+
+@Module({
+  controllers: [TenancyController, AdminTenantsController],
+  providers: [TenancyService, AdminTenantsService],
+  exports: [TenancyService],
+})
+export class TenancyModule {}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Clock } from '../../common/clock/clock.service.js';
+import { RequestContext, TenantRole } from '../../common/context/request-context.js';
+import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { TenantSession } from '../../database/tenant-session.js';
+import { AuditService } from '../audit/audit.service.js';
+import { User } from '../auth/user.entity.js';
+import { MemberDto, TenantDto } from './dto/tenancy.dto.js';
+import { Membership, Tenant } from './tenant.entity.js';
+import { TenancyErrors } from './tenancy.errors.js';
+
+export function slugify(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[^\w\s-]/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '-')
+    .slice(0, 40)
+    .replace(/^-|-$/g, '');
+  return `${base || 'tenant'}-${randomBytes(3).toString('hex')}`;
+}
+
+const toMemberDto = (m: Membership): MemberDto => ({
+  userId: m.user.id,
+  email: m.user.email,
+  name: m.user.name,
+  role: m.role,
+  joinedAt: m.createdAt.toISOString(),
+});
+
+/** Tenants and their members. Every method acts on the tenant of the request context. */
+@Injectable()
+export class TenancyService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly session: TenantSession,
+    private readonly context: RequestContext,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Creates a tenant with the caller as its first tenant_admin. */
+  async create(name: string): Promise<TenantDto> {
+    const now = this.clock.now();
+    const tenant = this.em.create(Tenant, { name, slug: slugify(name), status: 'active', createdAt: now, updatedAt: now });
+    await this.session.enterTenant(this.em, tenant.id);
+    this.context.setTenant({ tenantId: tenant.id, role: 'tenant_admin' });
+    this.em.create(Membership, {
+      tenantId: tenant.id,
+      user: this.em.getReference(User, this.context.actor.userId),
+      role: 'tenant_admin',
+      createdAt: now,
+    });
+    await this.em.flush();
+    this.audit.record({ action: 'tenant.created', targetType: 'tenant', targetId: tenant.id, after: TenantDto.from(tenant) });
+    return TenantDto.from(tenant);
+  }
+
+  async current(): Promise<TenantDto> {
+    return TenantDto.from(await this.loadTenant());
+  }
+
+  async rename(name: string): Promise<TenantDto> {
+    const tenant = await this.loadTenant();
+    const before = TenantDto.from(tenant);
+    tenant.name = name;
+    tenant.updatedAt = this.clock.now();
+    await this.em.flush();
+    const after = TenantDto.from(tenant);
+    this.audit.record({ action: 'tenant.renamed', targetType: 'tenant', targetId: tenant.id, before, after });
+    return after;
+  }
+
+  async listMembers(query: PageQuery): Promise<Page<MemberDto>> {
+    const after = decodeCursor(query.cursor);
+    const rows = await this.em.find(
+      Membership,
+      after ? { $or: [{ createdAt: { $gt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $gt: after.id } }] } : {},
+      { populate: ['user'], orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
+    );
+    return toPage(rows, query.limit, (m) => ({ at: m.createdAt.toISOString(), id: m.id }), toMemberDto);
+  }
+
+  async addMember(email: string, role: TenantRole): Promise<MemberDto> {
+    const user = await this.em.findOne(User, { email });
+    if (!user) throw TenancyErrors.userNotFound();
+    const membership = this.em.create(Membership, { tenantId: this.context.tenantId, user, role, createdAt: this.clock.now() });
+    try {
+      await this.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw TenancyErrors.alreadyMember();
+      throw error;
+    }
+    const dto = toMemberDto(membership);
+    this.audit.record({ action: 'member.added', targetType: 'user', targetId: user.id, after: dto });
+    return dto;
+  }
+
+  async changeRole(userId: string, role: TenantRole): Promise<MemberDto> {
+    await this.lockTenant();
+    const membership = await this.findMember(userId);
+    const before = toMemberDto(membership);
+    if (membership.role === 'tenant_admin' && role !== 'tenant_admin') await this.assertNotLastAdmin();
+    membership.role = role;
+    await this.em.flush();
+    const after = toMemberDto(membership);
+    this.audit.record({ action: 'member.role_changed', targetType: 'user', targetId: userId, before, after });
+    return after;
+  }
+
+  async removeMember(userId: string): Promise<void> {
+    await this.lockTenant();
+    const membership = await this.findMember(userId);
+    if (membership.role === 'tenant_admin') await this.assertNotLastAdmin();
+    const before = toMemberDto(membership);
+    this.em.remove(membership);
+    await this.em.flush();
+    this.audit.record({ action: 'member.removed', targetType: 'user', targetId: userId, before });
+  }
+
+  private async loadTenant(): Promise<Tenant> {
+    const tenant = await this.em.findOne(Tenant, this.context.tenantId);
+    if (!tenant) throw TenancyErrors.tenantNotFound();
+    return tenant;
+  }
+
+  /** Serialises membership changes of one tenant, so the last-admin rule holds under concurrency. */
+  private async lockTenant(): Promise<void> {
+    await this.em.findOne(Tenant, this.context.tenantId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  }
+
+  private async findMember(userId: string): Promise<Membership> {
+    const membership = await this.em.findOne(Membership, { user: userId }, { populate: ['user'] });
+    if (!membership) throw TenancyErrors.memberNotFound();
+    return membership;
+  }
+
+  private async assertNotLastAdmin(): Promise<void> {
+    const admins = await this.em.count(Membership, { role: 'tenant_admin' });
+    if (admins <= 1) throw TenancyErrors.lastAdmin();
+  }
+}

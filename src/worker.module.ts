@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { LoggerModule } from 'nestjs-pino';
+import { CommonModule } from './common/common.module.js';
+import { loggerOptions } from './common/logging.js';
+import { MaintenanceProcessor } from './common/maintenance/maintenance.processor.js';
+import { RedisModule } from './common/redis/redis.module.js';
+import { AppConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { QueueModule } from './jobs/queue.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+
+/** The worker process: BullMQ processors and job schedulers, no HTTP. */
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
+    ClsModule.forRoot({ global: true }),
+    DatabaseModule,
+    RedisModule,
+    CommonModule,
+    AuditModule,
+    QueueModule,
+  ],
+  providers: [MaintenanceProcessor],
+})
+export class WorkerModule {}
