@@ -12,7 +12,6 @@ import { HealthModule } from './modules/health/health.module.js';
 import { TenancyModule } from './modules/tenancy/tenancy.module.js';
 import { loggerOptions } from './common/logging.js';
 import { QueueModule } from './jobs/queue.module.js';
-import { QueueBoardModule } from './jobs/queue-board.module.js';
 
 @Module({
   imports: [
@@ -23,7 +22,6 @@ import { QueueBoardModule } from './jobs/queue-board.module.js';
     RedisModule,
     CommonModule,
     QueueModule,
-    QueueBoardModule,
     AuditModule,
     AuthModule,
     TenancyModule,

@@ -10,7 +10,7 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './config/config.js';
 import { Errors, FieldError } from './common/errors/app-error.js';
 import { toProblem } from './common/errors/problem-details.filter.js';
-import { QUEUE_BOARD_ROUTE } from './jobs/queue-board.module.js';
+import { mountQueueBoard } from './jobs/queue-board.js';
 import { OpsDashboardAuth } from './modules/auth/ops-dashboard-auth.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -95,16 +95,17 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     void reply.header('x-request-id', request.id);
   });
   const opsAuth = app.get(OpsDashboardAuth);
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith(QUEUE_BOARD_ROUTE)) return;
-    if (await opsAuth.isPlatformAdmin(request.headers.authorization)) return;
-    const { problem } = toProblem(Errors.unauthenticated('Platform admin credentials required'), String(request.id));
-    return reply
-      .status(401)
-      .header('WWW-Authenticate', 'Basic realm="Eshtarek ops", charset="UTF-8"')
-      .type('application/problem+json')
-      .send(problem);
-  });
+  await mountQueueBoard(app, (scope) =>
+    scope.addHook('onRequest', async (request, reply) => {
+      if (await opsAuth.isPlatformAdmin(request.headers.authorization)) return;
+      const { problem } = toProblem(Errors.unauthenticated('Platform admin credentials required'), String(request.id));
+      return reply
+        .status(401)
+        .header('WWW-Authenticate', 'Basic realm="Eshtarek ops", charset="UTF-8"')
+        .type('application/problem+json')
+        .send(problem);
+    }),
+  );
   // Failures inside Fastify before a route runs (malformed JSON, body too large, bad content type).
   fastify.setErrorHandler((error, request, reply) => {
     const { problem, headers } = toProblem(error, String(request.id));

@@ -1,0 +1,31 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getQueueToken } from '@nestjs/bullmq';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Queue } from 'bullmq';
+import { ALL_QUEUES } from './queues.js';
+
+export const QUEUE_BOARD_ROUTE = '/admin/queues';
+
+/**
+ * Mounts Bull Board for every queue at /admin/queues, inside a Fastify scope whose `onRequest`
+ * hook admits platform admins only.
+ */
+export async function mountQueueBoard(
+  app: NestFastifyApplication,
+  authorize: (fastify: FastifyInstance) => void,
+): Promise<void> {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(QUEUE_BOARD_ROUTE);
+  createBullBoard({
+    queues: ALL_QUEUES.map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Eshtarek jobs' } },
+  });
+  await app.register(async (scope: FastifyInstance) => {
+    authorize(scope);
+    await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_ROUTE });
+  });
+}

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Test } from '@nestjs/testing';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp, createAdapter } from '../../src/bootstrap.js';
+import { AppConfig, loadConfig } from '../../src/config/config.js';
+import { APP_USER, dbUrl, OWNER_URL, REDIS_URL, RUN_PREFIX, TEMPLATE_DB } from './env.js';
+import { ApiClient } from './client.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  api: ApiClient;
+  baseUrl: string;
+  config: AppConfig;
+  /** Connection URL of this file's database as the owner (bypasses RLS: for assertions only). */
+  ownerUrl: string;
+  /** Connection URL of this file's database as the API's role. */
+  appUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One isolated platform per test file: a database cloned from the migrated template, its own Redis
+ * prefix, and the real app listening on a random port.
+ */
+export async function startTestApp(overrides: Partial<Record<keyof AppConfig, string>> = {}): Promise<TestApp> {
+  const suffix = randomBytes(6).toString('hex');
+  const database = `${RUN_PREFIX}_${suffix}`;
+  const admin = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
+  await admin.connect();
+  await admin.query(`create database ${database} template ${TEMPLATE_DB}`);
+  await admin.query(`grant connect on database ${database} to ${APP_USER}`);
+  await admin.end();
+
+  const ownerUrl = dbUrl(OWNER_URL, database);
+  const appUrl = dbUrl(OWNER_URL, database, APP_USER);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: appUrl,
+    DATABASE_OWNER_URL: ownerUrl,
+    DATABASE_POOL_SIZE: '10',
+    REDIS_URL,
+    REDIS_PREFIX: `test:${suffix}`,
+    LOG_LEVEL: 'silent',
+    PLATFORM_ADMIN_EMAIL: 'admin@eshtarek.test',
+    PLATFORM_ADMIN_PASSWORD: 'admin-password-123',
+    ...overrides,
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(AppConfig).useValue(config).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger: false });
+  await configureApp(app);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  return {
+    app,
+    api: new ApiClient(baseUrl),
+    baseUrl,
+    config,
+    ownerUrl,
+    appUrl,
+    async close() {
+      await app.close();
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`test:${suffix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      const cleanup = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${database} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** Runs SQL as the owner of the test database (sees every row): for setting up and checking state. */
+export async function ownerQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  t: TestApp,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: t.ownerUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,17 @@
+/** Where the e2e suite's databases live; override with TEST_DATABASE_OWNER_URL / TEST_DATABASE_APP_URL. */
+export const OWNER_URL = process.env.TEST_DATABASE_OWNER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const APP_USER = process.env.TEST_DATABASE_APP_USER ?? 'eshtarek_app';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** This run's migrated template, built by global-setup.js; test databases are named after it. */
+export const TEMPLATE_DB = process.env.ESHTAREK_TEST_TEMPLATE ?? 'missing_template';
+export const RUN_PREFIX = TEMPLATE_DB.replace(/_tpl$/, '');
+
+export function dbUrl(base: string, database: string, user?: string): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  if (user) {
+    url.username = user;
+    url.password = '';
+  }
+  return url.toString();
+}
