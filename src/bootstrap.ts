@@ -106,11 +106,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
         .send(problem);
     }),
   );
-  // Failures inside Fastify before a route runs (malformed JSON, body too large, bad content type).
-  fastify.setErrorHandler((error, request, reply) => {
-    const { problem, headers } = toProblem(error, String(request.id));
-    void reply.status(problem.status).headers(headers).type('application/problem+json').send(problem);
-  });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

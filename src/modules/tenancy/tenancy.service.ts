@@ -48,6 +48,7 @@ export class TenancyService {
     const tenant = this.em.create(Tenant, { name, slug: slugify(name), status: 'active', createdAt: now, updatedAt: now });
     await this.session.enterTenant(this.em, tenant.id);
     this.context.setTenant({ tenantId: tenant.id, role: 'tenant_admin' });
+    await this.em.flush(); // the membership's foreign key needs the tenant row first
     this.em.create(Membership, {
       tenantId: tenant.id,
       user: this.em.getReference(User, this.context.actor.userId),
