@@ -1,0 +1,27 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { Errors } from './app-error.js';
+import { toProblem } from './problem-details.filter.js';
+
+describe('toProblem', () => {
+  it('maps an AppError with its code, field errors and headers', () => {
+    const { problem, headers } = toProblem(Errors.rateLimited(12.2), 'req-1');
+    expect(problem).toMatchObject({ status: 429, code: 'rate_limited', requestId: 'req-1' });
+    expect(headers).toEqual({ 'Retry-After': '13' });
+    const validation = toProblem(Errors.validation('bad', [{ field: 'email', message: 'must be an email' }]), 'r').problem;
+    expect(validation.errors).toEqual([{ field: 'email', message: 'must be an email' }]);
+  });
+
+  it('maps framework and Fastify errors by status', () => {
+    expect(toProblem(new NotFoundException('Cannot GET /x'), 'r').problem).toMatchObject({ status: 404, code: 'not_found' });
+    expect(toProblem(new BadRequestException('bad'), 'r').problem).toMatchObject({ status: 400, code: 'validation_failed' });
+    const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413 });
+    expect(toProblem(tooLarge, 'r').problem).toMatchObject({ status: 413, code: 'payload_too_large' });
+  });
+
+  it('hides unexpected errors behind an opaque 500 naming the request id', () => {
+    const { problem } = toProblem(new Error('password=hunter2 in SQL'), 'req-9');
+    expect(problem).toMatchObject({ status: 500, code: 'internal' });
+    expect(JSON.stringify(problem)).not.toContain('hunter2');
+    expect(problem.detail).toContain('req-9');
+  });
+});

@@ -1,0 +1,24 @@
+import { decodeCursor, encodeCursor, toPage } from './pagination.js';
+import { AppError } from '../errors/app-error.js';
+
+describe('cursor pagination', () => {
+  it('round-trips a keyset through an opaque cursor', () => {
+    const keyset = { at: '2030-01-01T00:00:00.000Z', id: '0190c7b2-0000-7000-8000-000000000001' };
+    expect(decodeCursor(encodeCursor(keyset))).toEqual(keyset);
+    expect(decodeCursor(undefined)).toBeNull();
+  });
+
+  it('refuses cursors it did not issue with a validation error', () => {
+    for (const bad of ['nope', Buffer.from('{"a":1}').toString('base64url'), Buffer.from('[1,2]').toString('base64url')]) {
+      expect(() => decodeCursor(bad)).toThrow(AppError);
+    }
+  });
+
+  it('uses the extra row only to announce the next page', () => {
+    const rows = [1, 2, 3].map((n) => ({ n, id: `id${n}`, at: `t${n}` }));
+    const page = toPage(rows, 2, (r) => ({ at: r.at, id: r.id }), (r) => r.n);
+    expect(page.data).toEqual([1, 2]);
+    expect(decodeCursor(page.nextCursor!)).toEqual({ at: 't2', id: 'id2' });
+    expect(toPage(rows.slice(0, 2), 2, (r) => ({ at: r.at, id: r.id }), (r) => r.n).nextCursor).toBeNull();
+  });
+});
