@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { assertNodeVersion, loadEnvFile } from './runtime.js';
 import { ConfigError, loadConfig } from './config/config.js';
-import { DatabaseUnreachableError, ensureDatabase, migrate } from './database/setup.js';
-import { DEMO_PASSWORD, DEMO_TENANTS, seed } from './database/seed.js';
+import { DatabaseUnreachableError, prepareDatabase } from './database/setup.js';
+import { DEMO_PASSWORD, DEMO_TENANTS } from './database/seed.js';
 
 const HOW_TO_START =
   'Start them with `docker compose up -d postgres redis`, or with your system services ' +
@@ -41,9 +41,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  let prepared;
   try {
     await checkRedis(config.REDIS_URL);
-    await ensureDatabase(config.DATABASE_OWNER_URL, config.DATABASE_URL);
+    prepared = await prepareDatabase(config);
   } catch (error) {
     if (error instanceof DatabaseUnreachableError) {
       console.error(`${error.message}. ${HOW_TO_START}`);
@@ -51,9 +52,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const applied = await migrate(config.DATABASE_OWNER_URL);
-  console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date');
-  const { demo } = await seed(config);
+  console.log(prepared.applied.length ? `Applied migrations: ${prepared.applied.join(', ')}` : 'Database schema is up to date');
 
   const children: ChildProcess[] = [];
   const run = (entry: string) => {
@@ -92,7 +91,7 @@ async function main(): Promise<void> {
     `  Health       ${base}/health/ready`,
     `  Platform admin: ${config.PLATFORM_ADMIN_EMAIL} / ${config.PLATFORM_ADMIN_PASSWORD}`,
   ];
-  if (demo || config.SEED_DEMO) {
+  if (config.SEED_DEMO) {
     for (const tenant of DEMO_TENANTS) {
       lines.push(`  ${tenant.name}: ${tenant.users.map((u) => `${u.email} (${u.role})`).join(', ')}  password ${DEMO_PASSWORD}`);
     }

@@ -1,11 +1,9 @@
 import { assertNodeVersion, loadEnvFile } from '../runtime.js';
 import { loadConfig } from '../config/config.js';
-import { ensureDatabase, migrate } from './setup.js';
+import { prepareDatabase } from './setup.js';
 
-/** `npm run migrate`: create the database and roles when missing, then apply pending migrations. */
+/** `npm run db:setup`: create the database and roles when missing, migrate, and seed. */
 assertNodeVersion();
 loadEnvFile();
-const config = loadConfig();
-await ensureDatabase(config.DATABASE_OWNER_URL, config.DATABASE_URL);
-const applied = await migrate(config.DATABASE_OWNER_URL);
-console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Nothing to apply');
+const { applied } = await prepareDatabase(loadConfig());
+console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Schema up to date');

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormConfig } from './mikro-orm.config.js';
+import { seed } from './seed.js';
+import type { AppConfig } from '../config/config.js';
 
 export class DatabaseUnreachableError extends Error {}
 
@@ -78,4 +80,12 @@ export async function migrate(ownerUrl: string): Promise<string[]> {
   } finally {
     await orm.close();
   }
+}
+
+/** Everything `npm start` (and the compose `setup` service) does to the database before serving. */
+export async function prepareDatabase(config: AppConfig): Promise<{ applied: string[]; demo: boolean }> {
+  await ensureDatabase(config.DATABASE_OWNER_URL, config.DATABASE_URL);
+  const applied = await migrate(config.DATABASE_OWNER_URL);
+  const { demo } = await seed(config);
+  return { applied, demo };
 }
