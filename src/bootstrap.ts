@@ -42,6 +42,14 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
+const IDEMPOTENCY_KEY_HEADER = {
+  name: 'Idempotency-Key',
+  in: 'header' as const,
+  required: false,
+  description: 'Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused',
+  schema: { type: 'string' as const, maxLength: 255 },
+};
+
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Eshtarek API')
@@ -51,10 +59,19 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addTag('auth', 'Accounts, sessions and tokens')
+    .addTag('tenancy', 'Tenants and their members')
+    .addTag('audit', 'Audit logs')
+    .addTag('admin', 'Platform administration')
+    .addTag('health', 'Liveness and readiness')
     .build();
   const document = SwaggerModule.createDocument(app, builder, {
-    operationIdFactory: (_controller, method) => method,
+    // Every route names its operationId; this fallback only makes a forgotten one unique and visible.
+    operationIdFactory: (controller, method) => `${controller}_${method}`,
   });
+  for (const item of Object.values(document.paths)) {
+    if (item.post) item.post.parameters = [...(item.post.parameters ?? []), IDEMPOTENCY_KEY_HEADER];
+  }
   document.components ??= {};
   document.components.schemas ??= {};
   document.components.schemas.ProblemDetails = {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ApiClient } from './client.js';
+import { ownerQuery, type TestApp } from './app.js';
+import type { ApiClient, ApiResponse } from './client.js';
 
 export const PASSWORD = 'correct-horse-battery';
 
@@ -48,3 +49,60 @@ export async function signInAsPlatformAdmin(api: ApiClient, email: string, passw
   if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.accessToken;
 }
+
+/**
+ * A new user with the platform_admin flag. The test database is not seeded, so the flag is set
+ * directly as the owner; the guard reads it from the database on every request, so the token
+ * issued at registration already carries the role.
+ */
+export async function createPlatformAdmin(
+  t: TestApp,
+  credentials: { email?: string; password?: string } = {},
+): Promise<SignedIn> {
+  const email = credentials.email ?? uniqueEmail('platform');
+  const password = credentials.password ?? PASSWORD;
+  const res = await t.api.post('/v1/auth/register', { email, password, name: 'Platform admin' });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  await ownerQuery(t, 'update users set is_platform_admin = true where id = $1', [res.body.user.id]);
+  return { userId: res.body.user.id, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+}
+
+/** Asserts an RFC 9457 answer of API.md: status, code, content type and the request id of the response. */
+export function expectProblem(res: ApiResponse, status: number, code: string): void {
+  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { status, code } });
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json\b/);
+  expect(res.body).toEqual(
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+      requestId: res.headers.get('x-request-id'),
+    }),
+  );
+}
+
+export interface RouteInfo {
+  method: string;
+  /** OpenAPI template, e.g. `/v1/members/{userId}`. */
+  path: string;
+  /** Declared tenant-scoped (the `X-Tenant-Id` header that `@Access({ tenant: true })` documents). */
+  tenant: boolean;
+}
+
+/** Every route the running app documents (read from its own `/docs-json`), so route matrices grow with the API. */
+export async function listRoutes(api: ApiClient): Promise<RouteInfo[]> {
+  const res = await api.get('/docs-json');
+  if (res.status !== 200) throw new Error(`/docs-json failed: ${res.status}`);
+  const routes: RouteInfo[] = [];
+  for (const [path, item] of Object.entries<Record<string, { parameters?: { name: string; in: string }[] }>>(res.body.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      const tenant = (operation.parameters ?? []).some((p) => p.in === 'header' && p.name.toLowerCase() === 'x-tenant-id');
+      routes.push({ method: method.toUpperCase(), path, tenant });
+    }
+  }
+  return routes;
+}
+
+/** Fills every `{param}` of an OpenAPI path template with the value. */
+export const fillPath = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value);

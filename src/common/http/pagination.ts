@@ -5,10 +5,12 @@ import { Errors } from '../errors/app-error.js';
 
 export class PageQuery {
   /** Page size, 1–100. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
   limit: number = 20;
 
   /** Opaque cursor from the previous page's `nextCursor`. */
+  @ApiPropertyOptional({ type: String, description: "Opaque cursor from the previous page's `nextCursor`." })
   @IsOptional() @IsString()
   cursor?: string;
 }
@@ -58,7 +60,7 @@ export function PageOf<T>(item: new () => T) {
     @ApiProperty({ type: [item] })
     data!: T[];
 
-    @ApiPropertyOptional({ type: String, nullable: true })
+    @ApiProperty({ type: String, nullable: true, description: 'Cursor of the next page; null on the last page.' })
     nextCursor!: string | null;
   }
   Object.defineProperty(PageDto, 'name', { value: `${item.name.replace(/Dto$/, '')}Page` });

@@ -1,10 +1,11 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PlatformAdmin } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { AdminTenantsService } from './admin-tenants.service.js';
 import { AdminTenantDto, AdminTenantQuery } from './dto/tenancy.dto.js';
+import { uuidParam } from './tenancy.errors.js';
 
 @ApiTags('admin')
 @Controller('v1/admin/tenants')
@@ -25,7 +26,7 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminGetTenant', summary: 'One tenant' })
   @ApiOkResponse({ type: AdminTenantDto })
   @ApiProblems(400, 404)
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', uuidParam('id')) id: string) {
     return this.tenants.get(id);
   }
 
@@ -35,7 +36,7 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminSuspendTenant', summary: 'Suspend a tenant: its members get 403 tenant_suspended' })
   @ApiOkResponse({ type: AdminTenantDto })
   @ApiProblems(400, 404, 409)
-  suspend(@Param('id', ParseUUIDPipe) id: string) {
+  suspend(@Param('id', uuidParam('id')) id: string) {
     return this.tenants.setStatus(id, 'suspended');
   }
 
@@ -45,7 +46,7 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminReactivateTenant', summary: 'Reactivate a suspended tenant' })
   @ApiOkResponse({ type: AdminTenantDto })
   @ApiProblems(400, 404, 409)
-  reactivate(@Param('id', ParseUUIDPipe) id: string) {
+  reactivate(@Param('id', uuidParam('id')) id: string) {
     return this.tenants.setStatus(id, 'active');
   }
 }

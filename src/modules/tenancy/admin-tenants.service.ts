@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { decodeCursor, Page, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -59,7 +59,8 @@ export class AdminTenantsService {
 
   async setStatus(id: string, status: TenantStatus): Promise<AdminTenantDto> {
     await this.platform.enter(status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate', id);
-    const tenant = await this.em.findOne(Tenant, id, { filters: false });
+    // Locked, so that two concurrent suspensions cannot both see `active`: the second waits, then answers 409.
+    const tenant = await this.em.findOne(Tenant, id, { filters: false, lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!tenant) throw TenancyErrors.tenantNotFound();
     if (tenant.status === status) throw TenancyErrors.invalidTransition(`The tenant is already ${status}`);
     const before = { status: tenant.status };

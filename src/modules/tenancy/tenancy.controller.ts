@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { PageOf, PageQuery } from '../../common/http/pagination.js';
 import { AddMemberDto, CreateTenantDto, MemberDto, TenantDto, UpdateMemberDto, UpdateTenantDto } from './dto/tenancy.dto.js';
+import { uuidParam } from './tenancy.errors.js';
 import { TenancyService } from './tenancy.service.js';
 
 @ApiTags('tenancy')
@@ -61,7 +62,7 @@ export class TenancyController {
   @ApiOperation({ operationId: 'updateMember', summary: "Change a member's role; the last tenant_admin cannot be demoted" })
   @ApiOkResponse({ type: MemberDto })
   @ApiProblems(400, 404, 409)
-  updateMember(@Param('userId', ParseUUIDPipe) userId: string, @Body() dto: UpdateMemberDto) {
+  updateMember(@Param('userId', uuidParam('userId')) userId: string, @Body() dto: UpdateMemberDto) {
     return this.tenancy.changeRole(userId, dto.role);
   }
 
@@ -71,7 +72,7 @@ export class TenancyController {
   @ApiOperation({ operationId: 'removeMember', summary: 'Remove a member; the last tenant_admin cannot be removed' })
   @ApiNoContentResponse()
   @ApiProblems(400, 404, 409)
-  removeMember(@Param('userId', ParseUUIDPipe) userId: string) {
+  removeMember(@Param('userId', uuidParam('userId')) userId: string) {
     return this.tenancy.removeMember(userId);
   }
 }

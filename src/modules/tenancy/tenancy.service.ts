@@ -67,6 +67,7 @@ export class TenancyService {
   async rename(name: string): Promise<TenantDto> {
     const tenant = await this.loadTenant();
     const before = TenantDto.from(tenant);
+    if (tenant.name === name) return before; // nothing changes, so nothing to audit
     tenant.name = name;
     tenant.updatedAt = this.clock.now();
     await this.em.flush();
@@ -104,7 +105,8 @@ export class TenancyService {
     await this.lockTenant();
     const membership = await this.findMember(userId);
     const before = toMemberDto(membership);
-    if (membership.role === 'tenant_admin' && role !== 'tenant_admin') await this.assertNotLastAdmin();
+    if (membership.role === role) return before; // nothing changes, so nothing to audit
+    if (membership.role === 'tenant_admin') await this.assertNotLastAdmin();
     membership.role = role;
     await this.em.flush();
     const after = toMemberDto(membership);

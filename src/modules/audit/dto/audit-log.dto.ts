@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
 import type { AuditLog } from '../audit-log.entity.js';
@@ -15,8 +16,11 @@ export class AdminAuditQuery extends AuditQuery {
 }
 
 export class AuditLogDto {
+  @ApiProperty({ format: 'uuid' })
   id!: string;
+  @ApiProperty({ format: 'uuid', type: String, nullable: true })
   tenantId!: string | null;
+  @ApiProperty({ format: 'uuid', type: String, nullable: true })
   actorUserId!: string | null;
   /** What happened, e.g. `member.added`, `tenant.suspended`. */
   action!: string;
@@ -25,6 +29,7 @@ export class AuditLogDto {
   before!: Record<string, unknown> | null;
   after!: Record<string, unknown> | null;
   requestId!: string | null;
+  @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
   static from(log: AuditLog): AuditLogDto {

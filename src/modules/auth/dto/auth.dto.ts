@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 
@@ -12,7 +13,7 @@ export class RegisterDto {
   @IsString() @MinLength(10) @MaxLength(200)
   password!: string;
 
-  /** @example Ada Lovelace */
+  /** @example "Ada Lovelace" */
   @IsString() @MinLength(1) @MaxLength(200)
   name!: string;
 }
@@ -40,6 +41,7 @@ export class ChangePasswordDto {
 }
 
 export class UserDto {
+  @ApiProperty({ format: 'uuid' })
   id!: string;
   email!: string;
   name!: string;
@@ -52,6 +54,7 @@ export class TokensDto {
   /** Opaque, single use: exchange it at /v1/auth/refresh for a new pair. */
   refreshToken!: string;
   /** Seconds until the access token expires. */
+  @ApiProperty({ type: 'integer', example: 900 })
   expiresIn!: number;
 }
 
@@ -60,8 +63,10 @@ export class AuthResultDto extends TokensDto {
 }
 
 export class MembershipSummaryDto {
+  @ApiProperty({ format: 'uuid' })
   tenantId!: string;
   tenantName!: string;
+  @ApiProperty({ enum: ['tenant_admin', 'tenant_user'] })
   role!: 'tenant_admin' | 'tenant_user';
 }
 
