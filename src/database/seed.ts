@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { newId } from './ids.js';
 import type { AppConfig } from '../config/config.js';
-import { slugify } from '../modules/tenancy/tenancy.service.js';
+import { slugify } from '../modules/tenancy/slug.js';
 import { PasswordHasher } from '../modules/auth/password-hasher.js';
 
 export const DEMO_PASSWORD = 'demo-password-123';

@@ -392,7 +392,7 @@ describe('platform admin: tenants', () => {
   // X-Tenant-Id (API.md allows it), but that cross-tenant access is not recorded anywhere
   // (src/common/auth/access.guard.ts / src/common/transaction/unit-of-work.interceptor.ts).
   // Flip to `it` once the unit of work audits it.
-  it.failing("records a platform admin's read of a tenant through X-Tenant-Id", async () => {
+  it("records a platform admin's read of a tenant through X-Tenant-Id", async () => {
     const admin = await createPlatformAdmin(t);
     const tenant = await createTenantWithAdmin(t.api, 'Looked at');
     const res = await t.api.get('/v1/members', { token: admin.token, tenant: tenant.tenantId });

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, isUUID, Max, Min } from 'class-validator';
 import { Errors } from '../errors/app-error.js';
 
 export class PageQuery {
@@ -34,7 +34,7 @@ export function decodeCursor(cursor: string | undefined): Keyset | null {
   if (!cursor) return null;
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string') return { at, id };
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at)) && isUUID(id)) return { at, id };
   } catch {
     /* fall through */
   }

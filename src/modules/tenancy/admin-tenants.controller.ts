@@ -5,7 +5,7 @@ import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { AdminTenantsService } from './admin-tenants.service.js';
 import { AdminTenantDto, AdminTenantQuery } from './dto/tenancy.dto.js';
-import { uuidParam } from './tenancy.errors.js';
+import { uuidParam } from '../../common/http/params.js';
 
 @ApiTags('admin')
 @Controller('v1/admin/tenants')

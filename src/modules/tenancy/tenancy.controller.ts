@@ -4,7 +4,7 @@ import { Access, TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { PageOf, PageQuery } from '../../common/http/pagination.js';
 import { AddMemberDto, CreateTenantDto, MemberDto, TenantDto, UpdateMemberDto, UpdateTenantDto } from './dto/tenancy.dto.js';
-import { uuidParam } from './tenancy.errors.js';
+import { uuidParam } from '../../common/http/params.js';
 import { TenancyService } from './tenancy.service.js';
 
 @ApiTags('tenancy')

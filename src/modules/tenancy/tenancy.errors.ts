@@ -1,4 +1,3 @@
-import { ParseUUIDPipe } from '@nestjs/common';
 import { AppError, Errors } from '../../common/errors/app-error.js';
 
 export const TenancyErrors = {
@@ -9,12 +8,3 @@ export const TenancyErrors = {
   lastAdmin: () => new AppError(409, 'conflict', 'Conflict', 'A tenant must keep at least one tenant_admin'),
   invalidTransition: (detail: string) => new AppError(409, 'invalid_transition', 'Invalid transition', detail),
 };
-
-/**
- * A UUID path parameter whose rejection is a `validation_failed` problem naming the field (Nest's
- * bare ParseUUIDPipe answers without `errors`).
- */
-export const uuidParam = (field: string) =>
-  new ParseUUIDPipe({
-    exceptionFactory: () => Errors.validation(`${field} must be a UUID`, [{ field, message: `${field} must be a UUID` }]),
-  });

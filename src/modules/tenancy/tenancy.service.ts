@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
+import { Errors } from '../../common/errors/app-error.js';
 import { RequestContext, TenantRole } from '../../common/context/request-context.js';
 import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { TenantSession } from '../../database/tenant-session.js';
@@ -10,18 +10,8 @@ import { User } from '../auth/user.entity.js';
 import { MemberDto, TenantDto } from './dto/tenancy.dto.js';
 import { Membership, Tenant } from './tenant.entity.js';
 import { TenancyErrors } from './tenancy.errors.js';
+import { slugify } from './slug.js';
 
-export function slugify(name: string): string {
-  const base = name
-    .normalize('NFKD')
-    .replace(/[^\w\s-]/g, '')
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, '-')
-    .slice(0, 40)
-    .replace(/^-|-$/g, '');
-  return `${base || 'tenant'}-${randomBytes(3).toString('hex')}`;
-}
 
 const toMemberDto = (m: Membership): MemberDto => ({
   userId: m.user.id,
@@ -87,6 +77,7 @@ export class TenancyService {
   }
 
   async addMember(email: string, role: TenantRole): Promise<MemberDto> {
+    await this.lockTenant();
     const user = await this.em.findOne(User, { email });
     if (!user) throw TenancyErrors.userNotFound();
     const membership = this.em.create(Membership, { tenantId: this.context.tenantId, user, role, createdAt: this.clock.now() });
@@ -133,6 +124,12 @@ export class TenancyService {
   /** Serialises membership changes of one tenant, so the last-admin rule holds under concurrency. */
   private async lockTenant(): Promise<void> {
     await this.em.findOne(Tenant, this.context.tenantId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    // The access guard checked the caller's role before this transaction; a concurrent change
+    // that committed since (e.g. the caller was demoted) is visible now that the lock is held.
+    const actor = this.context.actor;
+    if (actor.isPlatformAdmin) return;
+    const own = await this.em.findOne(Membership, { user: actor.userId }, { refresh: true });
+    if (own?.role !== 'tenant_admin') throw Errors.forbidden('This needs the role tenant_admin');
   }
 
   private async findMember(userId: string): Promise<Membership> {

@@ -1,4 +1,4 @@
-import { slugify } from './tenancy.service.js';
+import { slugify } from './slug.js';
 
 describe('slugify', () => {
   it('makes a readable, URL-safe slug with a random suffix', () => {
