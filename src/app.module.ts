@@ -10,6 +10,10 @@ import { AuditModule } from './modules/audit/audit.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { TenancyModule } from './modules/tenancy/tenancy.module.js';
+import { PoliciesModule } from './modules/policies/policies.module.js';
+import { PlansModule } from './modules/plans/plans.module.js';
+import { SubscriptionsModule } from './modules/subscriptions/subscriptions.module.js';
+import { BillingModule } from './modules/billing/billing.module.js';
 import { loggerOptions } from './common/logging.js';
 import { QueueModule } from './jobs/queue.module.js';
 
@@ -25,6 +29,10 @@ import { QueueModule } from './jobs/queue.module.js';
     AuditModule,
     AuthModule,
     TenancyModule,
+    PoliciesModule,
+    PlansModule,
+    SubscriptionsModule,
+    BillingModule,
     HealthModule,
   ],
 })

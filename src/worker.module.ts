@@ -10,6 +10,8 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { QueueModule } from './jobs/queue.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
+import { BillingModule } from './modules/billing/billing.module.js';
+import { ProrationProcessor } from './modules/billing/proration.processor.js';
 
 /** The worker process: BullMQ processors and job schedulers, no HTTP. */
 @Module({
@@ -22,7 +24,8 @@ import { AuditModule } from './modules/audit/audit.module.js';
     CommonModule,
     AuditModule,
     QueueModule,
+    BillingModule,
   ],
-  providers: [MaintenanceProcessor],
+  providers: [MaintenanceProcessor, ProrationProcessor],
 })
 export class WorkerModule {}

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AccessGuard } from './auth/access.guard.js';
 import { Clock } from './clock/clock.service.js';
+import { ClockController } from './clock/clock.controller.js';
 import { RequestContext } from './context/request-context.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
@@ -10,6 +11,7 @@ import { UnitOfWorkInterceptor } from './transaction/unit-of-work.interceptor.js
 /** The request pipeline every module shares: access guard, unit of work, problem details. */
 @Global()
 @Module({
+  controllers: [ClockController],
   providers: [
     Clock,
     RequestContext,

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { TENANT_FILTER } from './tenant-filter.js';
 
@@ -7,24 +8,44 @@ export interface SessionScope {
   tenantId?: string | null;
 }
 
+type Hook = () => Promise<unknown>;
+
 /**
  * The one way into the database for a request or a job: a forked EntityManager, one transaction,
  * and the RLS session variables set first (transaction-local, so a pooled connection never
- * carries them to its next user).
+ * carries them to its next user). Work that must only happen once the transaction is durable
+ * (enqueueing jobs) is registered with `afterCommit`.
  */
 @Injectable()
 export class TenantSession {
+  private readonly logger = new Logger(TenantSession.name);
+  private readonly hooks = new AsyncLocalStorage<Hook[]>();
+
   constructor(private readonly orm: MikroORM) {}
 
-  run<T>(scope: SessionScope, work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional(async (em) => {
-      await em.execute(`select set_config('app.user_id', ?, true), set_config('app.tenant_id', ?, true)`, [
-        scope.userId ?? '',
-        scope.tenantId ?? '',
-      ]);
-      if (scope.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: scope.tenantId });
-      return work(em);
-    });
+  async run<T>(scope: SessionScope, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const hooks: Hook[] = [];
+    const result = await this.hooks.run(hooks, () =>
+      this.orm.em.fork().transactional(async (em) => {
+        await em.execute(`select set_config('app.user_id', ?, true), set_config('app.tenant_id', ?, true)`, [
+          scope.userId ?? '',
+          scope.tenantId ?? '',
+        ]);
+        if (scope.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: scope.tenantId });
+        return work(em);
+      }),
+    );
+    for (const hook of hooks) {
+      await hook().catch((error: Error) => this.logger.error({ err: error }, 'after-commit hook failed'));
+    }
+    return result;
+  }
+
+  /** Runs `hook` after the current transaction commits (never if it rolls back). */
+  afterCommit(hook: Hook): void {
+    const hooks = this.hooks.getStore();
+    if (!hooks) throw new Error('afterCommit outside of a TenantSession transaction');
+    hooks.push(hook);
   }
 
   /** Switches the open transaction to another tenant (e.g. right after creating one). */

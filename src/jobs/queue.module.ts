@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { AppConfig } from '../config/config.js';
 import { ALL_QUEUES } from './queues.js';
+import { JobQueue } from './job-queue.js';
+import { TenantJob } from './tenant-job.js';
 
 /** BullMQ connection (own Redis prefix per environment) and the queues, for producers and workers alike. */
 @Global()
@@ -17,6 +19,7 @@ import { ALL_QUEUES } from './queues.js';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  exports: [BullModule],
+  providers: [JobQueue, TenantJob],
+  exports: [BullModule, JobQueue, TenantJob],
 })
 export class QueueModule {}

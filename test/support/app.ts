@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Test } from '@nestjs/testing';
+import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { AppModule } from '../../src/app.module.js';
+import { WorkerModule } from '../../src/worker.module.js';
 import { configureApp, createAdapter } from '../../src/bootstrap.js';
 import { AppConfig, loadConfig } from '../../src/config/config.js';
 import { APP_USER, dbUrl, OWNER_URL, REDIS_URL, RUN_PREFIX, TEMPLATE_DB } from './env.js';
@@ -11,6 +13,8 @@ import { ApiClient } from './client.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
+  /** The in-process worker, when started with `{ worker: true }`. */
+  worker: INestApplicationContext | null;
   api: ApiClient;
   baseUrl: string;
   config: AppConfig;
@@ -25,7 +29,15 @@ export interface TestApp {
  * One isolated platform per test file: a database cloned from the migrated template, its own Redis
  * prefix, and the real app listening on a random port.
  */
-export async function startTestApp(overrides: Partial<Record<keyof AppConfig, string>> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Also run the worker (BullMQ processors) in-process, against the same database and Redis prefix. */
+  worker?: boolean;
+}
+
+export async function startTestApp(
+  overrides: Partial<Record<keyof AppConfig, string>> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const suffix = randomBytes(6).toString('hex');
   const database = `${RUN_PREFIX}_${suffix}`;
   const admin = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
@@ -52,17 +64,23 @@ export async function startTestApp(overrides: Partial<Record<keyof AppConfig, st
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger: false });
   await configureApp(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
+  const worker = options.worker
+    ? await Test.createTestingModule({ imports: [WorkerModule] }).overrideProvider(AppConfig).useValue(config).compile()
+    : null;
+  await worker?.init();
   const address = app.getHttpServer().address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
   return {
     app,
+    worker,
     api: new ApiClient(baseUrl),
     baseUrl,
     config,
     ownerUrl,
     appUrl,
     async close() {
+      await worker?.close();
       await app.close();
       const redis = new Redis(REDIS_URL);
       const keys = await redis.keys(`test:${suffix}:*`);
@@ -88,5 +106,19 @@ export async function ownerQuery<T extends pg.QueryResultRow = pg.QueryResultRow
     return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Waits until `probe` returns a value (not undefined/false), for work the app finishes in the
+ * background (a worker job). Fails with the last value after `timeoutMs`.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

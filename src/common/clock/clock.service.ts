@@ -1,12 +1,69 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../../config/config.js';
+import { RedisClient } from '../redis/redis.module.js';
+
+const OFFSET_KEY = 'clock:offset-ms';
 
 /**
- * The application clock: everything time-based reads it, never `new Date()` in business code.
- * (The controllable, process-shared clock arrives with billing; today it is the system time.)
+ * The application clock. Business time (periods, trials, renewals, retries, usage resets) reads
+ * `now()`; it is real time plus an offset that a platform admin may move forward when
+ * CLOCK_CONTROL is on (outside production). The offset lives in Redis and is broadcast, so the
+ * API and the worker processes share one clock. Security timing (token and session lifetimes,
+ * idempotency retention, audit timestamps) uses `realNow()`, which never moves.
  */
 @Injectable()
-export class Clock {
+export class Clock implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(Clock.name);
+  private offsetMs = 0;
+  private subscriber?: Redis;
+
+  constructor(
+    private readonly redis: RedisClient,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  private get channel(): string {
+    return `${this.config.REDIS_PREFIX}:clock`;
+  }
+
   now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  realNow(): Date {
     return new Date();
+  }
+
+  get controllable(): boolean {
+    return this.config.CLOCK_CONTROL && this.config.NODE_ENV !== 'production';
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.sync();
+    this.subscriber = this.redis.duplicate({ keyPrefix: undefined });
+    this.subscriber.on('message', (_channel, message) => {
+      this.offsetMs = Number(message) || 0;
+    });
+    this.subscriber.on('error', (error) => this.logger.warn(`clock subscription: ${error.message}`));
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.subscriber?.disconnect();
+  }
+
+  /** Re-reads the shared offset (jobs call it before working, in case a broadcast is still in flight). */
+  async sync(): Promise<void> {
+    this.offsetMs = Number(await this.redis.get(OFFSET_KEY)) || 0;
+  }
+
+  /** Moves business time to `target` (forward only) for every process. */
+  async moveTo(target: Date): Promise<Date> {
+    const offset = Math.max(this.offsetMs, target.getTime() - Date.now());
+    await this.redis.set(OFFSET_KEY, String(offset));
+    this.offsetMs = offset;
+    await this.redis.publish(this.channel, String(offset));
+    return this.now();
   }
 }

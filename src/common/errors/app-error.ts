@@ -20,6 +20,18 @@ export class AppError extends Error {
   ) {
     super(detail ?? title);
   }
+
+  /** Set by `keepingWork()`: the request's transaction commits before the error is answered. */
+  keepWork = false;
+
+  /**
+   * Answer with this error but commit what the request wrote first — for failures that are
+   * themselves facts to keep, such as a declined charge recorded as a failed payment.
+   */
+  keepingWork(): this {
+    this.keepWork = true;
+    return this;
+  }
 }
 
 export const Errors = {
@@ -39,6 +51,9 @@ export const Errors = {
       'Idempotency key reused',
       'This Idempotency-Key was already used with a different request',
     ),
+  invalidTransition: (detail: string) => new AppError(409, 'invalid_transition', 'Invalid transition', detail),
+  paymentFailed: (failureCode: string, detail: string) =>
+    new AppError(402, 'payment_failed', 'Payment failed', detail, undefined, undefined, { failureCode }),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError(429, 'rate_limited', 'Too many requests', 'Too many attempts; try again later', undefined, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../clock/clock.service.js';
-import { Errors } from '../errors/app-error.js';
+import { AppError, Errors } from '../errors/app-error.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
-export type IdempotencyStart = { replay: false } | { replay: true; statusCode: number; body: unknown };
+export type IdempotencyStart = { replay: false } | { replay: true; body?: unknown; error?: AppError };
 
 /** Canonical JSON (sorted keys) so that the same body always hashes the same. */
 function canonical(value: unknown): string {
@@ -36,7 +36,7 @@ export class IdempotencyService {
 
   async begin(caller: string, key: string, hash: string): Promise<IdempotencyStart> {
     if (key.length > 255) throw Errors.validation('Idempotency-Key is longer than 255 characters');
-    const now = this.clock.now();
+    const now = this.clock.realNow();
     const inserted = await this.em.execute<{ key: string }[]>(
       `insert into idempotency_keys (caller, key, request_hash, created_at, expires_at)
        values (?, ?, ?, ?, ?)
@@ -52,7 +52,16 @@ export class IdempotencyService {
       [caller, key],
     );
     if (!stored || stored.request_hash !== hash || stored.status_code === null) throw Errors.idempotencyKeyReused();
-    return { replay: true, statusCode: stored.status_code, body: stored.response_body };
+    if (stored.status_code >= 400) {
+      // A failure that was committed (e.g. a declined charge) replays as the same problem.
+      const problem = stored.response_body as { code: string; title: string; detail: string; failureCode?: string };
+      const { code, title, detail, ...rest } = problem;
+      const extensions = Object.fromEntries(
+        Object.entries(rest).filter(([k]) => !['type', 'status', 'requestId', 'errors'].includes(k)),
+      );
+      return { replay: true, error: new AppError(stored.status_code, code, title, detail, undefined, undefined, extensions) };
+    }
+    return { replay: true, body: stored.response_body };
   }
 
   async complete(caller: string, key: string, statusCode: number, body: unknown): Promise<void> {

@@ -6,6 +6,8 @@ import { RequestContext } from '../context/request-context.js';
 import { IdempotencyService, requestHash } from '../idempotency/idempotency.service.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../../modules/audit/audit.service.js';
+import { AppError } from '../errors/app-error.js';
+import { toProblem } from '../errors/problem-details.filter.js';
 
 /**
  * One transaction per request, opened after the access guard with the caller's user and tenant
@@ -40,20 +42,46 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     const key = request.method === 'POST' ? request.headers['idempotency-key'] : undefined;
     const status: number = Reflect.getMetadata(HTTP_CODE_METADATA, ctx.getHandler()) ?? HttpStatus.CREATED;
 
-    return from(
-      this.session.run({ userId: actor?.userId, tenantId: this.context.tenantIdOrNull }, async () => {
-        this.auditPlatformAccess(request);
-        if (typeof key !== 'string' || key === '') return lastValueFrom(next.handle().pipe(defaultIfEmpty(undefined)));
-        const caller = actor ? `user:${actor.userId}:${this.context.tenantIdOrNull ?? '-'}` : `ip:${request.ip}`;
-        const started = await this.idempotency.begin(caller, key, requestHash(request.method, request.url, request.body));
-        if (started.replay) {
-          void reply.header('Idempotent-Replayed', 'true');
-          return started.body;
-        }
-        const result = await lastValueFrom(next.handle().pipe(defaultIfEmpty(undefined)));
-        await this.idempotency.complete(caller, key, status, result);
-        return result;
-      }),
-    );
+    return from(this.run(request, reply, key, status, actor?.userId ?? null, next));
+  }
+
+  private async run(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: unknown,
+    status: number,
+    userId: string | null,
+    next: CallHandler,
+  ): Promise<unknown> {
+    const handle = () => lastValueFrom(next.handle().pipe(defaultIfEmpty(undefined)));
+    const outcome = await this.session.run({ userId, tenantId: this.context.tenantIdOrNull }, async () => {
+      this.auditPlatformAccess(request);
+      if (typeof key !== 'string' || key === '') return this.keepingWork(handle);
+      const caller = userId ? `user:${userId}:${this.context.tenantIdOrNull ?? '-'}` : `ip:${request.ip}`;
+      const started = await this.idempotency.begin(caller, key, requestHash(request.method, request.url, request.body));
+      if (started.replay) {
+        void reply.header('Idempotent-Replayed', 'true');
+        return { value: started.body, error: started.error };
+      }
+      const result = await this.keepingWork(handle);
+      if (result.error) {
+        await this.idempotency.complete(caller, key, result.error.status, toProblem(result.error, String(request.id)).problem);
+      } else {
+        await this.idempotency.complete(caller, key, status, result.value);
+      }
+      return result;
+    });
+    if (outcome.error) throw outcome.error;
+    return outcome.value;
+  }
+
+  /** Runs the handler; an error marked `keepingWork()` is returned (so the transaction commits) and thrown afterwards. */
+  private async keepingWork(handle: () => Promise<unknown>): Promise<{ value?: unknown; error?: AppError }> {
+    try {
+      return { value: await handle() };
+    } catch (error) {
+      if (error instanceof AppError && error.keepWork) return { error };
+      throw error;
+    }
   }
 }

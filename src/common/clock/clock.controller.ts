@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Put } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsISO8601 } from 'class-validator';
+import { PlatformAdmin } from '../auth/access.js';
+import { Errors } from '../errors/app-error.js';
+import { ApiProblems } from '../http/api-problems.decorator.js';
+import { Clock } from './clock.service.js';
+
+export class SetClockDto {
+  /** The new application time (forward only). @example "2030-01-16T00:00:00Z" */
+  @ApiProperty({ format: 'date-time' })
+  @IsISO8601({ strict: true })
+  now!: string;
+}
+
+export class ClockDto {
+  @ApiProperty({ format: 'date-time' })
+  now!: string;
+  /** Whether PUT may move it (CLOCK_CONTROL=true outside production). */
+  controllable!: boolean;
+}
+
+@ApiTags('admin')
+@Controller('v1/admin/clock')
+export class ClockController {
+  constructor(private readonly clock: Clock) {}
+
+  @Get()
+  @PlatformAdmin()
+  @ApiOperation({ operationId: 'adminGetClock', summary: 'The application clock' })
+  @ApiOkResponse({ type: ClockDto })
+  get(): ClockDto {
+    return { now: this.clock.now().toISOString(), controllable: this.clock.controllable };
+  }
+
+  @Put()
+  @PlatformAdmin()
+  @ApiOperation({ operationId: 'adminSetClock', summary: 'Move the application clock forward (CLOCK_CONTROL=true, not production)' })
+  @ApiOkResponse({ type: ClockDto })
+  @ApiProblems(400, 404, 409)
+  async set(@Body() dto: SetClockDto): Promise<ClockDto> {
+    if (!this.clock.controllable) throw Errors.notFound('Route');
+    const target = new Date(dto.now);
+    if (target.getTime() < this.clock.now().getTime()) throw Errors.conflict('The clock only moves forward');
+    const now = await this.clock.moveTo(target);
+    return { now: now.toISOString(), controllable: true };
+  }
+}

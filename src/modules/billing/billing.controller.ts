@@ -1,0 +1,81 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
+import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { PageOf } from '../../common/http/pagination.js';
+import { AddPaymentMethodDto, BillingListQuery, InvoiceDto, PaymentDto, PaymentMethodDto } from './dto/billing.dto.js';
+import { InvoicesService } from './invoices.service.js';
+import { PaymentMethodsService } from './payment-methods.service.js';
+
+@ApiTags('billing')
+@Controller('v1')
+export class BillingController {
+  constructor(
+    private readonly paymentMethods: PaymentMethodsService,
+    private readonly invoices: InvoicesService,
+  ) {}
+
+  @Get('payment-methods')
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'listPaymentMethods', summary: 'Cards on file, newest (the default) first' })
+  @ApiOkResponse({ type: [PaymentMethodDto] })
+  listPaymentMethods() {
+    return this.paymentMethods.list();
+  }
+
+  @Post('payment-methods')
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'addPaymentMethod', summary: 'Add a card; it becomes the default (only brand, last4 and expiry are kept)' })
+  @ApiCreatedResponse({ type: PaymentMethodDto })
+  @ApiProblems(400)
+  addPaymentMethod(@Body() dto: AddPaymentMethodDto) {
+    return this.paymentMethods.add(dto);
+  }
+
+  @Delete('payment-methods/:id')
+  @HttpCode(204)
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'removePaymentMethod', summary: 'Remove a card' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 404)
+  removePaymentMethod(@Param('id', ParseUUIDPipe) id: string) {
+    return this.paymentMethods.remove(id);
+  }
+
+  @Get('invoices')
+  @TenantMember()
+  @ApiOperation({ operationId: 'listInvoices', summary: 'Invoices, newest first' })
+  @ApiOkResponse({ type: PageOf(InvoiceDto) })
+  @ApiProblems(400)
+  listInvoices(@Query() query: BillingListQuery) {
+    return this.invoices.list(query);
+  }
+
+  @Get('invoices/:id')
+  @TenantMember()
+  @ApiOperation({ operationId: 'getInvoice', summary: 'One invoice with its lines' })
+  @ApiOkResponse({ type: InvoiceDto })
+  @ApiProblems(400, 404)
+  getInvoice(@Param('id', ParseUUIDPipe) id: string) {
+    return this.invoices.get(id);
+  }
+
+  @Post('invoices/:id/pay')
+  @HttpCode(200)
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'payInvoice', summary: 'Charge an open invoice with the default card now' })
+  @ApiOkResponse({ type: InvoiceDto })
+  @ApiProblems(400, 402, 404, 409)
+  pay(@Param('id', ParseUUIDPipe) id: string) {
+    return this.invoices.pay(id);
+  }
+
+  @Get('payments')
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'listPayments', summary: 'Every charge attempt with its outcome and failure code, newest first' })
+  @ApiOkResponse({ type: PageOf(PaymentDto) })
+  @ApiProblems(400)
+  listPayments(@Query() query: BillingListQuery) {
+    return this.invoices.payments(query);
+  }
+}

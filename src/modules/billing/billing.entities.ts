@@ -1,0 +1,194 @@
+import { BigIntType } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { newId } from '../../database/ids.js';
+import { Subscription } from '../subscriptions/subscription.entity.js';
+
+/** A card on file: only brand, last4 and expiry, plus the provider's opaque token. */
+@Entity({ tableName: 'payment_methods' })
+export class PaymentMethod {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = newId();
+
+  @Property({ type: 'uuid' })
+  tenantId!: string;
+
+  @Property({ type: 'text' })
+  brand!: string;
+
+  @Property({ type: 'character', length: 4 })
+  last4!: string;
+
+  @Property({ type: 'integer' })
+  expMonth!: number;
+
+  @Property({ type: 'integer' })
+  expYear!: number;
+
+  @Property({ type: 'text', hidden: true })
+  providerToken!: string;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+}
+
+export type InvoiceStatus = 'open' | 'paid' | 'void' | 'uncollectible';
+export type BillingReason = 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';
+
+@Entity({ tableName: 'invoices' })
+export class Invoice {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = newId();
+
+  @Property({ type: 'uuid' })
+  tenantId!: string;
+
+  /** Sequential per tenant: INV-000001, INV-000002, … */
+  @Property({ type: 'text' })
+  number!: string;
+
+  @ManyToOne(() => Subscription, { fieldName: 'subscription_id' })
+  subscription!: Subscription;
+
+  @Enum({ items: ['subscription_create', 'subscription_cycle', 'subscription_update', 'manual'] })
+  billingReason!: BillingReason;
+
+  @Enum({ items: ['open', 'paid', 'void', 'uncollectible'] })
+  status!: InvoiceStatus;
+
+  @Property({ type: 'character', length: 3 })
+  currency!: string;
+
+  /** Sum of the lines before credit. */
+  @Property({ type: new BigIntType('bigint') })
+  subtotalAmount!: bigint;
+
+  @Property({ type: new BigIntType('bigint') })
+  creditAppliedAmount = 0n;
+
+  /** What is charged: subtotal less credit, never negative. */
+  @Property({ type: new BigIntType('bigint') })
+  totalAmount!: bigint;
+
+  @Property({ type: 'timestamptz' })
+  periodStart!: Date;
+
+  @Property({ type: 'timestamptz' })
+  periodEnd!: Date;
+
+  @Property({ type: 'integer' })
+  attemptCount = 0;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  paidAt!: Date | null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Property({ type: 'timestamptz' })
+  updatedAt!: Date;
+}
+
+@Entity({ tableName: 'invoice_lines' })
+export class InvoiceLine {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = newId();
+
+  @Property({ type: 'uuid' })
+  tenantId!: string;
+
+  @ManyToOne(() => Invoice, { fieldName: 'invoice_id' })
+  invoice!: Invoice;
+
+  @Property({ type: 'integer' })
+  position!: number;
+
+  /** subscription, proration_credit, proration_charge, credit_applied, adjustment */
+  @Property({ type: 'text' })
+  kind!: string;
+
+  @Property({ type: 'text' })
+  description!: string;
+
+  @Property({ type: new BigIntType('bigint') })
+  amount!: bigint;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  periodStart!: Date | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  periodEnd!: Date | null;
+
+  /** How the amount was computed (fraction, exact value, rounding), so it can be re-derived to the cent. */
+  @Property({ type: 'json', nullable: true })
+  calculation!: Record<string, unknown> | null;
+}
+
+export type PaymentStatus = 'succeeded' | 'failed';
+
+/** One charge attempt on an invoice, successful or not. */
+@Entity({ tableName: 'payments' })
+export class Payment {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = newId();
+
+  @Property({ type: 'uuid' })
+  tenantId!: string;
+
+  @ManyToOne(() => Invoice, { fieldName: 'invoice_id' })
+  invoice!: Invoice;
+
+  @Property({ type: 'uuid', nullable: true })
+  paymentMethodId!: string | null;
+
+  @Property({ type: new BigIntType('bigint') })
+  amount!: bigint;
+
+  @Property({ type: 'character', length: 3 })
+  currency!: string;
+
+  @Enum({ items: ['succeeded', 'failed'] })
+  status!: PaymentStatus;
+
+  @Property({ type: 'text', nullable: true })
+  failureCode!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  providerChargeId!: string | null;
+
+  @Property({ type: 'integer' })
+  attempt!: number;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+}
+
+/** Append-only tenant credit: positive adds (net-negative prorations), negative uses it on an invoice. */
+@Entity({ tableName: 'credit_ledger' })
+export class CreditEntry {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = newId();
+
+  @Property({ type: 'uuid' })
+  tenantId!: string;
+
+  @Property({ type: 'character', length: 3 })
+  currency!: string;
+
+  @Property({ type: new BigIntType('bigint') })
+  amount!: bigint;
+
+  @Property({ type: 'text' })
+  reason!: string;
+
+  @Property({ type: 'uuid', nullable: true })
+  invoiceId!: string | null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+}

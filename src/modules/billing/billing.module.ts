@@ -1,0 +1,24 @@
+import { Global, Module } from '@nestjs/common';
+import { SubscriptionBilling } from '../subscriptions/subscription-billing.port.js';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
+import { BillingController } from './billing.controller.js';
+import { InvoicesService } from './invoices.service.js';
+import { InvoicingService } from './invoicing.service.js';
+import { MockPaymentGateway, PaymentGateway } from './payment-gateway.js';
+import { PaymentMethodsService } from './payment-methods.service.js';
+
+/** Global so that subscriptions (below it) receives the SubscriptionBilling port without importing billing. */
+@Global()
+@Module({
+  imports: [SubscriptionsModule],
+  controllers: [BillingController],
+  providers: [
+    PaymentMethodsService,
+    InvoicingService,
+    InvoicesService,
+    { provide: PaymentGateway, useClass: MockPaymentGateway },
+    { provide: SubscriptionBilling, useExisting: InvoicingService },
+  ],
+  exports: [InvoicingService, InvoicesService, SubscriptionBilling],
+})
+export class BillingModule {}

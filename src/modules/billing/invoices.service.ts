@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { Clock } from '../../common/clock/clock.service.js';
+import { Errors } from '../../common/errors/app-error.js';
+import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { AuditService } from '../audit/audit.service.js';
+import { transition } from '../subscriptions/subscription-state.js';
+import { Invoice, InvoiceLine, Payment } from './billing.entities.js';
+import { InvoiceDto, PaymentDto } from './dto/billing.dto.js';
+import { InvoicingService } from './invoicing.service.js';
+
+const newestFirst = (after: { at: string; id: string } | null) =>
+  after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {};
+
+/** The tenant's invoices and payments, and paying an open invoice by hand. */
+@Injectable()
+export class InvoicesService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly invoicing: InvoicingService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(query: PageQuery): Promise<Page<InvoiceDto>> {
+    const rows = await this.em.find(Invoice, newestFirst(decodeCursor(query.cursor)), {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.limit + 1,
+    });
+    const page = toPage(rows, query.limit, (i) => ({ at: i.createdAt.toISOString(), id: i.id }), (i) => i);
+    const lines = await this.linesOf(page.data);
+    return { data: page.data.map((i) => InvoiceDto.from(i, lines.get(i.id) ?? [])), nextCursor: page.nextCursor };
+  }
+
+  async get(id: string): Promise<InvoiceDto> {
+    const invoice = await this.em.findOne(Invoice, id);
+    if (!invoice) throw Errors.notFound('Invoice');
+    return InvoiceDto.from(invoice, (await this.linesOf([invoice])).get(id) ?? []);
+  }
+
+  async payments(query: PageQuery): Promise<Page<PaymentDto>> {
+    const rows = await this.em.find(Payment, newestFirst(decodeCursor(query.cursor)), {
+      populate: ['invoice'],
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.limit + 1,
+    });
+    return toPage(rows, query.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }), PaymentDto.from);
+  }
+
+  /** Charges an open invoice with the default card; success brings a past-due subscription back to active. */
+  async pay(id: string): Promise<InvoiceDto> {
+    const invoice = await this.em.findOne(Invoice, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!invoice) throw Errors.notFound('Invoice');
+    if (invoice.status !== 'open') throw Errors.invalidTransition(`The invoice is ${invoice.status}, not open`);
+    const result = await this.invoicing.collect(invoice);
+    if (!result.paid) {
+      throw Errors.paymentFailed(result.failureCode ?? 'card_declined', `The payment failed: ${result.failureCode}`).keepingWork();
+    }
+    await this.recoverSubscription(invoice);
+    return this.get(id);
+  }
+
+  /** A paid invoice of a past-due subscription makes it active again. */
+  async recoverSubscription(invoice: Invoice): Promise<void> {
+    const subscription = await this.em.findOneOrFail(Invoice, invoice.id, { populate: ['subscription'] }).then((i) => i.subscription);
+    if (subscription.status !== 'past_due') return;
+    const hasOpen = await this.em.count(Invoice, { subscription, status: 'open' });
+    if (hasOpen > 0) return;
+    subscription.status = transition(subscription.status, 'payment_recovered');
+    subscription.updatedAt = this.clock.now();
+    await this.em.flush();
+    this.audit.record({ action: 'subscription.recovered', targetType: 'subscription', targetId: subscription.id, tenantId: subscription.tenantId, after: { status: subscription.status } });
+  }
+
+  private async linesOf(invoices: Invoice[]): Promise<Map<string, InvoiceLine[]>> {
+    if (!invoices.length) return new Map();
+    const lines = await this.em.find(InvoiceLine, { invoice: invoices.map((i) => i.id) }, { orderBy: { position: 'asc' } });
+    const byInvoice = new Map<string, InvoiceLine[]>();
+    for (const line of lines) byInvoice.set(line.invoice.id, [...(byInvoice.get(line.invoice.id) ?? []), line]);
+    return byInvoice;
+  }
+}

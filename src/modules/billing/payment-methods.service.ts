@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '../../common/clock/clock.service.js';
+import { RequestContext } from '../../common/context/request-context.js';
+import { Errors } from '../../common/errors/app-error.js';
+import { AuditService } from '../audit/audit.service.js';
+import { PaymentMethod } from './billing.entities.js';
+import { luhnValid, notExpired } from './cards.js';
+import { AddPaymentMethodDto, PaymentMethodDto } from './dto/billing.dto.js';
+import { PaymentGateway } from './payment-gateway.js';
+
+/** Cards on file. Only brand, last4, expiry and the provider token are stored; the newest card is the default. */
+@Injectable()
+export class PaymentMethodsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly context: RequestContext,
+    private readonly gateway: PaymentGateway,
+    private readonly audit: AuditService,
+  ) {}
+
+  private active(): Promise<PaymentMethod[]> {
+    return this.em.find(PaymentMethod, { deletedAt: null }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  }
+
+  async list(): Promise<PaymentMethodDto[]> {
+    const cards = await this.active();
+    return cards.map((pm, i) => PaymentMethodDto.from(pm, i === 0));
+  }
+
+  async add(dto: AddPaymentMethodDto): Promise<PaymentMethodDto> {
+    if (!luhnValid(dto.cardNumber)) {
+      throw Errors.validation('The card number is not valid', [{ field: 'cardNumber', message: 'fails the Luhn check' }]);
+    }
+    if (!notExpired(dto.expMonth, dto.expYear, this.clock.now())) {
+      throw Errors.validation('The card has expired', [{ field: 'expYear', message: 'the card has expired' }]);
+    }
+    const card = await this.gateway.tokenize(dto.cardNumber);
+    const pm = this.em.create(PaymentMethod, {
+      tenantId: this.context.tenantId,
+      brand: card.brand,
+      last4: card.last4,
+      expMonth: dto.expMonth,
+      expYear: dto.expYear,
+      providerToken: card.token,
+      createdAt: this.clock.realNow(),
+      deletedAt: null,
+    });
+    await this.em.flush();
+    const after = PaymentMethodDto.from(pm, true);
+    this.audit.record({ action: 'payment_method.added', targetType: 'payment_method', targetId: pm.id, after });
+    return after;
+  }
+
+  async remove(id: string): Promise<void> {
+    const pm = await this.em.findOne(PaymentMethod, { id, deletedAt: null });
+    if (!pm) throw Errors.notFound('Payment method');
+    pm.deletedAt = this.clock.realNow();
+    await this.em.flush();
+    this.audit.record({ action: 'payment_method.removed', targetType: 'payment_method', targetId: id, before: PaymentMethodDto.from(pm, false) });
+  }
+
+  /** A card of the tenant by id, or the default (newest) card; null when the tenant has none. */
+  async find(id?: string | null): Promise<PaymentMethod | null> {
+    if (id) {
+      const pm = await this.em.findOne(PaymentMethod, { id, deletedAt: null });
+      if (!pm) throw Errors.notFound('Payment method');
+      return pm;
+    }
+    return (await this.active())[0] ?? null;
+  }
+}

@@ -1,0 +1,35 @@
+import type { MetricKind } from '../policies/metrics.js';
+import type { Enforcement } from '../policies/policy.entity.js';
+import type { Interval } from '../subscriptions/billing-period.js';
+
+/** A policy as a plan version carries it (a snapshot: later policy edits do not change sold versions). */
+export interface PlanLimit {
+  policyId: string;
+  metric: string;
+  kind: MetricKind;
+  limit: number | null;
+  enforcement: Enforcement;
+  warningThresholds: number[];
+}
+
+/** The fields of a plan that make up a version; changing any of them publishes a new one. */
+export interface PlanTerms {
+  priceAmount: bigint;
+  currency: string;
+  interval: Interval;
+  intervalCount: number;
+  trialDays: number;
+  durationCycles: number | null;
+  limits: PlanLimit[];
+}
+
+const normalize = (terms: PlanTerms) =>
+  JSON.stringify({
+    ...terms,
+    priceAmount: terms.priceAmount.toString(),
+    limits: [...terms.limits].sort((a, b) => (a.policyId < b.policyId ? -1 : 1)),
+  });
+
+export function termsChanged(a: PlanTerms, b: PlanTerms): boolean {
+  return normalize(a) !== normalize(b);
+}

@@ -1,0 +1,71 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, PlatformAdmin } from '../../common/auth/access.js';
+import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { PageOf } from '../../common/http/pagination.js';
+import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
+import { PlansService } from './plans.service.js';
+
+@ApiTags('catalog')
+@Controller('v1/plans')
+export class PlansController {
+  constructor(private readonly plans: PlansService) {}
+
+  @Get()
+  @Access()
+  @ApiOperation({ operationId: 'listPlans', summary: 'Plans with their current version (archived ones: platform admins only)' })
+  @ApiOkResponse({ type: PageOf(PlanDto) })
+  @ApiProblems(400)
+  list(@Query() query: PlanQuery) {
+    return this.plans.list(query);
+  }
+
+  @Get(':id')
+  @Access()
+  @ApiOperation({ operationId: 'getPlan', summary: 'One plan with its current version' })
+  @ApiOkResponse({ type: PlanDto })
+  @ApiProblems(400, 404)
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.plans.get(id);
+  }
+
+  @Get(':id/versions')
+  @Access()
+  @ApiOperation({ operationId: 'listPlanVersions', summary: 'Every published version of a plan, oldest first' })
+  @ApiOkResponse({ type: [PlanVersionDto] })
+  @ApiProblems(400, 404)
+  versions(@Param('id', ParseUUIDPipe) id: string) {
+    return this.plans.versions(id);
+  }
+
+  @Post()
+  @PlatformAdmin()
+  @ApiOperation({ operationId: 'createPlan', summary: 'Create a plan and publish its version 1 (platform admin)' })
+  @ApiCreatedResponse({ type: PlanDto })
+  @ApiProblems(400, 409)
+  create(@Body() dto: CreatePlanDto) {
+    return this.plans.create(dto);
+  }
+
+  @Patch(':id')
+  @PlatformAdmin()
+  @ApiOperation({
+    operationId: 'updatePlan',
+    summary: 'Edit a plan; a change of price, currency, interval, trial, duration or limits publishes a new version',
+  })
+  @ApiOkResponse({ type: PlanDto })
+  @ApiProblems(400, 404)
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdatePlanDto) {
+    return this.plans.update(id, dto);
+  }
+
+  @Post(':id/archive')
+  @HttpCode(200)
+  @PlatformAdmin()
+  @ApiOperation({ operationId: 'archivePlan', summary: 'Archive a plan: no new subscriptions, existing ones continue' })
+  @ApiOkResponse({ type: PlanDto })
+  @ApiProblems(400, 404, 409)
+  archive(@Param('id', ParseUUIDPipe) id: string) {
+    return this.plans.archive(id);
+  }
+}

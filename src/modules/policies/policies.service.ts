@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '../../common/clock/clock.service.js';
+import { Errors } from '../../common/errors/app-error.js';
+import { decodeCursor, Page, toPage } from '../../common/http/pagination.js';
+import { AuditService } from '../audit/audit.service.js';
+import { CreatePolicyDto, PolicyDto, PolicyQuery, UpdatePolicyDto } from './dto/policy.dto.js';
+import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.js';
+import { Policy } from './policy.entity.js';
+
+const sortThresholds = (t: number[]) => [...new Set(t)].sort((a, b) => a - b);
+
+/** The catalog of limit policies. Plans snapshot policies into their versions (see PlansService). */
+@Injectable()
+export class PoliciesService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(query: PolicyQuery): Promise<Page<PolicyDto>> {
+    const after = decodeCursor(query.cursor);
+    const rows = await this.em.find(
+      Policy,
+      after ? { $or: [{ createdAt: { $gt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $gt: after.id } }] } : {},
+      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
+    );
+    return toPage(rows, query.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }), PolicyDto.from);
+  }
+
+  async get(id: string): Promise<PolicyDto> {
+    return PolicyDto.from(await this.load(id));
+  }
+
+  /** Policies by id, in the order asked; a missing id is a 400 naming it. */
+  async findMany(ids: string[]): Promise<Policy[]> {
+    const unique = [...new Set(ids)];
+    const found = unique.length ? await this.em.find(Policy, { id: unique }) : [];
+    const byId = new Map(found.map((p) => [p.id, p]));
+    const missing = unique.filter((id) => !byId.has(id));
+    if (missing.length) {
+      throw Errors.validation(`Unknown policy: ${missing.join(', ')}`, [{ field: 'policyIds', message: `unknown policy ${missing.join(', ')}` }]);
+    }
+    const metrics = new Set<string>();
+    for (const p of found) {
+      if (metrics.has(p.metric)) {
+        throw Errors.validation(`Two policies limit ${p.metric}`, [{ field: 'policyIds', message: `more than one policy for metric ${p.metric}` }]);
+      }
+      metrics.add(p.metric);
+    }
+    return unique.map((id) => byId.get(id)!);
+  }
+
+  async create(dto: CreatePolicyDto): Promise<PolicyDto> {
+    const now = this.clock.realNow();
+    const policy = this.em.create(Policy, {
+      name: dto.name ?? `${dto.metric} ${dto.limit === null ? 'unlimited' : `≤ ${dto.limit}`}`,
+      metric: dto.metric,
+      kind: kindOf(dto.metric),
+      limit: dto.limit,
+      enforcement: dto.enforcement ?? 'hard',
+      warningThresholds: sortThresholds(dto.warningThresholds ?? DEFAULT_WARNING_THRESHOLDS),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.em.flush();
+    const after = PolicyDto.from(policy);
+    this.audit.record({ action: 'policy.created', targetType: 'policy', targetId: policy.id, tenantId: null, after });
+    return after;
+  }
+
+  async update(id: string, dto: UpdatePolicyDto): Promise<PolicyDto> {
+    const policy = await this.load(id);
+    const before = PolicyDto.from(policy);
+    if (dto.name !== undefined) policy.name = dto.name;
+    if (dto.limit !== undefined) policy.limit = dto.limit;
+    if (dto.enforcement !== undefined) policy.enforcement = dto.enforcement;
+    if (dto.warningThresholds !== undefined) policy.warningThresholds = sortThresholds(dto.warningThresholds);
+    policy.updatedAt = this.clock.realNow();
+    await this.em.flush();
+    const after = PolicyDto.from(policy);
+    this.audit.record({ action: 'policy.updated', targetType: 'policy', targetId: id, tenantId: null, before, after });
+    return after;
+  }
+
+  private async load(id: string): Promise<Policy> {
+    const policy = await this.em.findOne(Policy, id);
+    if (!policy) throw Errors.notFound('Policy');
+    return policy;
+  }
+}

@@ -1,0 +1,37 @@
+import type { Subscription } from './subscription.entity.js';
+import type { Line } from './proration.js';
+
+export interface BilledInvoice {
+  id: string;
+  number: string;
+  status: 'open' | 'paid' | 'void' | 'uncollectible';
+  totalAmount: bigint;
+}
+
+export interface ChargeOutcome {
+  invoice: BilledInvoice;
+  paid: boolean;
+  failureCode: string | null;
+}
+
+/**
+ * What the subscription lifecycle needs from billing. Billing builds on subscriptions (DESIGN.md:
+ * dependencies point one way), so subscriptions declares this port and the billing module
+ * provides it.
+ */
+export abstract class SubscriptionBilling {
+  /** Throws unless the tenant has this card (or, without an id, any card); returns the card id. */
+  abstract resolvePaymentMethod(paymentMethodId?: string | null): Promise<string | null>;
+
+  /** Invoices the lines now and charges the card synchronously (first period of a subscription). */
+  abstract invoiceAndCharge(subscription: Subscription, lines: Line[], paymentMethodId: string | null): Promise<ChargeOutcome>;
+
+  /** Invoices the lines now and collects in the background (proration); a net credit goes to the tenant's balance. */
+  abstract invoiceAndCollectLater(subscription: Subscription, lines: Line[]): Promise<BilledInvoice>;
+
+  /** Voids an open invoice (nothing more will be collected on it). */
+  abstract voidInvoice(invoiceId: string): Promise<void>;
+
+  /** The tenant's credit balance in a currency (minor units). */
+  abstract creditBalance(currency: string): Promise<bigint>;
+}

@@ -1,0 +1,94 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
+import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { PageOf } from '../../common/http/pagination.js';
+import {
+  CancelDto,
+  ChangePlanDto,
+  ChangePreviewDto,
+  ChangeResultDto,
+  SubscribeDto,
+  SubscriptionDto,
+  SubscriptionHistoryQuery,
+} from './dto/subscription.dto.js';
+import { SubscriptionsService } from './subscriptions.service.js';
+
+@ApiTags('subscriptions')
+@Controller('v1')
+export class SubscriptionsController {
+  constructor(private readonly subscriptions: SubscriptionsService) {}
+
+  @Get('subscription')
+  @TenantMember()
+  @ApiOperation({ operationId: 'getSubscription', summary: 'The live subscription with usage against its limits' })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiProblems(400, 404)
+  current() {
+    return this.subscriptions.current();
+  }
+
+  @Post('subscription')
+  @TenantAdmin()
+  @ApiOperation({
+    operationId: 'subscribe',
+    summary: 'Subscribe to a plan; charges the first period unless trialing or free (402 leaves nothing live)',
+  })
+  @ApiCreatedResponse({ type: SubscriptionDto })
+  @ApiProblems(400, 402, 404, 409)
+  subscribe(@Body() dto: SubscribeDto) {
+    return this.subscriptions.subscribe(dto.planId, dto.paymentMethodId);
+  }
+
+  @Post('subscription/preview')
+  @HttpCode(200)
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'previewSubscriptionChange', summary: 'The exact lines and total a plan change would bill now' })
+  @ApiOkResponse({ type: ChangePreviewDto })
+  @ApiProblems(400, 404, 409)
+  preview(@Body() dto: ChangePlanDto) {
+    return this.subscriptions.preview(dto.planId, dto.timing);
+  }
+
+  @Post('subscription/change')
+  @HttpCode(200)
+  @TenantAdmin()
+  @ApiOperation({
+    operationId: 'changeSubscriptionPlan',
+    summary: 'Change plan now (prorated, collected in the background) or at the end of the period',
+  })
+  @ApiOkResponse({ type: ChangeResultDto })
+  @ApiProblems(400, 404, 409)
+  change(@Body() dto: ChangePlanDto) {
+    return this.subscriptions.change(dto.planId, dto.timing);
+  }
+
+  @Post('subscription/cancel')
+  @HttpCode(200)
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'cancelSubscription', summary: 'Cancel at the end of the period (default) or now' })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiProblems(400, 404, 409)
+  cancel(@Body() dto: CancelDto) {
+    return this.subscriptions.cancel(dto.atPeriodEnd ?? true);
+  }
+
+  @Post('subscription/resume')
+  @HttpCode(200)
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'resumeSubscription', summary: 'Undo a pending cancellation at period end' })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiProblems(400, 404, 409)
+  resume() {
+    return this.subscriptions.resume();
+  }
+
+  @Get('subscriptions')
+  @TenantMember()
+  @ApiOperation({ operationId: 'listSubscriptions', summary: 'Every subscription the tenant had, newest first' })
+  @ApiOkResponse({ type: PageOf(SubscriptionDto) })
+  @ApiProblems(400)
+  history(@Query() query: SubscriptionHistoryQuery) {
+    return this.subscriptions.history(query);
+  }
+}

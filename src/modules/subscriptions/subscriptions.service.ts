@@ -1,0 +1,315 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Clock } from '../../common/clock/clock.service.js';
+import { RequestContext } from '../../common/context/request-context.js';
+import { Errors } from '../../common/errors/app-error.js';
+import { fromMinor } from '../../common/money.js';
+import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { AuditService } from '../audit/audit.service.js';
+import { PlanVersion } from '../plans/plan.entity.js';
+import { PlansService } from '../plans/plans.service.js';
+import { addDays, periodBoundary } from './billing-period.js';
+import { ChangePreviewDto, ChangeResultDto, SubscriptionDto, Timing } from './dto/subscription.dto.js';
+import { Line, prorateChange } from './proration.js';
+import { SubscriptionBilling } from './subscription-billing.port.js';
+import { SubscriptionErrors } from './subscription.errors.js';
+import { Subscription } from './subscription.entity.js';
+import { assertActionAllowed, InvalidTransitionError, LIVE_STATUSES, transition } from './subscription-state.js';
+import { SubscriptionUsage } from './subscription-usage.service.js';
+import { gaugeViolations, isUpgrade, sameInterval, usageView } from './usage-limits.js';
+
+interface PlannedChange {
+  version: PlanVersion;
+  timing: Timing;
+  effectiveAt: Date;
+  lines: Line[];
+  newPeriodEnd: Date | null;
+}
+
+const planRef = (v: PlanVersion) => ({ id: v.plan.id, code: v.plan.code, name: v.plan.name, version: v.version });
+
+/** The subscription lifecycle of the current tenant: subscribe, change (prorated or scheduled), cancel, resume. */
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly context: RequestContext,
+    private readonly plans: PlansService,
+    private readonly billing: SubscriptionBilling,
+    private readonly usage: SubscriptionUsage,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The tenant's live subscription, or null. */
+  findLive(lock = false): Promise<Subscription | null> {
+    return this.em.findOne(
+      Subscription,
+      { status: { $in: [...LIVE_STATUSES] } },
+      { populate: ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersion', 'scheduledPlanVersion.plan'], ...(lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) },
+    );
+  }
+
+  async current(): Promise<SubscriptionDto> {
+    const subscription = await this.findLive();
+    if (!subscription) throw SubscriptionErrors.none();
+    return this.toDto(subscription);
+  }
+
+  async history(query: PageQuery): Promise<Page<SubscriptionDto>> {
+    const after = decodeCursor(query.cursor);
+    const rows = await this.em.find(
+      Subscription,
+      after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {},
+      {
+        populate: ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersion', 'scheduledPlanVersion.plan'],
+        orderBy: { createdAt: 'desc', id: 'desc' },
+        limit: query.limit + 1,
+      },
+    );
+    const page = toPage(rows, query.limit, (s) => ({ at: s.createdAt.toISOString(), id: s.id }), (s) => s);
+    return { data: await Promise.all(page.data.map((s) => this.toDto(s))), nextCursor: page.nextCursor };
+  }
+
+  async subscribe(planId: string, paymentMethodId?: string): Promise<SubscriptionDto> {
+    if (await this.findLive()) throw SubscriptionErrors.alreadyLive();
+    const version = await this.plans.purchasableVersion(planId);
+    await this.assertGaugesFit(version);
+    const now = this.clock.now();
+    const trial = version.trialDays > 0;
+    const paid = version.priceAmount > 0n;
+    const cardId = paid && !trial ? await this.billing.resolvePaymentMethod(paymentMethodId) : paymentMethodId ? await this.billing.resolvePaymentMethod(paymentMethodId) : null;
+    if (paid && !trial && !cardId) throw SubscriptionErrors.noPaymentMethod();
+
+    const trialEnd = trial ? addDays(now, version.trialDays) : null;
+    const anchor = trialEnd ?? now;
+    const subscription = this.em.create(Subscription, {
+      tenantId: this.context.tenantId,
+      plan: version.plan,
+      planVersion: version,
+      status: trial ? 'trialing' : 'active',
+      billingAnchor: anchor,
+      currentPeriodStart: now,
+      currentPeriodEnd: trialEnd ?? periodBoundary(anchor, version.interval, version.intervalCount, 1),
+      trialEnd,
+      cyclesBilled: 0,
+      cancelAtPeriodEnd: false,
+      scheduledPlanVersion: null,
+      paymentMethodId: cardId,
+      endedAt: null,
+      endedReason: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw SubscriptionErrors.alreadyLive();
+      throw error;
+    }
+
+    if (!trial) {
+      const line: Line = {
+        kind: 'subscription',
+        description: `${version.plan.name} (${subscription.currentPeriodStart.toISOString().slice(0, 10)} – ${subscription.currentPeriodEnd.toISOString().slice(0, 10)})`,
+        amount: version.priceAmount,
+        periodStart: subscription.currentPeriodStart,
+        periodEnd: subscription.currentPeriodEnd,
+        calculation: { formula: `${version.priceAmount} (full period)`, rounding: 'half_away_from_zero' },
+      };
+      const outcome = await this.billing.invoiceAndCharge(subscription, [line], cardId);
+      if (!outcome.paid) {
+        subscription.status = transition(subscription.status, 'initial_payment_failed');
+        subscription.endedAt = now;
+        subscription.endedReason = 'initial_payment_failed';
+        await this.billing.voidInvoice(outcome.invoice.id);
+        await this.em.flush();
+        this.audit.record({ action: 'subscription.payment_failed', targetType: 'subscription', targetId: subscription.id, after: { status: subscription.status, failureCode: outcome.failureCode } });
+        throw Errors.paymentFailed(outcome.failureCode ?? 'card_declined', `The first payment failed: ${outcome.failureCode}`).keepingWork();
+      }
+      subscription.cyclesBilled = 1;
+      await this.em.flush();
+    }
+    const dto = await this.toDto(subscription);
+    this.audit.record({ action: 'subscription.created', targetType: 'subscription', targetId: subscription.id, after: dto });
+    return dto;
+  }
+
+  async preview(planId: string, timing?: Timing): Promise<ChangePreviewDto> {
+    const subscription = await this.requireLive();
+    const change = await this.plan(subscription, planId, timing);
+    const subtotal = change.lines.reduce((sum, l) => sum + l.amount, 0n);
+    const credit = subtotal > 0n ? await this.billing.creditBalance(change.version.currency) : 0n;
+    const creditApplied = subtotal > 0n ? (credit < subtotal ? credit : subtotal) : 0n;
+    return {
+      plan: planRef(change.version),
+      timing: change.timing,
+      effectiveAt: change.effectiveAt.toISOString(),
+      currency: change.version.currency,
+      lines: change.lines.map((l) => ({
+        kind: l.kind,
+        description: l.description,
+        amount: fromMinor(l.amount),
+        periodStart: l.periodStart.toISOString(),
+        periodEnd: l.periodEnd.toISOString(),
+        calculation: l.calculation,
+      })),
+      subtotal: fromMinor(subtotal),
+      creditApplied: fromMinor(creditApplied),
+      total: fromMinor(subtotal > 0n ? subtotal - creditApplied : 0n),
+      creditAdded: fromMinor(subtotal < 0n ? -subtotal : 0n),
+    };
+  }
+
+  async change(planId: string, timing?: Timing): Promise<ChangeResultDto> {
+    const subscription = await this.requireLive(true);
+    const before = await this.toDto(subscription);
+    const change = await this.plan(subscription, planId, timing);
+    let invoice: ChangeResultDto['invoice'] = null;
+    if (change.timing === 'period_end') {
+      subscription.scheduledPlanVersion = change.version;
+    } else {
+      subscription.plan = change.version.plan;
+      subscription.planVersion = change.version;
+      subscription.scheduledPlanVersion = null;
+      if (change.newPeriodEnd) {
+        subscription.billingAnchor = change.effectiveAt;
+        subscription.currentPeriodStart = change.effectiveAt;
+        subscription.currentPeriodEnd = change.newPeriodEnd;
+      }
+      if (change.lines.length) {
+        const billed = await this.billing.invoiceAndCollectLater(subscription, change.lines);
+        invoice = { id: billed.id, number: billed.number, status: billed.status, totalAmount: fromMinor(billed.totalAmount) };
+      }
+    }
+    subscription.updatedAt = this.clock.now();
+    await this.em.flush();
+    const after = await this.toDto(subscription);
+    this.audit.record({
+      action: change.timing === 'now' ? 'subscription.plan_changed' : 'subscription.change_scheduled',
+      targetType: 'subscription',
+      targetId: subscription.id,
+      before,
+      after: { ...after, invoice },
+    });
+    return { subscription: after, invoice };
+  }
+
+  async cancel(atPeriodEnd = true): Promise<SubscriptionDto> {
+    const subscription = await this.requireLive(true);
+    const before = await this.toDto(subscription);
+    this.guard(() => assertActionAllowed(subscription.status, atPeriodEnd ? 'schedule_cancel' : 'cancel_now', subscription));
+    const now = this.clock.now();
+    if (atPeriodEnd) {
+      subscription.cancelAtPeriodEnd = true;
+    } else {
+      subscription.status = transition(subscription.status, 'cancelled');
+      subscription.endedAt = now;
+      subscription.endedReason = 'cancelled';
+      subscription.scheduledPlanVersion = null;
+    }
+    subscription.updatedAt = now;
+    await this.em.flush();
+    const after = await this.toDto(subscription);
+    this.audit.record({ action: atPeriodEnd ? 'subscription.cancel_scheduled' : 'subscription.cancelled', targetType: 'subscription', targetId: subscription.id, before, after });
+    return after;
+  }
+
+  async resume(): Promise<SubscriptionDto> {
+    const subscription = await this.requireLive(true);
+    this.guard(() => assertActionAllowed(subscription.status, 'resume', subscription));
+    const before = await this.toDto(subscription);
+    subscription.cancelAtPeriodEnd = false;
+    subscription.updatedAt = this.clock.now();
+    await this.em.flush();
+    const after = await this.toDto(subscription);
+    this.audit.record({ action: 'subscription.resumed', targetType: 'subscription', targetId: subscription.id, before, after });
+    return after;
+  }
+
+  private async requireLive(lock = false): Promise<Subscription> {
+    const subscription = await this.findLive(lock);
+    if (!subscription) throw SubscriptionErrors.none();
+    return subscription;
+  }
+
+  private guard(check: () => void): void {
+    try {
+      check();
+    } catch (error) {
+      if (error instanceof InvalidTransitionError) throw Errors.invalidTransition(error.message);
+      throw error;
+    }
+  }
+
+  /** Works out what a change to `planId` would do, without doing it. */
+  private async plan(subscription: Subscription, planId: string, requested?: Timing): Promise<PlannedChange> {
+    this.guard(() => assertActionAllowed(subscription.status, 'change_plan', subscription));
+    const version = await this.plans.purchasableVersion(planId);
+    const current = subscription.planVersion;
+    if (version.id === current.id) throw SubscriptionErrors.samePlan();
+    if (version.currency !== current.currency) throw SubscriptionErrors.currencyMismatch();
+    await this.assertGaugesFit(version);
+
+    const timing = requested ?? (isUpgrade(current, version) ? 'now' : 'period_end');
+    const now = this.clock.now();
+    if (timing === 'period_end') {
+      return { version, timing, effectiveAt: subscription.currentPeriodEnd, lines: [], newPeriodEnd: null };
+    }
+    if (subscription.status === 'trialing') {
+      // Nothing has been paid yet: switch plans; the trial's end bills the new plan.
+      return { version, timing, effectiveAt: now, lines: [], newPeriodEnd: null };
+    }
+    const newPeriodEnd = sameInterval(current, version) ? null : periodBoundary(now, version.interval, version.intervalCount, 1);
+    const { lines } = prorateChange({
+      oldPrice: current.priceAmount,
+      newPrice: version.priceAmount,
+      currency: version.currency,
+      oldPlan: current.plan.name,
+      newPlan: version.plan.name,
+      periodStart: subscription.currentPeriodStart,
+      periodEnd: subscription.currentPeriodEnd,
+      at: now,
+      ...(newPeriodEnd ? { newPeriodEnd } : {}),
+    });
+    return { version, timing, effectiveAt: now, lines, newPeriodEnd };
+  }
+
+  private async assertGaugesFit(version: PlanVersion): Promise<void> {
+    const used = await this.usage.usedByMetric(null, version.limits);
+    const violations = gaugeViolations(version.limits, used);
+    if (violations.length) throw SubscriptionErrors.downgradeBlocked(violations);
+  }
+
+  async toDto(s: Subscription): Promise<SubscriptionDto> {
+    const version = s.planVersion;
+    const live = (LIVE_STATUSES as readonly string[]).includes(s.status);
+    const used = live ? await this.usage.usedByMetric(s, version.limits) : new Map<string, number>();
+    return {
+      id: s.id,
+      status: s.status,
+      plan: planRef(version),
+      priceAmount: fromMinor(version.priceAmount),
+      currency: version.currency,
+      interval: version.interval,
+      intervalCount: version.intervalCount,
+      currentPeriodStart: s.currentPeriodStart.toISOString(),
+      currentPeriodEnd: s.currentPeriodEnd.toISOString(),
+      cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+      trialEnd: s.trialEnd?.toISOString() ?? null,
+      scheduledChange: s.scheduledPlanVersion
+        ? { plan: planRef(s.scheduledPlanVersion), effectiveAt: s.currentPeriodEnd.toISOString() }
+        : null,
+      cyclesBilled: s.cyclesBilled,
+      usage: live
+        ? version.limits.map((l) => {
+            const view = usageView(l, used.get(l.metric) ?? 0, s.currentPeriodEnd);
+            return { ...view, resetsAt: view.resetsAt?.toISOString() ?? null };
+          })
+        : [],
+      endedAt: s.endedAt?.toISOString() ?? null,
+      endedReason: s.endedReason,
+      createdAt: s.createdAt.toISOString(),
+    };
+  }
+}
