@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { APP_USER } from '../support/env.js';
-import { addMember, createTenantWithAdmin, TenantWithAdmin } from '../support/factories.js';
+import { addCard, addMember, createPlan, createPlatformAdmin, createTenantWithAdmin, subscribe, TenantWithAdmin } from '../support/factories.js';
 
 /**
  * Every tenant-owned table and the column that names its tenant. `tenants` is keyed by its own id;
@@ -12,6 +12,13 @@ const TENANT_TABLES: Record<string, string> = {
   tenants: 'id',
   memberships: 'tenant_id',
   audit_logs: 'tenant_id',
+  subscriptions: 'tenant_id',
+  payment_methods: 'tenant_id',
+  invoices: 'tenant_id',
+  invoice_lines: 'tenant_id',
+  payments: 'tenant_id',
+  credit_ledger: 'tenant_id',
+  tenant_counters: 'tenant_id',
 };
 
 /** Database-level isolation: the API's login role against the tables directly, no application code. */
@@ -21,9 +28,24 @@ describe('row-level security (as the API role)', () => {
   let b: TenantWithAdmin;
   let app: pg.Client;
 
+  let plans: { pro: string; starter: string };
+
   beforeAll(async () => {
     t = await startTestApp();
+    const admin = await createPlatformAdmin(t);
+    plans = {
+      pro: (await createPlan(t.api, admin.token, { name: 'Pro', priceAmount: 3000 })).id,
+      starter: (await createPlan(t.api, admin.token, { name: 'Starter', priceAmount: 1000 })).id,
+    };
   });
+
+  /** Billing rows in every billing table: a card, a paid subscription, invoices, payments, and credit from a downgrade. */
+  async function withBilling(tenant: TenantWithAdmin): Promise<void> {
+    await addCard(t.api, tenant);
+    await subscribe(t.api, tenant, plans.pro);
+    const change = await t.api.post('/v1/subscription/change', { planId: plans.starter, timing: 'now' }, { token: tenant.token, tenant: tenant.tenantId });
+    if (change.status !== 200) throw new Error(`downgrade failed: ${change.status} ${JSON.stringify(change.body)}`);
+  }
   afterAll(() => t.close());
 
   beforeEach(async () => {
@@ -32,6 +54,8 @@ describe('row-level security (as the API role)', () => {
     await addMember(t.api, a, 'tenant_user');
     b = await createTenantWithAdmin(t.api, 'Tenant B');
     await addMember(t.api, b, 'tenant_admin');
+    await withBilling(a);
+    await withBilling(b);
     app = new pg.Client({ connectionString: t.appUrl });
     await app.connect();
   });

@@ -106,3 +106,51 @@ export async function listRoutes(api: ApiClient): Promise<RouteInfo[]> {
 
 /** Fills every `{param}` of an OpenAPI path template with the value. */
 export const fillPath = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value);
+
+export interface PlanInput {
+  code?: string;
+  name?: string;
+  priceAmount?: number;
+  currency?: string;
+  interval?: 'day' | 'week' | 'month' | 'year';
+  intervalCount?: number;
+  trialDays?: number;
+  durationCycles?: number | null;
+  policyIds?: string[];
+}
+
+/** A plan created by a platform admin (unique code unless given). */
+export async function createPlan(api: ApiClient, adminToken: string, input: PlanInput = {}): Promise<any> {
+  const body = {
+    code: input.code ?? `plan-${randomBytes(4).toString('hex')}`,
+    name: input.name ?? 'Plan',
+    priceAmount: input.priceAmount ?? 1000,
+    currency: input.currency ?? 'USD',
+    interval: input.interval ?? 'month',
+    ...input,
+  };
+  const res = await api.post('/v1/plans', body, { token: adminToken });
+  if (res.status !== 201) throw new Error(`create plan failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** A limit policy created by a platform admin. */
+export async function createPolicy(api: ApiClient, adminToken: string, metric: string, limit: number | null, enforcement: 'hard' | 'soft' = 'hard'): Promise<any> {
+  const res = await api.post('/v1/policies', { metric, limit, enforcement }, { token: adminToken });
+  if (res.status !== 201) throw new Error(`create policy failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export const CARDS = { ok: '4242424242424242', declined: '4000000000000002', insufficient: '4000000000009995' } as const;
+
+export async function addCard(api: ApiClient, tenant: TenantWithAdmin, cardNumber: string = CARDS.ok): Promise<any> {
+  const res = await api.post('/v1/payment-methods', { cardNumber, expMonth: 12, expYear: 2099 }, { token: tenant.token, tenant: tenant.tenantId });
+  if (res.status !== 201) throw new Error(`add card failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function subscribe(api: ApiClient, tenant: TenantWithAdmin, planId: string): Promise<any> {
+  const res = await api.post('/v1/subscription', { planId }, { token: tenant.token, tenant: tenant.tenantId });
+  if (res.status !== 201) throw new Error(`subscribe failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}

@@ -91,7 +91,7 @@ export class AccessGuard extends AuthGuard('jwt') {
                 (select t.status from tenants t where t.id = ?) as requested_status
            from sessions s join users u on u.id = s.user_id
           where s.id = ? and u.id = ?`,
-        [this.clock.now(), requestedTenant, claims.sid, claims.sub],
+        [this.clock.realNow(), requestedTenant, claims.sid, claims.sub],
       );
       return rows[0];
     });

@@ -45,7 +45,7 @@ export class AuditService {
       before: redact(entry.before),
       after: redact(entry.after),
       requestId: this.context.requestId,
-      createdAt: this.clock.now(),
+      createdAt: this.clock.realNow(),
     });
     this.em.persist(log);
   }

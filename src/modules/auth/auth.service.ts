@@ -39,7 +39,7 @@ export class AuthService {
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResultDto> {
-    const now = this.clock.now();
+    const now = this.clock.realNow();
     const user = this.em.create(User, {
       email: dto.email,
       name: dto.name.trim(),
@@ -80,22 +80,24 @@ export class AuthService {
       { tokenHash: hashToken(refreshToken) },
       { populate: ['session'], lockMode: undefined },
     );
-    const now = this.clock.now();
+    const now = this.clock.realNow();
     if (!token) throw AuthErrors.invalidRefreshToken();
     const session = token.session;
     if (session.revokedAt || session.expiresAt <= now) throw AuthErrors.invalidRefreshToken();
     // Spend the token atomically: two concurrent uses cannot both succeed.
     const spent = await this.em.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: now });
     if (spent === 0) {
-      await this.revokeSessionNow(session.id, 'refresh_token_reused');
-      throw AuthErrors.invalidRefreshToken();
+      // Reuse means the token leaked: end the session, and keep that even though we answer 401.
+      await this.em.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: now, revokedReason: 'refresh_token_reused' });
+      this.audit.record({ action: 'session.revoked', targetType: 'session', targetId: session.id, tenantId: null, actorUserId: session.user.id, after: { reason: 'refresh_token_reused' } });
+      throw AuthErrors.invalidRefreshToken().keepingWork();
     }
     return this.issueTokens(session, now);
   }
 
   async logout(): Promise<void> {
     const actor = this.context.actor;
-    await this.em.nativeUpdate(Session, { id: actor.sessionId, revokedAt: null }, { revokedAt: this.clock.now(), revokedReason: 'logout' });
+    await this.em.nativeUpdate(Session, { id: actor.sessionId, revokedAt: null }, { revokedAt: this.clock.realNow(), revokedReason: 'logout' });
     this.audit.record({ action: 'session.logged_out', targetType: 'session', targetId: actor.sessionId, tenantId: null });
   }
 
@@ -103,7 +105,7 @@ export class AuthService {
     const actor = this.context.actor;
     const user = await this.em.findOneOrFail(User, actor.userId, { populate: ['passwordHash'] });
     if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) throw AuthErrors.wrongCurrentPassword();
-    const now = this.clock.now();
+    const now = this.clock.realNow();
     user.passwordHash = await this.hasher.hash(dto.newPassword);
     user.updatedAt = now;
     await this.em.nativeUpdate(
@@ -128,7 +130,7 @@ export class AuthService {
   }
 
   private async startSession(user: User): Promise<TokensDto> {
-    const now = this.clock.now();
+    const now = this.clock.realNow();
     const session = this.em.create(Session, {
       user,
       createdAt: now,
@@ -149,10 +151,5 @@ export class AuthService {
       algorithm: 'HS256',
     });
     return { accessToken, refreshToken, expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS };
-  }
-
-  private async revokeSessionNow(sessionId: string, reason: string): Promise<void> {
-    // Committed even though the request answers 401: run outside the request's transaction.
-    await this.em.fork().nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: this.clock.now(), revokedReason: reason });
   }
 }

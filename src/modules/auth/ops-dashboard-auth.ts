@@ -50,7 +50,7 @@ export class OpsDashboardAuth {
       em.execute(
         `select 1 from sessions s join users u on u.id = s.user_id
           where s.id = ? and u.id = ? and u.is_platform_admin and s.revoked_at is null and s.expires_at > ?`,
-        [claims.sid, claims.sub, this.clock.now()],
+        [claims.sid, claims.sub, this.clock.realNow()],
       ),
     );
     return rows.length === 1;
@@ -58,7 +58,7 @@ export class OpsDashboardAuth {
 
   private async basic(encoded: string): Promise<boolean> {
     const key = createHash('sha256').update(encoded).digest('hex');
-    const now = this.clock.now().getTime();
+    const now = this.clock.realNow().getTime();
     if ((this.basicCache.get(key) ?? 0) > now) return true;
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');

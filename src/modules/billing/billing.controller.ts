@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { AddPaymentMethodDto, BillingListQuery, InvoiceDto, PaymentDto, PaymentMethodDto } from './dto/billing.dto.js';
 import { InvoicesService } from './invoices.service.js';
@@ -38,7 +39,7 @@ export class BillingController {
   @ApiOperation({ operationId: 'removePaymentMethod', summary: 'Remove a card' })
   @ApiNoContentResponse()
   @ApiProblems(400, 404)
-  removePaymentMethod(@Param('id', ParseUUIDPipe) id: string) {
+  removePaymentMethod(@Param('id', uuidParam('id')) id: string) {
     return this.paymentMethods.remove(id);
   }
 
@@ -56,7 +57,7 @@ export class BillingController {
   @ApiOperation({ operationId: 'getInvoice', summary: 'One invoice with its lines' })
   @ApiOkResponse({ type: InvoiceDto })
   @ApiProblems(400, 404)
-  getInvoice(@Param('id', ParseUUIDPipe) id: string) {
+  getInvoice(@Param('id', uuidParam('id')) id: string) {
     return this.invoices.get(id);
   }
 
@@ -66,7 +67,7 @@ export class BillingController {
   @ApiOperation({ operationId: 'payInvoice', summary: 'Charge an open invoice with the default card now' })
   @ApiOkResponse({ type: InvoiceDto })
   @ApiProblems(400, 402, 404, 409)
-  pay(@Param('id', ParseUUIDPipe) id: string) {
+  pay(@Param('id', uuidParam('id')) id: string) {
     return this.invoices.pay(id);
   }
 

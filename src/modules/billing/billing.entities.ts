@@ -186,8 +186,8 @@ export class CreditEntry {
   @Property({ type: 'text' })
   reason!: string;
 
-  @Property({ type: 'uuid', nullable: true })
-  invoiceId!: string | null;
+  @ManyToOne(() => Invoice, { fieldName: 'invoice_id', nullable: true })
+  invoice!: Invoice | null;
 
   @Property({ type: 'timestamptz' })
   createdAt!: Date;

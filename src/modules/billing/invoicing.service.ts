@@ -115,11 +115,11 @@ export class InvoicingService extends SubscriptionBilling {
     const allLines = lines.map((l) => ({ ...l, calculation: l.calculation as Record<string, unknown> | null }));
     if (creditApplied > 0n) {
       allLines.push({ kind: 'credit_applied' as never, description: 'Credit balance applied', amount: -creditApplied, periodStart, periodEnd, calculation: null });
-      this.em.create(CreditEntry, { tenantId, currency, amount: -creditApplied, reason: 'applied_to_invoice', invoiceId: invoice.id, createdAt: now });
+      this.em.create(CreditEntry, { tenantId, currency, amount: -creditApplied, reason: 'applied_to_invoice', invoice, createdAt: now });
     }
     if (subtotal < 0n) {
       allLines.push({ kind: 'credit_to_balance' as never, description: 'Unused amount added to your credit balance', amount: -subtotal, periodStart, periodEnd, calculation: null });
-      this.em.create(CreditEntry, { tenantId, currency, amount: -subtotal, reason: 'proration_credit', invoiceId: invoice.id, createdAt: now });
+      this.em.create(CreditEntry, { tenantId, currency, amount: -subtotal, reason: 'proration_credit', invoice, createdAt: now });
     }
     allLines.forEach((line, position) =>
       this.em.create(InvoiceLine, {

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, PlatformAdmin } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
 import { PlansService } from './plans.service.js';
@@ -25,7 +26,7 @@ export class PlansController {
   @ApiOperation({ operationId: 'getPlan', summary: 'One plan with its current version' })
   @ApiOkResponse({ type: PlanDto })
   @ApiProblems(400, 404)
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', uuidParam('id')) id: string) {
     return this.plans.get(id);
   }
 
@@ -34,7 +35,7 @@ export class PlansController {
   @ApiOperation({ operationId: 'listPlanVersions', summary: 'Every published version of a plan, oldest first' })
   @ApiOkResponse({ type: [PlanVersionDto] })
   @ApiProblems(400, 404)
-  versions(@Param('id', ParseUUIDPipe) id: string) {
+  versions(@Param('id', uuidParam('id')) id: string) {
     return this.plans.versions(id);
   }
 
@@ -55,7 +56,7 @@ export class PlansController {
   })
   @ApiOkResponse({ type: PlanDto })
   @ApiProblems(400, 404)
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdatePlanDto) {
+  update(@Param('id', uuidParam('id')) id: string, @Body() dto: UpdatePlanDto) {
     return this.plans.update(id, dto);
   }
 
@@ -65,7 +66,7 @@ export class PlansController {
   @ApiOperation({ operationId: 'archivePlan', summary: 'Archive a plan: no new subscriptions, existing ones continue' })
   @ApiOkResponse({ type: PlanDto })
   @ApiProblems(400, 404, 409)
-  archive(@Param('id', ParseUUIDPipe) id: string) {
+  archive(@Param('id', uuidParam('id')) id: string) {
     return this.plans.archive(id);
   }
 }

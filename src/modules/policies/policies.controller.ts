@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, PlatformAdmin } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { CreatePolicyDto, PolicyDto, PolicyQuery, UpdatePolicyDto } from './dto/policy.dto.js';
 import { PoliciesService } from './policies.service.js';
@@ -25,7 +26,7 @@ export class PoliciesController {
   @ApiOperation({ operationId: 'getPolicy', summary: 'One limit policy' })
   @ApiOkResponse({ type: PolicyDto })
   @ApiProblems(400, 404)
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', uuidParam('id')) id: string) {
     return this.policies.get(id);
   }
 
@@ -46,7 +47,7 @@ export class PoliciesController {
   })
   @ApiOkResponse({ type: PolicyDto })
   @ApiProblems(400, 404)
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdatePolicyDto) {
+  update(@Param('id', uuidParam('id')) id: string, @Body() dto: UpdatePolicyDto) {
     return this.policies.update(id, dto);
   }
 }

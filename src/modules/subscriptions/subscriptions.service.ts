@@ -26,6 +26,8 @@ interface PlannedChange {
   newPeriodEnd: Date | null;
 }
 
+const POPULATE = ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersion', 'scheduledPlanVersion.plan'] as const;
+
 const planRef = (v: PlanVersion) => ({ id: v.plan.id, code: v.plan.code, name: v.plan.name, version: v.version });
 
 /** The subscription lifecycle of the current tenant: subscribe, change (prorated or scheduled), cancel, resume. */
@@ -41,13 +43,15 @@ export class SubscriptionsService {
     private readonly audit: AuditService,
   ) {}
 
-  /** The tenant's live subscription, or null. */
-  findLive(lock = false): Promise<Subscription | null> {
-    return this.em.findOne(
+  /** The tenant's live subscription, or null; `lock` takes its row lock for a change. */
+  async findLive(lock = false): Promise<Subscription | null> {
+    const subscription = await this.em.findOne(
       Subscription,
       { status: { $in: [...LIVE_STATUSES] } },
-      { populate: ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersion', 'scheduledPlanVersion.plan'], ...(lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) },
+      lock ? { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } : {},
     );
+    if (subscription) await this.em.populate(subscription, POPULATE);
+    return subscription;
   }
 
   async current(): Promise<SubscriptionDto> {
@@ -62,7 +66,7 @@ export class SubscriptionsService {
       Subscription,
       after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {},
       {
-        populate: ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersion', 'scheduledPlanVersion.plan'],
+        populate: POPULATE,
         orderBy: { createdAt: 'desc', id: 'desc' },
         limit: query.limit + 1,
       },

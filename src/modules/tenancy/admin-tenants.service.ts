@@ -65,7 +65,7 @@ export class AdminTenantsService {
     if (tenant.status === status) throw TenancyErrors.invalidTransition(`The tenant is already ${status}`);
     const before = { status: tenant.status };
     tenant.status = status;
-    tenant.updatedAt = this.clock.now();
+    tenant.updatedAt = this.clock.realNow();
     await this.em.flush();
     this.audit.record({
       action: status === 'suspended' ? 'tenant.suspended' : 'tenant.reactivated',

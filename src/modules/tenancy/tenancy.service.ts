@@ -11,6 +11,7 @@ import { MemberDto, TenantDto } from './dto/tenancy.dto.js';
 import { Membership, Tenant } from './tenant.entity.js';
 import { TenancyErrors } from './tenancy.errors.js';
 import { slugify } from './slug.js';
+import { MemberLimit } from './member-limit.port.js';
 
 
 const toMemberDto = (m: Membership): MemberDto => ({
@@ -30,11 +31,17 @@ export class TenancyService {
     private readonly context: RequestContext,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly memberLimit: MemberLimit,
   ) {}
+
+  /** Members of the current tenant (the `max_users` gauge). */
+  countMembers(): Promise<number> {
+    return this.em.count(Membership, {});
+  }
 
   /** Creates a tenant with the caller as its first tenant_admin. */
   async create(name: string): Promise<TenantDto> {
-    const now = this.clock.now();
+    const now = this.clock.realNow();
     const tenant = this.em.create(Tenant, { name, slug: slugify(name), status: 'active', createdAt: now, updatedAt: now });
     await this.session.enterTenant(this.em, tenant.id);
     this.context.setTenant({ tenantId: tenant.id, role: 'tenant_admin' });
@@ -59,7 +66,7 @@ export class TenancyService {
     const before = TenantDto.from(tenant);
     if (tenant.name === name) return before; // nothing changes, so nothing to audit
     tenant.name = name;
-    tenant.updatedAt = this.clock.now();
+    tenant.updatedAt = this.clock.realNow();
     await this.em.flush();
     const after = TenantDto.from(tenant);
     this.audit.record({ action: 'tenant.renamed', targetType: 'tenant', targetId: tenant.id, before, after });
@@ -80,7 +87,8 @@ export class TenancyService {
     await this.lockTenant();
     const user = await this.em.findOne(User, { email });
     if (!user) throw TenancyErrors.userNotFound();
-    const membership = this.em.create(Membership, { tenantId: this.context.tenantId, user, role, createdAt: this.clock.now() });
+    await this.memberLimit.assertAllows((await this.countMembers()) + 1);
+    const membership = this.em.create(Membership, { tenantId: this.context.tenantId, user, role, createdAt: this.clock.realNow() });
     try {
       await this.em.flush();
     } catch (error) {
