@@ -47,7 +47,7 @@ export class SubscriptionsController {
   @ApiOkResponse({ type: ChangePreviewDto })
   @ApiProblems(400, 404, 409)
   preview(@Body() dto: ChangePlanDto) {
-    return this.subscriptions.preview(dto.planId, dto.timing);
+    return this.subscriptions.preview(dto.planId, dto.timing, dto.prorationDate);
   }
 
   @Post('subscription/change')
@@ -60,7 +60,7 @@ export class SubscriptionsController {
   @ApiOkResponse({ type: ChangeResultDto })
   @ApiProblems(400, 404, 409)
   change(@Body() dto: ChangePlanDto) {
-    return this.subscriptions.change(dto.planId, dto.timing);
+    return this.subscriptions.change(dto.planId, dto.timing, dto.prorationDate);
   }
 
   @Post('subscription/cancel')

@@ -139,9 +139,9 @@ export class SubscriptionsService {
     return dto;
   }
 
-  async preview(planId: string, timing?: Timing): Promise<ChangePreviewDto> {
+  async preview(planId: string, timing?: Timing, prorationDate?: string): Promise<ChangePreviewDto> {
     const subscription = await this.requireLive();
-    const change = await this.plan(subscription, planId, timing);
+    const change = await this.plan(subscription, planId, timing, prorationDate);
     const subtotal = change.lines.reduce((sum, l) => sum + l.amount, 0n);
     const credit = subtotal > 0n ? await this.billing.creditBalance(change.version.currency) : 0n;
     const creditApplied = subtotal > 0n ? (credit < subtotal ? credit : subtotal) : 0n;
@@ -165,10 +165,10 @@ export class SubscriptionsService {
     };
   }
 
-  async change(planId: string, timing?: Timing): Promise<ChangeResultDto> {
+  async change(planId: string, timing?: Timing, prorationDate?: string): Promise<ChangeResultDto> {
     const subscription = await this.requireLive(true);
     const before = await this.toDto(subscription);
-    const change = await this.plan(subscription, planId, timing);
+    const change = await this.plan(subscription, planId, timing, prorationDate);
     let invoice: ChangeResultDto['invoice'] = null;
     if (change.timing === 'period_end') {
       subscription.scheduledPlanVersion = change.version;
@@ -247,7 +247,7 @@ export class SubscriptionsService {
   }
 
   /** Works out what a change to `planId` would do, without doing it. */
-  private async plan(subscription: Subscription, planId: string, requested?: Timing): Promise<PlannedChange> {
+  private async plan(subscription: Subscription, planId: string, requested?: Timing, prorationDate?: string): Promise<PlannedChange> {
     this.guard(() => assertActionAllowed(subscription.status, 'change_plan', subscription));
     const version = await this.plans.purchasableVersion(planId);
     const current = subscription.planVersion;
@@ -256,7 +256,7 @@ export class SubscriptionsService {
     await this.assertGaugesFit(version);
 
     const timing = requested ?? (isUpgrade(current, version) ? 'now' : 'period_end');
-    const now = this.clock.now();
+    const now = prorationDate ? this.prorationInstant(subscription, new Date(prorationDate)) : this.clock.now();
     if (timing === 'period_end') {
       return { version, timing, effectiveAt: subscription.currentPeriodEnd, lines: [], newPeriodEnd: null };
     }
@@ -277,6 +277,18 @@ export class SubscriptionsService {
       ...(newPeriodEnd ? { newPeriodEnd } : {}),
     });
     return { version, timing, effectiveAt: now, lines, newPeriodEnd };
+  }
+
+  /** A client-chosen proration instant: inside the current period, at most an hour old, not in the future. */
+  private prorationInstant(subscription: Subscription, at: Date): Date {
+    const now = this.clock.now();
+    const earliest = Math.max(subscription.currentPeriodStart.getTime(), now.getTime() - 3600_000);
+    if (at.getTime() > now.getTime() || at.getTime() < earliest) {
+      throw Errors.validation('prorationDate must be within the last hour of the current period', [
+        { field: 'prorationDate', message: 'must be in the current period, at most an hour ago and not in the future' },
+      ]);
+    }
+    return at;
   }
 
   private async assertGaugesFit(version: PlanVersion): Promise<void> {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
 
 export const TIMINGS = ['now', 'period_end'] as const;
@@ -26,6 +26,14 @@ export class ChangePlanDto {
   @ApiPropertyOptional({ enum: TIMINGS })
   @IsOptional() @IsIn(TIMINGS)
   timing?: Timing;
+
+  /**
+   * Prorate as of this instant instead of now (pass a preview's `effectiveAt` to bill exactly what
+   * it showed). Must lie in the current period, within the last hour, and not in the future.
+   */
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional() @IsISO8601({ strict: true })
+  prorationDate?: string;
 }
 
 export class CancelDto {
