@@ -112,6 +112,8 @@ export class Migration20261122010000Billing extends Migration {
         period_start timestamptz not null,
         period_end timestamptz not null,
         attempt_count integer not null default 0,
+        -- Dunning: when the first charge failed, and when the next retry is due.
+        dunning_started_at timestamptz,
         next_attempt_at timestamptz,
         paid_at timestamptz,
         created_at timestamptz not null,

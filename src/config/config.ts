@@ -80,6 +80,22 @@ export class AppConfig {
   @Transform(toBool) @IsBoolean()
   CLOCK_CONTROL = false;
 
+  /** How often the worker scans the database for due renewals, retries and pending invoices. */
+  @Transform(toInt) @IsInt() @Min(1000)
+  RENEWAL_SCAN_EVERY_MS = 60_000;
+
+  /** Subscriptions renewed per transaction (set-based, FOR UPDATE SKIP LOCKED). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(5000)
+  RENEWAL_BATCH_SIZE = 500;
+
+  /** Concurrent jobs per queue in one worker process. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  WORKER_CONCURRENCY = 4;
+
+  /** How long a worker holds a job before another may take it over as stalled (a killed worker's jobs re-run after this). */
+  @Transform(toInt) @IsInt() @Min(500)
+  JOB_LOCK_MS = 30_000;
+
   @IsOptional() @IsString()
   TRUST_PROXY?: string;
 }

@@ -2,8 +2,12 @@
 export const QUEUES = {
   maintenance: 'maintenance',
   proration: 'proration',
+  renewals: 'renewals',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
+
+/** The renewals queue's database scan (job scheduler, and on demand when the clock moves). */
+export const RENEWAL_SCAN_JOB = 'scan';

@@ -5,6 +5,8 @@ import { PlatformAdmin } from '../auth/access.js';
 import { Errors } from '../errors/app-error.js';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { Clock } from './clock.service.js';
+import { JobQueue } from '../../jobs/job-queue.js';
+import { QUEUES, RENEWAL_SCAN_JOB } from '../../jobs/queues.js';
 
 export class SetClockDto {
   /** The new application time (forward only). @example "2030-01-16T00:00:00Z" */
@@ -23,7 +25,10 @@ export class ClockDto {
 @ApiTags('admin')
 @Controller('v1/admin/clock')
 export class ClockController {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly jobs: JobQueue,
+  ) {}
 
   @Get()
   @PlatformAdmin()
@@ -35,7 +40,7 @@ export class ClockController {
 
   @Put()
   @PlatformAdmin()
-  @ApiOperation({ operationId: 'adminSetClock', summary: 'Move the application clock forward (CLOCK_CONTROL=true, not production)' })
+  @ApiOperation({ operationId: 'adminSetClock', summary: 'Move the application clock forward (CLOCK_CONTROL=true, not production); due renewals and retries run at once' })
   @ApiOkResponse({ type: ClockDto })
   @ApiProblems(400, 404, 409)
   async set(@Body() dto: SetClockDto): Promise<ClockDto> {
@@ -43,6 +48,8 @@ export class ClockController {
     const target = new Date(dto.now);
     if (target.getTime() < this.clock.now().getTime()) throw Errors.conflict('The clock only moves forward');
     const now = await this.clock.moveTo(target);
+    // Due renewals and retries run at once, as if that time had come (the scan is idempotent).
+    await this.jobs.queue(QUEUES.renewals).add(RENEWAL_SCAN_JOB, {}, { jobId: `scan-clock-${now.getTime()}` });
     return { now: now.toISOString(), controllable: true };
   }
 }

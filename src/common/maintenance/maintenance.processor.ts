@@ -1,5 +1,7 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../../config/config.js';
+import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import type { Queue } from 'bullmq';
 import type { QueryResult } from '@mikro-orm/core';
 import { Clock } from '../clock/clock.service.js';
@@ -9,24 +11,26 @@ import { QUEUES } from '../../jobs/queues.js';
 const HOURLY = 'purge-expired';
 
 /** Hourly housekeeping: idempotency keys past their 24 h and sessions expired or revoked a week ago. */
-@Processor(QUEUES.maintenance)
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+@Processor(QUEUES.maintenance, { autorun: false })
+export class MaintenanceProcessor extends ConfiguredWorker implements OnApplicationBootstrap {
   private readonly logger = new Logger(MaintenanceProcessor.name);
 
   constructor(
     @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
     private readonly session: TenantSession,
     private readonly clock: Clock,
+    config: AppConfig,
   ) {
-    super();
+    super(config);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  override async onApplicationBootstrap(): Promise<void> {
+    super.onApplicationBootstrap();
     await this.queue.upsertJobScheduler(HOURLY, { every: 3600_000 }, { name: HOURLY });
   }
 
   async process(): Promise<{ idempotencyKeys: number; sessions: number }> {
-    const now = this.clock.now();
+    const now = this.clock.realNow();
     const weekAgo = new Date(now.getTime() - 7 * 24 * 3600_000);
     const result = await this.session.run({}, async (em) => {
       const keys = await em.execute<QueryResult>('delete from idempotency_keys where expires_at <= ?', [now], 'run');

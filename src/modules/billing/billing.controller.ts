@@ -19,9 +19,10 @@ export class BillingController {
   @Get('payment-methods')
   @TenantAdmin()
   @ApiOperation({ operationId: 'listPaymentMethods', summary: 'Cards on file, newest (the default) first' })
-  @ApiOkResponse({ type: [PaymentMethodDto] })
-  listPaymentMethods() {
-    return this.paymentMethods.list();
+  @ApiOkResponse({ type: PageOf(PaymentMethodDto) })
+  @ApiProblems(400)
+  listPaymentMethods(@Query() query: BillingListQuery) {
+    return this.paymentMethods.list(query);
   }
 
   @Post('payment-methods')

@@ -81,6 +81,10 @@ export class Invoice {
   @Property({ type: 'integer' })
   attemptCount = 0;
 
+  /** When the first charge attempt failed (retries are counted from here). */
+  @Property({ type: 'timestamptz', nullable: true })
+  dunningStartedAt: Date | null = null;
+
   @Property({ type: 'timestamptz', nullable: true })
   nextAttemptAt!: Date | null;
 

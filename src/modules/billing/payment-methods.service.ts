@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
+import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PaymentMethod } from './billing.entities.js';
 import { luhnValid, notExpired } from './cards.js';
@@ -20,13 +21,25 @@ export class PaymentMethodsService {
     private readonly audit: AuditService,
   ) {}
 
-  private active(): Promise<PaymentMethod[]> {
-    return this.em.find(PaymentMethod, { deletedAt: null }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  /** The default card: the newest one not removed. */
+  private async defaultCard(): Promise<PaymentMethod | null> {
+    const [newest] = await this.em.find(PaymentMethod, { deletedAt: null }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 1 });
+    return newest ?? null;
   }
 
-  async list(): Promise<PaymentMethodDto[]> {
-    const cards = await this.active();
-    return cards.map((pm, i) => PaymentMethodDto.from(pm, i === 0));
+  /** A page of the cards, newest (the default) first; API.md's list shape `{ data, nextCursor }`. */
+  async list(query: PageQuery): Promise<Page<PaymentMethodDto>> {
+    const after = decodeCursor(query.cursor);
+    const defaultCard = await this.defaultCard();
+    const rows = await this.em.find(
+      PaymentMethod,
+      {
+        deletedAt: null,
+        ...(after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {}),
+      },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 },
+    );
+    return toPage(rows, query.limit, (pm) => ({ at: pm.createdAt.toISOString(), id: pm.id }), (pm) => PaymentMethodDto.from(pm, pm.id === defaultCard?.id));
   }
 
   async add(dto: AddPaymentMethodDto): Promise<PaymentMethodDto> {
@@ -68,6 +81,6 @@ export class PaymentMethodsService {
       if (!pm) throw Errors.notFound('Payment method');
       return pm;
     }
-    return (await this.active())[0] ?? null;
+    return this.defaultCard();
   }
 }

@@ -23,12 +23,30 @@ export interface PlanTerms {
   limits: PlanLimit[];
 }
 
+/** A value with every object's keys sorted, so equal data stringifies equally. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : value !== null && typeof value === 'object'
+      ? Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+        )
+      : value;
+
+/**
+ * A canonical form of the terms. Keys are sorted because a version's limits come back from a jsonb
+ * column, which does not keep the key order they were written in.
+ */
 const normalize = (terms: PlanTerms) =>
-  JSON.stringify({
-    ...terms,
-    priceAmount: terms.priceAmount.toString(),
-    limits: [...terms.limits].sort((a, b) => (a.policyId < b.policyId ? -1 : 1)),
-  });
+  JSON.stringify(
+    canonical({
+      ...terms,
+      priceAmount: terms.priceAmount.toString(),
+      limits: [...terms.limits].sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0)),
+    }),
+  );
 
 export function termsChanged(a: PlanTerms, b: PlanTerms): boolean {
   return normalize(a) !== normalize(b);

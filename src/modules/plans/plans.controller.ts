@@ -4,7 +4,7 @@ import { Access, PlatformAdmin } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
-import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
+import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, PlanVersionQuery, UpdatePlanDto } from './dto/plan.dto.js';
 import { PlansService } from './plans.service.js';
 
 @ApiTags('catalog')
@@ -33,10 +33,10 @@ export class PlansController {
   @Get(':id/versions')
   @Access()
   @ApiOperation({ operationId: 'listPlanVersions', summary: 'Every published version of a plan, oldest first' })
-  @ApiOkResponse({ type: [PlanVersionDto] })
+  @ApiOkResponse({ type: PageOf(PlanVersionDto) })
   @ApiProblems(400, 404)
-  versions(@Param('id', uuidParam('id')) id: string) {
-    return this.plans.versions(id);
+  versions(@Param('id', uuidParam('id')) id: string, @Query() query: PlanVersionQuery) {
+    return this.plans.versions(id, query);
   }
 
   @Post()

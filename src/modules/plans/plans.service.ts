@@ -3,7 +3,7 @@ import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mi
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { decodeCursor, Page, toPage } from '../../common/http/pagination.js';
+import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
@@ -49,10 +49,18 @@ export class PlansService {
     return PlanDto.from(plan, await this.currentVersion(plan));
   }
 
-  async versions(id: string): Promise<PlanVersionDto[]> {
+  /** Every published version, oldest first, as a page; the cursor names the last version seen. */
+  async versions(id: string, query: PageQuery): Promise<Page<PlanVersionDto>> {
     const plan = await this.loadVisible(id);
-    const versions = await this.em.find(PlanVersion, { plan }, { orderBy: { version: 'asc' } });
-    return versions.map(PlanVersionDto.from);
+    const after = decodeCursor(query.cursor);
+    let from = 0;
+    if (after) {
+      const last = await this.em.findOne(PlanVersion, { id: after.id, plan });
+      if (!last) throw Errors.validation('Invalid cursor', [{ field: 'cursor', message: 'cursor is not one this API issued for this plan' }]);
+      from = last.version;
+    }
+    const versions = await this.em.find(PlanVersion, { plan, version: { $gt: from } }, { orderBy: { version: 'asc' }, limit: query.limit + 1 });
+    return toPage(versions, query.limit, (v) => ({ at: v.createdAt.toISOString(), id: v.id }), PlanVersionDto.from);
   }
 
   async create(dto: CreatePlanDto): Promise<PlanDto> {
@@ -89,6 +97,7 @@ export class PlansService {
     const current = await this.currentVersion(plan);
     const before = PlanDto.from(plan, current);
     const now = this.clock.realNow();
+    const renamed = (dto.name !== undefined && dto.name !== plan.name) || (dto.description !== undefined && dto.description !== plan.description);
     if (dto.name !== undefined) plan.name = dto.name;
     if (dto.description !== undefined) plan.description = dto.description;
 
@@ -102,8 +111,11 @@ export class PlansService {
       limits: current.limits,
     };
     const nextTerms = await this.terms(dto, currentTerms);
+    const republish = termsChanged(currentTerms, nextTerms);
+    // Nothing differs from what is stored: no write, no version, no audit entry.
+    if (!renamed && !republish) return before;
     let version = current;
-    if (termsChanged(currentTerms, nextTerms)) {
+    if (republish) {
       plan.currentVersion += 1;
       version = this.em.create(PlanVersion, { plan, version: plan.currentVersion, ...nextTerms, createdAt: now });
     }

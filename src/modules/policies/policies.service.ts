@@ -9,6 +9,8 @@ import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.js';
 import { Policy } from './policy.entity.js';
 
 const sortThresholds = (t: number[]) => [...new Set(t)].sort((a, b) => a - b);
+/** The name a policy gets when none is given; it follows later limit edits until a name is set. */
+const defaultName = (metric: string, limit: number | null) => `${metric} ${limit === null ? 'unlimited' : `≤ ${limit}`}`;
 
 /** The catalog of limit policies. Plans snapshot policies into their versions (see PlansService). */
 @Injectable()
@@ -55,7 +57,7 @@ export class PoliciesService {
   async create(dto: CreatePolicyDto): Promise<PolicyDto> {
     const now = this.clock.realNow();
     const policy = this.em.create(Policy, {
-      name: dto.name ?? `${dto.metric} ${dto.limit === null ? 'unlimited' : `≤ ${dto.limit}`}`,
+      name: dto.name ?? defaultName(dto.metric, dto.limit),
       metric: dto.metric,
       kind: kindOf(dto.metric),
       limit: dto.limit,
@@ -74,9 +76,12 @@ export class PoliciesService {
     const policy = await this.load(id);
     const before = PolicyDto.from(policy);
     if (dto.name !== undefined) policy.name = dto.name;
+    else if (dto.limit !== undefined && policy.name === defaultName(policy.metric, policy.limit)) policy.name = defaultName(policy.metric, dto.limit);
     if (dto.limit !== undefined) policy.limit = dto.limit;
     if (dto.enforcement !== undefined) policy.enforcement = dto.enforcement;
     if (dto.warningThresholds !== undefined) policy.warningThresholds = sortThresholds(dto.warningThresholds);
+    // Nothing differs from what is stored: no write, no audit entry.
+    if (JSON.stringify({ ...PolicyDto.from(policy), updatedAt: null }) === JSON.stringify({ ...before, updatedAt: null })) return before;
     policy.updatedAt = this.clock.realNow();
     await this.em.flush();
     const after = PolicyDto.from(policy);

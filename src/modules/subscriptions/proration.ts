@@ -81,6 +81,18 @@ function proratedLine(
   };
 }
 
+/** The full price of a plan for one period (first period, renewal, or a new interval). */
+export function periodLine(plan: string, price: bigint, start: Date, end: Date): Line {
+  return {
+    kind: 'subscription',
+    description: `${plan} (${formatDay(start)} – ${formatDay(end)})`,
+    amount: price,
+    periodStart: start,
+    periodEnd: end,
+    calculation: { formula: `${price}`, rounding: 'half_away_from_zero' },
+  };
+}
+
 export function prorateChange(input: ProrationInput): { lines: Line[]; total: bigint } {
   const { oldPrice, newPrice, currency, periodStart, periodEnd, at, newPeriodEnd } = input;
   if (!isCurrency(currency)) throw new RangeError(`unknown currency ${currency}`);
@@ -98,14 +110,7 @@ export function prorateChange(input: ProrationInput): { lines: Line[]; total: bi
     );
   } else {
     if (newPeriodEnd.getTime() <= at.getTime()) throw new RangeError('the new period must end after the change');
-    lines.push({
-      kind: 'subscription',
-      description: `${input.newPlan} (${formatDay(at)} – ${formatDay(newPeriodEnd)})`,
-      amount: newPrice,
-      periodStart: at,
-      periodEnd: newPeriodEnd,
-      calculation: { formula: `${newPrice}`, rounding: 'half_away_from_zero' },
-    });
+    lines.push(periodLine(input.newPlan, newPrice, at, newPeriodEnd));
   }
   return { lines, total: lines.reduce((sum, line) => sum + line.amount, 0n) };
 }

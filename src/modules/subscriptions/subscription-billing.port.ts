@@ -35,3 +35,21 @@ export abstract class SubscriptionBilling {
   /** The tenant's credit balance in a currency (minor units). */
   abstract creditBalance(currency: string): Promise<bigint>;
 }
+
+/** One subscription's next period to invoice and charge at renewal. */
+export interface RenewalCharge {
+  subscription: Subscription;
+  lines: Line[];
+}
+
+/**
+ * Batch side of the port, used by the renewal worker on the platform path (across tenants).
+ * Declared separately so the request-time port stays small.
+ */
+export abstract class RenewalBilling {
+  /** Invoices each subscription's new period and charges its tenant's default card; outcomes in input order. */
+  abstract invoiceRenewals(items: RenewalCharge[]): Promise<ChargeOutcome[]>;
+
+  /** Enqueues collection jobs for invoices whose retry is due or whose first collection never ran. */
+  abstract enqueueDueCollections(now: Date): Promise<number>;
+}

@@ -10,7 +10,7 @@ import { PlanVersion } from '../plans/plan.entity.js';
 import { PlansService } from '../plans/plans.service.js';
 import { addDays, periodBoundary } from './billing-period.js';
 import { ChangePreviewDto, ChangeResultDto, SubscriptionDto, Timing } from './dto/subscription.dto.js';
-import { Line, prorateChange } from './proration.js';
+import { Line, periodLine, prorateChange } from './proration.js';
 import { SubscriptionBilling } from './subscription-billing.port.js';
 import { SubscriptionErrors } from './subscription.errors.js';
 import { Subscription } from './subscription.entity.js';
@@ -113,14 +113,7 @@ export class SubscriptionsService {
     }
 
     if (!trial) {
-      const line: Line = {
-        kind: 'subscription',
-        description: `${version.plan.name} (${subscription.currentPeriodStart.toISOString().slice(0, 10)} – ${subscription.currentPeriodEnd.toISOString().slice(0, 10)})`,
-        amount: version.priceAmount,
-        periodStart: subscription.currentPeriodStart,
-        periodEnd: subscription.currentPeriodEnd,
-        calculation: { formula: `${version.priceAmount} (full period)`, rounding: 'half_away_from_zero' },
-      };
+      const line = periodLine(version.plan.name, version.priceAmount, subscription.currentPeriodStart, subscription.currentPeriodEnd);
       const outcome = await this.billing.invoiceAndCharge(subscription, [line], cardId);
       if (!outcome.paid) {
         subscription.status = transition(subscription.status, 'initial_payment_failed');

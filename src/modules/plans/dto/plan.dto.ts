@@ -110,6 +110,8 @@ export class PlanQuery extends PageQuery {
   status?: 'active' | 'archived';
 }
 
+export class PlanVersionQuery extends PageQuery {}
+
 export class PlanLimitDto {
   @ApiProperty({ format: 'uuid' })
   policyId!: string;

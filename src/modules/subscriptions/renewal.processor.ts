@@ -1,0 +1,62 @@
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { AppConfig } from '../../config/config.js';
+import { ConfiguredWorker } from '../../jobs/configured-worker.js';
+import { QUEUES, RENEWAL_SCAN_JOB as SCAN_JOB } from '../../jobs/queues.js';
+import { Clock } from '../../common/clock/clock.service.js';
+import { RenewalService } from './renewal.service.js';
+import { RENEW_JOB } from './subscription-payments.js';
+
+export const SCAN_SCHEDULER = 'renewal-scan';
+
+/**
+ * The `renewals` queue. `scan` (a job scheduler, re-upserted every interval so that a Redis that
+ * lost everything is rebuilt) finds due work in the database and enqueues one `renew` job per
+ * subscription; a `renew` job renews every due subscription it can lock, batch by batch, so the
+ * first job through does the set-based work and the rest find theirs done.
+ */
+@Processor(QUEUES.renewals, { autorun: false })
+export class RenewalProcessor extends ConfiguredWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RenewalProcessor.name);
+  private keeper?: NodeJS.Timeout;
+
+  constructor(
+    @InjectQueue(QUEUES.renewals) private readonly queue: Queue,
+    private readonly renewals: RenewalService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {
+    super(config);
+  }
+
+  override async onApplicationBootstrap(): Promise<void> {
+    super.onApplicationBootstrap();
+    await this.ensureScheduler();
+    this.keeper = setInterval(() => void this.ensureScheduler().catch(() => undefined), this.config.RENEWAL_SCAN_EVERY_MS);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.keeper);
+  }
+
+  private ensureScheduler() {
+    return this.queue.upsertJobScheduler(SCAN_SCHEDULER, { every: this.config.RENEWAL_SCAN_EVERY_MS }, { name: SCAN_JOB });
+  }
+
+  async process(job: Job<{ tenantId?: string; subscriptionId?: string }>): Promise<unknown> {
+    await this.clock.sync();
+    if (job.name === SCAN_JOB) {
+      const found = await this.renewals.scan();
+      await job.log(`scan at ${this.clock.now().toISOString()}: ${found.renewals} renewals, ${found.collections} collections due`);
+      return found;
+    }
+    if (job.name === RENEW_JOB) {
+      const renewed = await this.renewals.renewAllDue();
+      await job.log(`tenant ${job.data.tenantId} subscription ${job.data.subscriptionId}: ${renewed} subscriptions renewed in this run`);
+      this.logger.log({ tenantId: job.data.tenantId, subscriptionId: job.data.subscriptionId, renewed }, 'renew job');
+      return { renewed };
+    }
+    throw new Error(`Unknown job ${job.name} on the renewals queue`);
+  }
+}

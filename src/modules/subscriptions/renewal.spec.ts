@@ -1,0 +1,70 @@
+import { decideRenewal, nextRetryAt, RenewalState, RenewalTerms } from './renewal.js';
+
+const monthly: RenewalTerms = { id: 'v1', interval: 'month', intervalCount: 1, durationCycles: null };
+const yearly: RenewalTerms = { id: 'v2', interval: 'year', intervalCount: 1, durationCycles: null };
+const at = (iso: string) => new Date(iso);
+
+const state = (over: Partial<RenewalState> = {}): RenewalState => ({
+  status: 'active',
+  cancelAtPeriodEnd: false,
+  billingAnchor: at('2030-01-31T00:00:00Z'),
+  currentPeriodEnd: at('2030-02-28T00:00:00Z'),
+  cyclesBilled: 1,
+  ...over,
+});
+
+describe('decideRenewal', () => {
+  it('does nothing before the period ends, or while past due', () => {
+    expect(decideRenewal(state(), monthly, null, at('2030-02-27T23:59:59Z'))).toEqual({ kind: 'none' });
+    expect(decideRenewal(state({ status: 'past_due' }), monthly, null, at('2030-03-15T00:00:00Z'))).toEqual({ kind: 'none' });
+    expect(decideRenewal(state({ status: 'cancelled' }), monthly, null, at('2030-03-15T00:00:00Z'))).toEqual({ kind: 'none' });
+  });
+
+  it('renews the next period from the anchor, returning to the anchor day after a short month', () => {
+    const decision = decideRenewal(state(), monthly, null, at('2030-02-28T00:00:00Z'));
+    expect(decision).toEqual({
+      kind: 'renew',
+      version: monthly,
+      periodStart: at('2030-02-28T00:00:00Z'),
+      periodEnd: at('2030-03-31T00:00:00Z'),
+      anchor: at('2030-01-31T00:00:00Z'),
+      fromTrial: false,
+    });
+  });
+
+  it('ends a subscription cancelled at period end, and a used-up fixed term', () => {
+    expect(decideRenewal(state({ cancelAtPeriodEnd: true }), monthly, null, at('2030-03-01T00:00:00Z'))).toEqual({
+      kind: 'cancel',
+      endedAt: at('2030-02-28T00:00:00Z'),
+    });
+    const twoCycles = { ...monthly, durationCycles: 2 };
+    expect(decideRenewal(state({ cyclesBilled: 1 }), twoCycles, null, at('2030-02-28T00:00:00Z')).kind).toBe('renew');
+    expect(decideRenewal(state({ cyclesBilled: 2 }), twoCycles, null, at('2030-02-28T00:00:00Z'))).toEqual({
+      kind: 'expire',
+      endedAt: at('2030-02-28T00:00:00Z'),
+    });
+  });
+
+  it('converts a trial: the first paid period starts at the trial end, anchored there', () => {
+    const trialEnd = at('2030-01-15T12:00:00Z');
+    const decision = decideRenewal(state({ status: 'trialing', cyclesBilled: 0, billingAnchor: trialEnd, currentPeriodEnd: trialEnd }), monthly, null, trialEnd);
+    expect(decision).toMatchObject({ kind: 'renew', fromTrial: true, periodStart: trialEnd, periodEnd: at('2030-02-15T12:00:00Z'), anchor: trialEnd });
+  });
+
+  it('applies a scheduled change; a new interval re-anchors at the period end', () => {
+    const decision = decideRenewal(state(), monthly, yearly, at('2030-02-28T00:00:00Z'));
+    expect(decision).toMatchObject({ kind: 'renew', version: yearly, anchor: at('2030-02-28T00:00:00Z'), periodEnd: at('2031-02-28T00:00:00Z') });
+    const cheaper = { ...monthly, id: 'v3' };
+    expect(decideRenewal(state(), monthly, cheaper, at('2030-02-28T00:00:00Z'))).toMatchObject({ version: cheaper, periodEnd: at('2030-03-31T00:00:00Z') });
+  });
+});
+
+describe('nextRetryAt', () => {
+  it('retries 1, 3 and 7 days after the first failure, then gives up', () => {
+    const failed = at('2030-03-01T10:00:00Z');
+    expect(nextRetryAt(failed, 1)).toEqual(at('2030-03-02T10:00:00Z'));
+    expect(nextRetryAt(failed, 2)).toEqual(at('2030-03-04T10:00:00Z'));
+    expect(nextRetryAt(failed, 3)).toEqual(at('2030-03-08T10:00:00Z'));
+    expect(nextRetryAt(failed, 4)).toBeNull();
+  });
+});

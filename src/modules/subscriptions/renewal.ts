@@ -1,0 +1,58 @@
+/**
+ * What happens to a live subscription when its period (or trial) ends: pure rules, no I/O.
+ * The renewal worker applies the decision under the subscription's row lock.
+ */
+import { addDays, Interval, nextBoundaryAfter, periodBoundary } from './billing-period.js';
+import type { SubscriptionStatus } from './subscription-state.js';
+
+export interface RenewalTerms {
+  id: string;
+  interval: Interval;
+  intervalCount: number;
+  durationCycles: number | null;
+}
+
+export interface RenewalState {
+  status: SubscriptionStatus;
+  cancelAtPeriodEnd: boolean;
+  billingAnchor: Date;
+  currentPeriodEnd: Date;
+  cyclesBilled: number;
+}
+
+export type RenewalDecision =
+  /** Not due, or past due (dunning decides its fate). */
+  | { kind: 'none' }
+  /** Cancelled at period end: ends as `cancelled`, nothing billed. */
+  | { kind: 'cancel'; endedAt: Date }
+  /** A fixed term used up: ends as `expired`, nothing billed. */
+  | { kind: 'expire'; endedAt: Date }
+  /** Bill the next period on `version` (the pinned one, or the scheduled change). */
+  | { kind: 'renew'; version: RenewalTerms; periodStart: Date; periodEnd: Date; anchor: Date; fromTrial: boolean };
+
+export function decideRenewal(state: RenewalState, current: RenewalTerms, scheduled: RenewalTerms | null, now: Date): RenewalDecision {
+  const end = state.currentPeriodEnd;
+  if (end.getTime() > now.getTime()) return { kind: 'none' };
+  if (state.status !== 'active' && state.status !== 'trialing') return { kind: 'none' };
+  if (state.cancelAtPeriodEnd) return { kind: 'cancel', endedAt: end };
+  if (state.status === 'active' && current.durationCycles !== null && state.cyclesBilled >= current.durationCycles) {
+    return { kind: 'expire', endedAt: end };
+  }
+  const version = scheduled ?? current;
+  const fromTrial = state.status === 'trialing';
+  // A new interval (scheduled change or trial end) starts a fresh anchor at the period end.
+  const reanchor = fromTrial || version.interval !== current.interval || version.intervalCount !== current.intervalCount;
+  const anchor = reanchor ? end : state.billingAnchor;
+  const periodEnd = reanchor
+    ? periodBoundary(anchor, version.interval, version.intervalCount, 1)
+    : nextBoundaryAfter(anchor, version.interval, version.intervalCount, end);
+  return { kind: 'renew', version, periodStart: end, periodEnd, anchor, fromTrial };
+}
+
+/** Dunning: retries 1, 3 and 7 days after the first failure; null once the last retry has failed. */
+export const RETRY_DAYS = [1, 3, 7] as const;
+
+export function nextRetryAt(firstFailureAt: Date, failedAttempts: number): Date | null {
+  const days = RETRY_DAYS[failedAttempts - 1];
+  return days === undefined ? null : addDays(firstFailureAt, days);
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '../../common/clock/clock.service.js';
+import { JobQueue } from '../../jobs/job-queue.js';
+import { QUEUES } from '../../jobs/queues.js';
+import { AuditService } from '../audit/audit.service.js';
+import { SubscriptionEvent, transition } from './subscription-state.js';
+import { Subscription } from './subscription.entity.js';
+
+export const RENEW_JOB = 'renew';
+
+/**
+ * What payment outcomes do to a subscription. Billing reports them here (it builds on
+ * subscriptions); the subscription's state machine decides.
+ */
+@Injectable()
+export class SubscriptionPayments {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  /** A charge for the subscription failed: it becomes past due (dunning follows). */
+  async failed(subscription: Subscription, failureCode: string | null): Promise<void> {
+    if (subscription.status !== 'active' && subscription.status !== 'trialing') return;
+    await this.move(subscription, subscription.status === 'trialing' ? 'trial_payment_failed' : 'renewal_payment_failed', { failureCode });
+  }
+
+  /**
+   * An invoice of the subscription was paid: a past-due subscription with nothing else open is
+   * active again, and any periods that ended meanwhile are renewed right away.
+   */
+  async recovered(subscription: Subscription, openInvoices: number): Promise<void> {
+    if (subscription.status !== 'past_due' || openInvoices > 0) return;
+    await this.move(subscription, 'payment_recovered', {});
+    this.jobs.enqueueAfterCommit(
+      QUEUES.renewals,
+      RENEW_JOB,
+      { tenantId: subscription.tenantId, subscriptionId: subscription.id },
+      { jobId: `renew-${subscription.id}-${subscription.currentPeriodEnd.getTime()}` },
+    );
+  }
+
+  /** The last retry failed: the subscription ends as expired. */
+  async exhausted(subscription: Subscription): Promise<void> {
+    if (subscription.status !== 'past_due') return;
+    subscription.endedAt = this.clock.now();
+    subscription.endedReason = 'unpaid';
+    await this.move(subscription, 'dunning_exhausted', {});
+  }
+
+  private async move(subscription: Subscription, event: SubscriptionEvent, detail: Record<string, unknown>): Promise<void> {
+    const before = subscription.status;
+    subscription.status = transition(subscription.status, event);
+    subscription.updatedAt = this.clock.now();
+    await this.em.flush();
+    this.audit.record({
+      action: `subscription.${event}`,
+      targetType: 'subscription',
+      targetId: subscription.id,
+      tenantId: subscription.tenantId,
+      before: { status: before },
+      after: { status: subscription.status, ...detail },
+    });
+  }
+}
