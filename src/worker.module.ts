@@ -11,7 +11,8 @@ import { DatabaseModule } from './database/database.module.js';
 import { QueueModule } from './jobs/queue.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { BillingModule } from './modules/billing/billing.module.js';
-import { ProrationProcessor } from './modules/billing/proration.processor.js';
+import { PaymentRetryProcessor, ProrationProcessor } from './modules/billing/proration.processor.js';
+import { RenewalProcessor } from './modules/subscriptions/renewal.processor.js';
 
 /** The worker process: BullMQ processors and job schedulers, no HTTP. */
 @Module({
@@ -26,6 +27,6 @@ import { ProrationProcessor } from './modules/billing/proration.processor.js';
     QueueModule,
     BillingModule,
   ],
-  providers: [MaintenanceProcessor, ProrationProcessor],
+  providers: [MaintenanceProcessor, ProrationProcessor, PaymentRetryProcessor, RenewalProcessor],
 })
 export class WorkerModule {}

@@ -16,6 +16,8 @@ export function loggerOptions(config: AppConfig): Params {
           'req.body.currentPassword',
           'req.body.newPassword',
           'req.body.refreshToken',
+          'req.body.cardNumber',
+          '*.cardNumber',
           '*.password',
           '*.accessToken',
           '*.refreshToken',

@@ -3,6 +3,7 @@ export const QUEUES = {
   maintenance: 'maintenance',
   proration: 'proration',
   renewals: 'renewals',
+  paymentRetries: 'payment-retries',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -15,7 +15,7 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
   const as = () => ({ token: tenant.token, tenant: tenant.tenantId });
 
   beforeAll(async () => {
-    t = await startTestApp({ CLOCK_CONTROL: 'true' }, { worker: true });
+    t = await startTestApp({ CLOCK_CONTROL: 'true', LOG_LEVEL: 'error' }, { worker: true });
     adminToken = (await createPlatformAdmin(t)).token;
     starter = await createPlan(t.api, adminToken, { name: 'Starter', priceAmount: 1000 });
     pro = await createPlan(t.api, adminToken, { name: 'Pro', priceAmount: 3000 });

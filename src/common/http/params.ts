@@ -9,3 +9,6 @@ export const uuidParam = (field: string) =>
   new ParseUUIDPipe({
     exceptionFactory: () => Errors.validation(`${field} must be a UUID`, [{ field, message: `${field} must be a UUID` }]),
   });
+
+/** The body of a POST that takes none: any field sent is refused (400), like every other unknown field. */
+export class EmptyBody {}

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../clock/clock.service.js';
+import { AppConfig } from '../../config/config.js';
 import { AppError, Errors } from '../errors/app-error.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -18,8 +19,12 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${canonical(body)}`).digest('hex');
+/**
+ * Fingerprint of a request, keyed: bodies can hold secrets (card numbers), so a plain hash would
+ * let anyone with the table guess them back.
+ */
+export function requestHash(key: Buffer, method: string, path: string, body: unknown): string {
+  return createHmac('sha256', key).update(`${method} ${path}\n${canonical(body)}`).digest('hex');
 }
 
 /**
@@ -29,10 +34,19 @@ export function requestHash(method: string, path: string, body: unknown): string
  */
 @Injectable()
 export class IdempotencyService {
+  private readonly key: Buffer;
+
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.key = createHmac('sha256', config.JWT_SECRET).update('idempotency-request-hash').digest();
+  }
+
+  hash(method: string, path: string, body: unknown): string {
+    return requestHash(this.key, method, path, body);
+  }
 
   async begin(caller: string, key: string, hash: string): Promise<IdempotencyStart> {
     if (key.length > 255) throw Errors.validation('Idempotency-Key is longer than 255 characters');

@@ -3,7 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { defaultIfEmpty, from, lastValueFrom, Observable } from 'rxjs';
 import { RequestContext } from '../context/request-context.js';
-import { IdempotencyService, requestHash } from '../idempotency/idempotency.service.js';
+import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../../modules/audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
@@ -58,7 +58,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
       this.auditPlatformAccess(request);
       if (typeof key !== 'string' || key === '') return this.keepingWork(handle);
       const caller = userId ? `user:${userId}:${this.context.tenantIdOrNull ?? '-'}` : `ip:${request.ip}`;
-      const started = await this.idempotency.begin(caller, key, requestHash(request.method, request.url, request.body));
+      const started = await this.idempotency.begin(caller, key, this.idempotency.hash(request.method, request.url, request.body));
       if (started.replay) {
         void reply.header('Idempotent-Replayed', 'true');
         return { value: started.body, error: started.error };

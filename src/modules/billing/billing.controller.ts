@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
-import { uuidParam } from '../../common/http/params.js';
+import { EmptyBody, uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { AddPaymentMethodDto, BillingListQuery, InvoiceDto, PaymentDto, PaymentMethodDto } from './dto/billing.dto.js';
 import { InvoicesService } from './invoices.service.js';
@@ -17,7 +17,7 @@ export class BillingController {
   ) {}
 
   @Get('payment-methods')
-  @TenantAdmin()
+  @TenantMember()
   @ApiOperation({ operationId: 'listPaymentMethods', summary: 'Cards on file, newest (the default) first' })
   @ApiOkResponse({ type: PageOf(PaymentMethodDto) })
   @ApiProblems(400)
@@ -68,12 +68,12 @@ export class BillingController {
   @ApiOperation({ operationId: 'payInvoice', summary: 'Charge an open invoice with the default card now' })
   @ApiOkResponse({ type: InvoiceDto })
   @ApiProblems(400, 402, 404, 409)
-  pay(@Param('id', uuidParam('id')) id: string) {
+  pay(@Param('id', uuidParam('id')) id: string, @Body() _body: EmptyBody) {
     return this.invoices.pay(id);
   }
 
   @Get('payments')
-  @TenantAdmin()
+  @TenantMember()
   @ApiOperation({ operationId: 'listPayments', summary: 'Every charge attempt with its outcome and failure code, newest first' })
   @ApiOkResponse({ type: PageOf(PaymentDto) })
   @ApiProblems(400)

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { SubscriptionBilling } from '../subscriptions/subscription-billing.port.js';
+import { RenewalBilling, SubscriptionBilling } from '../subscriptions/subscription-billing.port.js';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
 import { BillingController } from './billing.controller.js';
 import { InvoicesService } from './invoices.service.js';
@@ -18,7 +18,8 @@ import { PaymentMethodsService } from './payment-methods.service.js';
     InvoicesService,
     { provide: PaymentGateway, useClass: MockPaymentGateway },
     { provide: SubscriptionBilling, useExisting: InvoicingService },
+    { provide: RenewalBilling, useExisting: InvoicingService },
   ],
-  exports: [InvoicingService, InvoicesService, SubscriptionBilling],
+  exports: [InvoicingService, InvoicesService, SubscriptionBilling, RenewalBilling],
 })
 export class BillingModule {}

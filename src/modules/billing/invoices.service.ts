@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
-import { transition } from '../subscriptions/subscription-state.js';
 import { Invoice, InvoiceLine, Payment } from './billing.entities.js';
 import { InvoiceDto, PaymentDto } from './dto/billing.dto.js';
 import { InvoicingService } from './invoicing.service.js';
@@ -47,29 +46,18 @@ export class InvoicesService {
     return toPage(rows, query.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }), PaymentDto.from);
   }
 
-  /** Charges an open invoice with the default card; success brings a past-due subscription back to active. */
+  /** Charges an open invoice with the default card now; success brings a past-due subscription back to active. */
   async pay(id: string): Promise<InvoiceDto> {
-    const invoice = await this.em.findOne(Invoice, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const invoice = await this.em.findOne(Invoice, id);
     if (!invoice) throw Errors.notFound('Invoice');
-    if (invoice.status !== 'open') throw Errors.invalidTransition(`The invoice is ${invoice.status}, not open`);
-    const result = await this.invoicing.collect(invoice);
+    const result = await this.invoicing.collectOpen(id);
+    if (result.status !== 'open' && !result.paid && !result.failureCode) {
+      throw Errors.invalidTransition(`The invoice is ${result.status}, not open`);
+    }
     if (!result.paid) {
       throw Errors.paymentFailed(result.failureCode ?? 'card_declined', `The payment failed: ${result.failureCode}`).keepingWork();
     }
-    await this.recoverSubscription(invoice);
     return this.get(id);
-  }
-
-  /** A paid invoice of a past-due subscription makes it active again. */
-  async recoverSubscription(invoice: Invoice): Promise<void> {
-    const subscription = await this.em.findOneOrFail(Invoice, invoice.id, { populate: ['subscription'] }).then((i) => i.subscription);
-    if (subscription.status !== 'past_due') return;
-    const hasOpen = await this.em.count(Invoice, { subscription, status: 'open' });
-    if (hasOpen > 0) return;
-    subscription.status = transition(subscription.status, 'payment_recovered');
-    subscription.updatedAt = this.clock.now();
-    await this.em.flush();
-    this.audit.record({ action: 'subscription.recovered', targetType: 'subscription', targetId: subscription.id, tenantId: subscription.tenantId, after: { status: subscription.status } });
   }
 
   private async linesOf(invoices: Invoice[]): Promise<Map<string, InvoiceLine[]>> {

@@ -1,32 +1,54 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
-import { AuditService } from '../audit/audit.service.js';
+import { TenantSession } from '../../database/tenant-session.js';
+import { pgArray } from '../../database/sql.js';
 import { JobQueue } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { Line } from '../subscriptions/proration.js';
-import { BilledInvoice, ChargeOutcome, SubscriptionBilling } from '../subscriptions/subscription-billing.port.js';
+import { nextRetryAt } from '../subscriptions/renewal.js';
+import {
+  BilledInvoice,
+  ChargeOutcome,
+  RenewalBilling,
+  RenewalCharge,
+  SubscriptionBilling,
+} from '../subscriptions/subscription-billing.port.js';
+import { SubscriptionPayments } from '../subscriptions/subscription-payments.js';
 import type { Subscription } from '../subscriptions/subscription.entity.js';
 import { BillingReason, CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from './billing.entities.js';
-import { PaymentGateway } from './payment-gateway.js';
+import { ChargeResult, PaymentGateway } from './payment-gateway.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
 
 export const COLLECT_INVOICE_JOB = 'collect-invoice';
 
+export interface InvoiceDraft {
+  subscription: Subscription;
+  lines: Line[];
+  reason: BillingReason;
+}
+
 export interface CollectionResult {
   paid: boolean;
   failureCode: string | null;
-  payment: Payment | null;
 }
 
+const CHARGE_CONCURRENCY = 64;
+
+/** An invoice line as stored: the billed lines plus credit movements. */
+type StoredLine = Omit<Line, 'kind' | 'calculation'> & { kind: string; calculation: Record<string, unknown> | null };
+
 /**
- * Invoices and collection. An invoice is numbered per tenant, uses the tenant's credit balance
- * first (a net-negative invoice adds to it instead), and is charged against a card through the
- * payment gateway with one idempotency key per attempt, so a retried job never charges twice.
+ * Invoices and collection, set-based so that the renewal worker can bill hundreds of
+ * subscriptions per transaction; single invoices go through the same code. An invoice is numbered
+ * per tenant, uses the tenant's credit balance first (a net-negative invoice adds to it instead),
+ * and is charged through the gateway with a deterministic key per attempt, so a re-run job or a
+ * rolled-back transaction never charges twice. A failed charge starts dunning on the invoice.
  */
 @Injectable()
-export class InvoicingService extends SubscriptionBilling {
+export class InvoicingService extends SubscriptionBilling implements RenewalBilling {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
@@ -35,6 +57,8 @@ export class InvoicingService extends SubscriptionBilling {
     private readonly jobs: JobQueue,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
+    private readonly session: TenantSession,
+    private readonly payments: SubscriptionPayments,
   ) {
     super();
   }
@@ -44,156 +68,285 @@ export class InvoicingService extends SubscriptionBilling {
   }
 
   async invoiceAndCharge(subscription: Subscription, lines: Line[], paymentMethodId: string | null): Promise<ChargeOutcome> {
-    const invoice = await this.createInvoice(subscription, lines, 'subscription_create');
+    const [invoice] = await this.createInvoices([{ subscription, lines, reason: 'subscription_create' }]);
     if (invoice.status !== 'open') return { invoice: this.billed(invoice), paid: true, failureCode: null };
-    const result = await this.collect(invoice, paymentMethodId);
-    return { invoice: this.billed(invoice), paid: result.paid, failureCode: result.failureCode };
+    const card = paymentMethodId ? await this.paymentMethods.find(paymentMethodId) : undefined;
+    const [result] = await this.collectMany([invoice], card ? new Map([[invoice.tenantId, card]]) : undefined);
+    return { invoice: this.billed(invoice), ...result };
   }
 
   async invoiceAndCollectLater(subscription: Subscription, lines: Line[]): Promise<BilledInvoice> {
-    const invoice = await this.createInvoice(subscription, lines, 'subscription_update');
-    if (invoice.status === 'open') {
-      this.jobs.enqueueAfterCommit(
-        QUEUES.proration,
-        COLLECT_INVOICE_JOB,
-        { tenantId: invoice.tenantId, invoiceId: invoice.id, subscriptionId: subscription.id },
-        { jobId: `invoice-${invoice.id}` },
-      );
-    }
+    const [invoice] = await this.createInvoices([{ subscription, lines, reason: 'subscription_update' }]);
+    if (invoice.status === 'open') this.enqueueCollection(invoice);
     return this.billed(invoice);
+  }
+
+  async invoiceRenewals(items: RenewalCharge[]): Promise<ChargeOutcome[]> {
+    const invoices = await this.createInvoices(items.map((i) => ({ ...i, reason: 'subscription_cycle' as const })));
+    const open = invoices.filter((i) => i.status === 'open');
+    const results = new Map((await this.collectMany(open)).map((r, i) => [open[i].id, r]));
+    return invoices.map((invoice) => ({ invoice: this.billed(invoice), ...(results.get(invoice.id) ?? { paid: true, failureCode: null }) }));
   }
 
   async voidInvoice(invoiceId: string): Promise<void> {
     const invoice = await this.em.findOneOrFail(Invoice, invoiceId);
     invoice.status = 'void';
+    invoice.nextAttemptAt = null;
     invoice.updatedAt = this.clock.now();
     await this.em.flush();
   }
 
+  async hasOpenInvoice(subscriptionId: string): Promise<boolean> {
+    return (await this.em.count(Invoice, { subscription: subscriptionId, status: 'open' })) > 0;
+  }
+
   async creditBalance(currency: string): Promise<bigint> {
-    const [row] = await this.em.execute<{ balance: string | null }[]>(
-      'select sum(amount) as balance from credit_ledger where tenant_id = ? and currency = ?',
-      [this.context.tenantId, currency],
-    );
-    return BigInt(row?.balance ?? 0);
+    return (await this.balances([this.context.tenantId], currency)).get(this.context.tenantId) ?? 0n;
+  }
+
+  /** Open invoices due for a retry, and proration invoices never attempted (their job was lost), across tenants. */
+  async enqueueDueCollections(now: Date): Promise<number> {
+    const due = await this.session.run({}, async (em) => {
+      await this.session.enterPlatform(em);
+      return em.execute<{ id: string; tenant_id: string; subscription_id: string; attempt_count: number }[]>(
+        `select id, tenant_id, subscription_id, attempt_count from invoices
+          where status = 'open' and (next_attempt_at <= ? or (attempt_count = 0 and billing_reason = 'subscription_update'))`,
+        [now],
+      );
+    });
+    const enqueue = (queue: typeof QUEUES.proration | typeof QUEUES.paymentRetries, rows: typeof due) =>
+      rows.length
+        ? this.jobs.queue(queue).addBulk(
+            rows.map((i) => ({
+              name: COLLECT_INVOICE_JOB,
+              data: { tenantId: i.tenant_id, invoiceId: i.id, subscriptionId: i.subscription_id },
+              opts: { jobId: `invoice-${i.id}-attempt-${i.attempt_count + 1}` },
+            })),
+          )
+        : null;
+    await enqueue(QUEUES.proration, due.filter((i) => i.attempt_count === 0));
+    await enqueue(QUEUES.paymentRetries, due.filter((i) => i.attempt_count > 0));
+    return due.length;
   }
 
   /**
-   * Writes an invoice with its lines. Numbering takes the tenant's invoice counter row lock, which
-   * also serialises credit use per tenant until the transaction ends.
+   * One collection attempt on an open invoice (a proration job, a dunning retry, or a tenant's
+   * "pay now"), under the invoice's row lock; reports the outcome to the subscription.
    */
-  async createInvoice(subscription: Subscription, lines: Line[], reason: BillingReason): Promise<Invoice> {
-    const tenantId = subscription.tenantId;
-    const now = this.clock.now();
-    const number = await this.nextNumber(tenantId);
-    const currency = subscription.planVersion.currency;
-    const subtotal = lines.reduce((sum, line) => sum + line.amount, 0n);
-    const balance = await this.creditBalance(currency);
-    const creditApplied = subtotal > 0n && balance > 0n ? (balance < subtotal ? balance : subtotal) : 0n;
-    const total = subtotal > 0n ? subtotal - creditApplied : 0n;
-    const periodStart = lines.reduce((min, l) => (l.periodStart < min ? l.periodStart : min), lines[0]?.periodStart ?? now);
-    const periodEnd = lines.reduce((max, l) => (l.periodEnd > max ? l.periodEnd : max), lines[0]?.periodEnd ?? now);
+  async collectOpen(invoiceId: string, options: { dueOnly?: boolean } = {}): Promise<CollectionResult & { status: string }> {
+    const invoice = await this.em.findOne(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (!invoice || invoice.status !== 'open') return { paid: false, failureCode: null, status: invoice?.status ?? 'missing' };
+    if (options.dueOnly && invoice.attemptCount > 0 && (!invoice.nextAttemptAt || invoice.nextAttemptAt > this.clock.now())) {
+      return { paid: false, failureCode: null, status: 'not_due' };
+    }
+    await this.em.populate(invoice, ['subscription']);
+    const subscription = invoice.subscription;
+    const [result] = await this.collectMany([invoice]);
+    if (result.paid) {
+      await this.payments.recovered(subscription, await this.em.count(Invoice, { subscription, status: 'open' }));
+    } else if (invoice.nextAttemptAt === null) {
+      invoice.status = 'uncollectible';
+      await this.em.flush();
+      this.audit.record({ action: 'invoice.uncollectible', targetType: 'invoice', targetId: invoice.id, tenantId: invoice.tenantId, after: { number: invoice.number } });
+      await this.payments.exhausted(subscription);
+    } else {
+      await this.payments.failed(subscription, result.failureCode);
+    }
+    return { ...result, status: invoice.status };
+  }
 
-    const invoice = this.em.create(Invoice, {
-      tenantId,
-      number,
-      subscription,
-      billingReason: reason,
-      status: total > 0n ? 'open' : 'paid',
-      currency,
-      subtotalAmount: subtotal,
-      creditAppliedAmount: creditApplied,
-      totalAmount: total,
-      periodStart,
-      periodEnd,
-      attemptCount: 0,
-      nextAttemptAt: null,
-      paidAt: total > 0n ? null : now,
-      createdAt: now,
-      updatedAt: now,
-    });
-    const allLines = lines.map((l) => ({ ...l, calculation: l.calculation as Record<string, unknown> | null }));
-    if (creditApplied > 0n) {
-      allLines.push({ kind: 'credit_applied' as never, description: 'Credit balance applied', amount: -creditApplied, periodStart, periodEnd, calculation: null });
-      this.em.create(CreditEntry, { tenantId, currency, amount: -creditApplied, reason: 'applied_to_invoice', invoice, createdAt: now });
+  /** Writes invoices with their lines; numbering takes each tenant's counter row lock, which also serialises its credit use. */
+  async createInvoices(drafts: InvoiceDraft[]): Promise<Invoice[]> {
+    if (!drafts.length) return [];
+    const now = this.clock.now();
+    const numbers = await this.nextNumbers(drafts.map((d) => d.subscription.tenantId));
+    const byCurrency = new Map<string, string[]>();
+    for (const d of drafts) byCurrency.set(d.subscription.planVersion.currency, [...(byCurrency.get(d.subscription.planVersion.currency) ?? []), d.subscription.tenantId]);
+    const balances = new Map<string, bigint>();
+    for (const [currency, tenants] of byCurrency) {
+      for (const [tenant, balance] of await this.balances(tenants, currency)) balances.set(`${tenant}:${currency}`, balance);
     }
-    if (subtotal < 0n) {
-      allLines.push({ kind: 'credit_to_balance' as never, description: 'Unused amount added to your credit balance', amount: -subtotal, periodStart, periodEnd, calculation: null });
-      this.em.create(CreditEntry, { tenantId, currency, amount: -subtotal, reason: 'proration_credit', invoice, createdAt: now });
-    }
-    allLines.forEach((line, position) =>
-      this.em.create(InvoiceLine, {
+
+    const invoices = drafts.map(({ subscription, lines, reason }, i) => {
+      const tenantId = subscription.tenantId;
+      const currency = subscription.planVersion.currency;
+      const subtotal = lines.reduce((sum, line) => sum + line.amount, 0n);
+      const balanceKey = `${tenantId}:${currency}`;
+      const balance = balances.get(balanceKey) ?? 0n;
+      const creditApplied = subtotal > 0n && balance > 0n ? (balance < subtotal ? balance : subtotal) : 0n;
+      balances.set(balanceKey, balance - creditApplied + (subtotal < 0n ? -subtotal : 0n));
+      const total = subtotal > 0n ? subtotal - creditApplied : 0n;
+      const periodStart = lines.reduce((min, l) => (l.periodStart < min ? l.periodStart : min), lines[0]?.periodStart ?? now);
+      const periodEnd = lines.reduce((max, l) => (l.periodEnd > max ? l.periodEnd : max), lines[0]?.periodEnd ?? now);
+      const invoice = this.em.create(Invoice, {
         tenantId,
-        invoice,
-        position,
-        kind: line.kind,
-        description: line.description,
-        amount: line.amount,
-        periodStart: line.periodStart,
-        periodEnd: line.periodEnd,
-        calculation: line.calculation,
-      }),
-    );
-    await this.em.flush();
-    this.audit.record({
-      action: 'invoice.created',
-      targetType: 'invoice',
-      targetId: invoice.id,
-      tenantId,
-      after: { number, status: invoice.status, totalAmount: Number(total), creditApplied: Number(creditApplied), reason },
+        number: numbers[i],
+        subscription,
+        billingReason: reason,
+        status: total > 0n ? 'open' : 'paid',
+        currency,
+        subtotalAmount: subtotal,
+        creditAppliedAmount: creditApplied,
+        totalAmount: total,
+        periodStart,
+        periodEnd,
+        attemptCount: 0,
+        nextAttemptAt: null,
+        paidAt: total > 0n ? null : now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      const allLines: StoredLine[] = lines.map((l) => ({ ...l, calculation: { ...l.calculation } }));
+      if (creditApplied > 0n) {
+        allLines.push({ kind: 'credit_applied', description: 'Credit balance applied', amount: -creditApplied, periodStart, periodEnd, calculation: null });
+        this.em.create(CreditEntry, { tenantId, currency, amount: -creditApplied, reason: 'applied_to_invoice', invoice, createdAt: now });
+      }
+      if (subtotal < 0n) {
+        allLines.push({ kind: 'credit_to_balance', description: 'Unused amount added to your credit balance', amount: -subtotal, periodStart, periodEnd, calculation: null });
+        this.em.create(CreditEntry, { tenantId, currency, amount: -subtotal, reason: 'proration_credit', invoice, createdAt: now });
+      }
+      allLines.forEach((line, position) =>
+        this.em.create(InvoiceLine, {
+          tenantId,
+          invoice,
+          position,
+          kind: line.kind,
+          description: line.description,
+          amount: line.amount,
+          periodStart: line.periodStart,
+          periodEnd: line.periodEnd,
+          calculation: line.calculation,
+        }),
+      );
+      this.audit.record({
+        action: 'invoice.created',
+        targetType: 'invoice',
+        targetId: invoice.id,
+        tenantId,
+        actorUserId: this.context.actorOrNull?.userId ?? null,
+        after: { number: invoice.number, status: invoice.status, totalAmount: Number(total), creditApplied: Number(creditApplied), reason },
+      });
+      return invoice;
     });
-    return invoice;
+    await this.em.flush();
+    return invoices;
   }
 
   /**
-   * One charge attempt on an open invoice with a card (default card when none given). Records the
-   * payment either way; marks the invoice paid on success.
+   * One charge attempt per invoice with its tenant's default card (or the card given), all at
+   * once. Every attempt is a payment record; a failure starts or continues dunning.
    */
-  async collect(invoice: Invoice, paymentMethodId?: string | null): Promise<CollectionResult> {
+  async collectMany(invoices: Invoice[], cards?: Map<string, PaymentMethod>): Promise<CollectionResult[]> {
+    if (!invoices.length) return [];
     const now = this.clock.now();
-    const card: PaymentMethod | null = await this.paymentMethods.find(paymentMethodId).catch(() => null);
-    invoice.attemptCount += 1;
-    invoice.updatedAt = now;
-    const attempt = invoice.attemptCount;
-    const result = card
-      ? await this.gateway.charge({ token: card.providerToken, amount: invoice.totalAmount, currency: invoice.currency, idempotencyKey: `${invoice.id}:${attempt}` })
-      : { id: null, status: 'failed' as const, failureCode: 'no_payment_method' };
-    const payment = this.em.create(Payment, {
-      tenantId: invoice.tenantId,
-      invoice,
-      paymentMethodId: card?.id ?? null,
-      amount: invoice.totalAmount,
-      currency: invoice.currency,
-      status: result.status,
-      failureCode: result.failureCode,
-      providerChargeId: result.id,
-      attempt,
-      createdAt: now,
-    });
-    if (result.status === 'succeeded') {
-      invoice.status = 'paid';
-      invoice.paidAt = now;
-      invoice.nextAttemptAt = null;
+    const byTenant = cards ?? (await this.defaultCards(invoices.map((i) => i.tenantId)));
+    const results: ChargeResult[] = new Array(invoices.length);
+    for (let start = 0; start < invoices.length; start += CHARGE_CONCURRENCY) {
+      await Promise.all(
+        invoices.slice(start, start + CHARGE_CONCURRENCY).map(async (invoice, j) => {
+          const card = byTenant.get(invoice.tenantId);
+          results[start + j] = card
+            ? await this.gateway.charge({ token: card.providerToken, amount: invoice.totalAmount, currency: invoice.currency, idempotencyKey: this.chargeKey(invoice, invoice.attemptCount + 1) })
+            : { id: '', status: 'failed', failureCode: 'no_payment_method' };
+        }),
+      );
     }
-    await this.em.flush();
-    this.audit.record({
-      action: result.status === 'succeeded' ? 'invoice.paid' : 'invoice.payment_failed',
-      targetType: 'invoice',
-      targetId: invoice.id,
-      tenantId: invoice.tenantId,
-      after: { number: invoice.number, attempt, amount: Number(invoice.totalAmount), failureCode: result.failureCode },
+    const outcomes = invoices.map((invoice, i) => {
+      const result = results[i];
+      const card = byTenant.get(invoice.tenantId) ?? null;
+      invoice.attemptCount += 1;
+      invoice.updatedAt = now;
+      this.em.create(Payment, {
+        tenantId: invoice.tenantId,
+        invoice,
+        paymentMethodId: card?.id ?? null,
+        amount: invoice.totalAmount,
+        currency: invoice.currency,
+        status: result.status,
+        failureCode: result.failureCode,
+        providerChargeId: result.id || null,
+        attempt: invoice.attemptCount,
+        createdAt: now,
+      });
+      if (result.status === 'succeeded') {
+        invoice.status = 'paid';
+        invoice.paidAt = now;
+        invoice.nextAttemptAt = null;
+      } else {
+        invoice.dunningStartedAt ??= now;
+        invoice.nextAttemptAt = nextRetryAt(invoice.dunningStartedAt, invoice.attemptCount);
+      }
+      this.audit.record({
+        action: result.status === 'succeeded' ? 'invoice.paid' : 'invoice.payment_failed',
+        targetType: 'invoice',
+        targetId: invoice.id,
+        tenantId: invoice.tenantId,
+        actorUserId: this.context.actorOrNull?.userId ?? null,
+        after: { number: invoice.number, attempt: invoice.attemptCount, amount: Number(invoice.totalAmount), failureCode: result.failureCode },
+      });
+      return { paid: result.status === 'succeeded', failureCode: result.failureCode };
     });
-    return { paid: result.status === 'succeeded', failureCode: result.failureCode, payment };
+    await this.em.flush();
+    return outcomes;
   }
 
-  private async nextNumber(tenantId: string): Promise<string> {
-    const [row] = await this.em.execute<{ value: string }[]>(
-      `insert into tenant_counters (tenant_id, name, value) values (?, 'invoice', 1)
-       on conflict (tenant_id, name) do update set value = tenant_counters.value + 1
-       returning value`,
-      [tenantId],
+  private enqueueCollection(invoice: Invoice): void {
+    this.jobs.enqueueAfterCommit(
+      QUEUES.proration,
+      COLLECT_INVOICE_JOB,
+      { tenantId: invoice.tenantId, invoiceId: invoice.id, subscriptionId: invoice.subscription.id },
+      { jobId: `invoice-${invoice.id}-attempt-1` },
     );
-    return `INV-${String(row.value).padStart(6, '0')}`;
+  }
+
+  /**
+   * The gateway's idempotency key of an attempt. A cycle invoice's key derives from its
+   * subscription and period (not its id, which a rolled-back attempt would not keep), so a re-run
+   * renewal can never charge a period twice.
+   */
+  private chargeKey(invoice: Invoice, attempt: number): string {
+    const base =
+      invoice.billingReason === 'subscription_cycle' || invoice.billingReason === 'subscription_create'
+        ? `cycle:${invoice.subscription.id}:${invoice.periodStart.toISOString()}`
+        : `invoice:${invoice.id}`;
+    return `${base}:attempt-${attempt}`;
+  }
+
+  private async nextNumbers(tenantIds: string[]): Promise<string[]> {
+    const counts = new Map<string, number>();
+    for (const id of tenantIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const rows = await this.em.execute<{ tenant_id: string; value: string }[]>(
+      `insert into tenant_counters (tenant_id, name, value)
+       select t.tenant_id, 'invoice', t.n from unnest(?::uuid[], ?::bigint[]) as t(tenant_id, n)
+       on conflict (tenant_id, name) do update set value = tenant_counters.value + excluded.value
+       returning tenant_id, value`,
+      [pgArray([...counts.keys()]), pgArray([...counts.values()])],
+    );
+    const next = new Map(rows.map((r) => [r.tenant_id, BigInt(r.value) - BigInt(counts.get(r.tenant_id)!) + 1n]));
+    return tenantIds.map((id) => {
+      const value = next.get(id)!;
+      next.set(id, value + 1n);
+      return `INV-${String(value).padStart(6, '0')}`;
+    });
+  }
+
+  private async balances(tenantIds: string[], currency: string): Promise<Map<string, bigint>> {
+    const rows = await this.em.execute<{ tenant_id: string; balance: string }[]>(
+      'select tenant_id, sum(amount) as balance from credit_ledger where tenant_id = any(?::uuid[]) and currency = ? group by tenant_id',
+      [pgArray([...new Set(tenantIds)]), currency],
+    );
+    return new Map(rows.map((r) => [r.tenant_id, BigInt(r.balance)]));
+  }
+
+  private async defaultCards(tenantIds: string[]): Promise<Map<string, PaymentMethod>> {
+    const cards = await this.em.find(
+      PaymentMethod,
+      { tenantId: { $in: [...new Set(tenantIds)] }, deletedAt: null },
+      { orderBy: { tenantId: 'asc', createdAt: 'desc', id: 'desc' }, filters: false },
+    );
+    const byTenant = new Map<string, PaymentMethod>();
+    for (const card of cards) if (!byTenant.has(card.tenantId)) byTenant.set(card.tenantId, card);
+    return byTenant;
   }
 
   private billed(invoice: Invoice): BilledInvoice {

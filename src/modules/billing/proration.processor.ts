@@ -1,13 +1,10 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { LockMode } from '@mikro-orm/postgresql';
 import type { Job } from 'bullmq';
-import { Clock } from '../../common/clock/clock.service.js';
+import { AppConfig } from '../../config/config.js';
+import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { TenantJob } from '../../jobs/tenant-job.js';
 import { QUEUES } from '../../jobs/queues.js';
-import { AuditService } from '../audit/audit.service.js';
-import { transition } from '../subscriptions/subscription-state.js';
-import { Invoice } from './billing.entities.js';
 import { InvoicingService } from './invoicing.service.js';
 
 export interface CollectInvoiceJob {
@@ -17,40 +14,44 @@ export interface CollectInvoiceJob {
 }
 
 /**
- * Collects a proration invoice after a plan change: re-reads the invoice under a row lock and does
- * nothing if it is no longer open, so a duplicate or re-run job never charges twice. A failed
- * charge leaves the invoice open and the subscription past due.
+ * Collects one open invoice in its tenant's session: re-reads it under a row lock and does
+ * nothing if it is settled (or, for a retry, not yet due), so duplicate or re-run jobs never
+ * charge twice. Outcomes move the subscription (past due, recovered, expired after the last retry).
  */
-@Processor(QUEUES.proration)
-export class ProrationProcessor extends WorkerHost {
-  private readonly logger = new Logger(ProrationProcessor.name);
+abstract class CollectionProcessor extends ConfiguredWorker {
+  private readonly logger = new Logger(this.constructor.name);
 
   constructor(
+    config: AppConfig,
     private readonly tenantJob: TenantJob,
     private readonly invoicing: InvoicingService,
-    private readonly clock: Clock,
-    private readonly audit: AuditService,
+    private readonly dueOnly: boolean,
   ) {
-    super();
+    super(config);
   }
 
   async process(job: Job<CollectInvoiceJob>): Promise<{ outcome: string }> {
     const { tenantId, invoiceId, subscriptionId } = job.data;
-    const outcome = await this.tenantJob.run(tenantId, async (em) => {
-      const invoice = await em.findOne(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!invoice || invoice.status !== 'open') return 'already_settled';
-      const result = await this.invoicing.collect(invoice);
-      if (result.paid) return 'paid';
-      const subscription = await em.findOneOrFail(Invoice, invoiceId, { populate: ['subscription'] }).then((i) => i.subscription);
-      if (subscription.status === 'active') {
-        subscription.status = transition(subscription.status, 'renewal_payment_failed');
-        subscription.updatedAt = this.clock.now();
-        this.audit.record({ action: 'subscription.past_due', targetType: 'subscription', targetId: subscription.id, after: { status: subscription.status, failureCode: result.failureCode } });
-      }
-      await em.flush();
-      return `failed:${result.failureCode}`;
-    });
-    this.logger.log({ tenantId, subscriptionId, invoiceId, outcome }, 'proration invoice collection');
+    const result = await this.tenantJob.run(tenantId, () => this.invoicing.collectOpen(invoiceId, { dueOnly: this.dueOnly }));
+    const outcome = result.paid ? 'paid' : result.failureCode ? `failed:${result.failureCode} (invoice ${result.status})` : `skipped: invoice ${result.status}`;
+    await job.log(`tenant ${tenantId} subscription ${subscriptionId} invoice ${invoiceId}: ${outcome}`);
+    this.logger.log({ tenantId, subscriptionId, invoiceId, outcome }, 'invoice collection');
     return { outcome };
+  }
+}
+
+/** `proration`: the first collection of an invoice billed by an immediate plan change. */
+@Processor(QUEUES.proration, { autorun: false })
+export class ProrationProcessor extends CollectionProcessor {
+  constructor(config: AppConfig, tenantJob: TenantJob, invoicing: InvoicingService) {
+    super(config, tenantJob, invoicing, false);
+  }
+}
+
+/** `payment-retries`: dunning, 1, 3 and 7 days after the first failure (on the application clock). */
+@Processor(QUEUES.paymentRetries, { autorun: false })
+export class PaymentRetryProcessor extends CollectionProcessor {
+  constructor(config: AppConfig, tenantJob: TenantJob, invoicing: InvoicingService) {
+    super(config, tenantJob, invoicing, true);
   }
 }

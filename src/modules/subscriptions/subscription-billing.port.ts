@@ -32,6 +32,9 @@ export abstract class SubscriptionBilling {
   /** Voids an open invoice (nothing more will be collected on it). */
   abstract voidInvoice(invoiceId: string): Promise<void>;
 
+  /** Whether an invoice of the subscription is still open (unpaid). */
+  abstract hasOpenInvoice(subscriptionId: string): Promise<boolean>;
+
   /** The tenant's credit balance in a currency (minor units). */
   abstract creditBalance(currency: string): Promise<bigint>;
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { EmptyBody } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import {
   CancelDto,
@@ -79,7 +80,7 @@ export class SubscriptionsController {
   @ApiOperation({ operationId: 'resumeSubscription', summary: 'Undo a pending cancellation at period end' })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiProblems(400, 404, 409)
-  resume() {
+  resume(@Body() _body: EmptyBody) {
     return this.subscriptions.resume();
   }
 

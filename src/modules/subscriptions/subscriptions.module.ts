@@ -3,6 +3,8 @@ import { PlansModule } from '../plans/plans.module.js';
 import { MemberLimit } from '../tenancy/member-limit.port.js';
 import { TenancyModule } from '../tenancy/tenancy.module.js';
 import { PlanMemberLimit } from './plan-member-limit.js';
+import { RenewalService } from './renewal.service.js';
+import { SubscriptionPayments } from './subscription-payments.js';
 import { SubscriptionUsage } from './subscription-usage.service.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
 import { SubscriptionsService } from './subscriptions.service.js';
@@ -12,7 +14,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
 @Module({
   imports: [PlansModule, TenancyModule],
   controllers: [SubscriptionsController],
-  providers: [SubscriptionsService, SubscriptionUsage, { provide: MemberLimit, useClass: PlanMemberLimit }],
-  exports: [SubscriptionsService, MemberLimit],
+  providers: [SubscriptionsService, SubscriptionUsage, SubscriptionPayments, RenewalService, { provide: MemberLimit, useClass: PlanMemberLimit }],
+  exports: [SubscriptionsService, SubscriptionPayments, RenewalService, MemberLimit],
 })
 export class SubscriptionsModule {}

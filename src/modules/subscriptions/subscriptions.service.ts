@@ -242,6 +242,10 @@ export class SubscriptionsService {
   /** Works out what a change to `planId` would do, without doing it. */
   private async plan(subscription: Subscription, planId: string, requested?: Timing, prorationDate?: string): Promise<PlannedChange> {
     this.guard(() => assertActionAllowed(subscription.status, 'change_plan', subscription));
+    if (await this.billing.hasOpenInvoice(subscription.id)) {
+      // Unpaid time must not turn into credit: settle the open invoice first.
+      throw Errors.invalidTransition('The subscription has an unpaid invoice; pay it before changing plan');
+    }
     const version = await this.plans.purchasableVersion(planId);
     const current = subscription.planVersion;
     if (version.id === current.id) throw SubscriptionErrors.samePlan();
@@ -272,10 +276,14 @@ export class SubscriptionsService {
     return { version, timing, effectiveAt: now, lines, newPeriodEnd };
   }
 
-  /** A client-chosen proration instant: inside the current period, at most an hour old, not in the future. */
+  /**
+   * A client-chosen proration instant: inside the current period, at most an hour old, not in
+   * the future, and not before the subscription last changed (so a change cannot be re-prorated
+   * over time that an earlier change already billed).
+   */
   private prorationInstant(subscription: Subscription, at: Date): Date {
     const now = this.clock.now();
-    const earliest = Math.max(subscription.currentPeriodStart.getTime(), now.getTime() - 3600_000);
+    const earliest = Math.max(subscription.currentPeriodStart.getTime(), subscription.updatedAt.getTime(), now.getTime() - 3600_000);
     if (at.getTime() > now.getTime() || at.getTime() < earliest) {
       throw Errors.validation('prorationDate must be within the last hour of the current period', [
         { field: 'prorationDate', message: 'must be in the current period, at most an hour ago and not in the future' },
