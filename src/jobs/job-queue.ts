@@ -5,6 +5,13 @@ import type { JobsOptions, Queue } from 'bullmq';
 import { TenantSession } from '../database/tenant-session.js';
 import type { QueueName } from './queues.js';
 
+/**
+ * Options of a job whose id names its work (a subscription's period, an invoice's attempt): it
+ * collapses duplicates while pending, and is removed once done, so that if the work turns out not
+ * to be due yet, a later scan can enqueue the same id again. The database keeps the history.
+ */
+export const workJob = (jobId: string): JobsOptions & { jobId: string } => ({ jobId, removeOnComplete: true });
+
 /** Producer side of every queue: jobs are enqueued only after the transaction that needs them commits. */
 @Injectable()
 export class JobQueue {

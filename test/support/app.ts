@@ -13,8 +13,10 @@ import { ApiClient } from './client.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
-  /** The in-process worker, when started with `{ worker: true }`. */
-  worker: INestApplicationContext | null;
+  /** The in-process worker, when started with `{ worker: true }` or `startWorker()`. */
+  readonly worker: INestApplicationContext | null;
+  /** Starts the worker (BullMQ processors and schedulers) in-process. */
+  startWorker(): Promise<INestApplicationContext>;
   api: ApiClient;
   baseUrl: string;
   config: AppConfig;
@@ -64,23 +66,29 @@ export async function startTestApp(
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger: false });
   await configureApp(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const worker = options.worker
-    ? await Test.createTestingModule({ imports: [WorkerModule] }).overrideProvider(AppConfig).useValue(config).compile()
-    : null;
-  await worker?.init();
+  let worker: INestApplicationContext | null = null;
+  const startWorker = async () => {
+    worker = await Test.createTestingModule({ imports: [WorkerModule] }).overrideProvider(AppConfig).useValue(config).compile();
+    await worker.init();
+    return worker;
+  };
+  if (options.worker) await startWorker();
   const address = app.getHttpServer().address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
   return {
     app,
-    worker,
+    get worker() {
+      return worker;
+    },
+    startWorker,
     api: new ApiClient(baseUrl),
     baseUrl,
     config,
     ownerUrl,
     appUrl,
     async close() {
-      await worker?.close();
+      await (worker as INestApplicationContext | null)?.close();
       await app.close();
       const redis = new Redis(REDIS_URL);
       const keys = await redis.keys(`test:${suffix}:*`);

@@ -5,7 +5,7 @@ import { PlatformAdmin } from '../auth/access.js';
 import { Errors } from '../errors/app-error.js';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { Clock } from './clock.service.js';
-import { JobQueue } from '../../jobs/job-queue.js';
+import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES, RENEWAL_SCAN_JOB } from '../../jobs/queues.js';
 
 export class SetClockDto {
@@ -49,7 +49,7 @@ export class ClockController {
     if (target.getTime() < this.clock.now().getTime()) throw Errors.conflict('The clock only moves forward');
     const now = await this.clock.moveTo(target);
     // Due renewals and retries run at once, as if that time had come (the scan is idempotent).
-    await this.jobs.queue(QUEUES.renewals).add(RENEWAL_SCAN_JOB, {}, { jobId: `scan-clock-${now.getTime()}` });
+    await this.jobs.queue(QUEUES.renewals).add(RENEWAL_SCAN_JOB, {}, workJob(`scan-clock-${now.getTime()}`));
     return { now: now.toISOString(), controllable: true };
   }
 }

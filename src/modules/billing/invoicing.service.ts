@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { pgArray } from '../../database/sql.js';
-import { JobQueue } from '../../jobs/job-queue.js';
+import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Line } from '../subscriptions/proration.js';
@@ -120,7 +120,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
             rows.map((i) => ({
               name: COLLECT_INVOICE_JOB,
               data: { tenantId: i.tenant_id, invoiceId: i.id, subscriptionId: i.subscription_id },
-              opts: { jobId: `invoice-${i.id}-attempt-${i.attempt_count + 1}` },
+              opts: workJob(`invoice-${i.id}-attempt-${i.attempt_count + 1}`),
             })),
           )
         : null;
@@ -295,7 +295,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
       QUEUES.proration,
       COLLECT_INVOICE_JOB,
       { tenantId: invoice.tenantId, invoiceId: invoice.id, subscriptionId: invoice.subscription.id },
-      { jobId: `invoice-${invoice.id}-attempt-1` },
+      workJob(`invoice-${invoice.id}-attempt-1`),
     );
   }
 

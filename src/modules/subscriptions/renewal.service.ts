@@ -3,7 +3,7 @@ import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { TenantSession } from '../../database/tenant-session.js';
-import { JobQueue } from '../../jobs/job-queue.js';
+import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { PlanVersion } from '../plans/plan.entity.js';
@@ -53,7 +53,7 @@ export class RenewalService {
         due.map((s) => ({
           name: RENEW_JOB,
           data: { tenantId: s.tenant_id, subscriptionId: s.id },
-          opts: { jobId: `renew-${s.id}-${new Date(s.current_period_end).getTime()}` },
+          opts: workJob(`renew-${s.id}-${new Date(s.current_period_end).getTime()}`),
         })),
       );
     }

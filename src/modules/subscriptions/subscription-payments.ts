@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
-import { JobQueue } from '../../jobs/job-queue.js';
+import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SubscriptionEvent, transition } from './subscription-state.js';
@@ -39,7 +39,7 @@ export class SubscriptionPayments {
       QUEUES.renewals,
       RENEW_JOB,
       { tenantId: subscription.tenantId, subscriptionId: subscription.id },
-      { jobId: `renew-${subscription.id}-${subscription.currentPeriodEnd.getTime()}` },
+      workJob(`renew-${subscription.id}-${subscription.currentPeriodEnd.getTime()}`),
     );
   }
 
