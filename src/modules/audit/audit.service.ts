@@ -5,6 +5,7 @@ import { RequestContext } from '../../common/context/request-context.js';
 import { decodeCursor, Page, toPage } from '../../common/http/pagination.js';
 import { TENANT_FILTER } from '../../database/tenant-filter.js';
 import { AuditLog } from './audit-log.entity.js';
+import { newId } from '../../database/ids.js';
 import { AuditLogDto, AuditQuery } from './dto/audit-log.dto.js';
 
 export interface AuditEntry {
@@ -36,7 +37,17 @@ export class AuditService {
   ) {}
 
   record(entry: AuditEntry): void {
-    const log = this.em.create(AuditLog, {
+    this.em.persist(this.em.create(AuditLog, this.row(entry)));
+  }
+
+  /** Many entries in one multi-row insert, right away (for batch jobs; same transaction). */
+  async recordMany(entries: AuditEntry[]): Promise<void> {
+    if (entries.length) await this.em.insertMany(AuditLog, entries.map((e) => this.row(e)));
+  }
+
+  private row(entry: AuditEntry) {
+    return {
+      id: newId(),
       tenantId: entry.tenantId === undefined ? this.context.tenantIdOrNull : entry.tenantId,
       actorUserId: entry.actorUserId === undefined ? (this.context.actorOrNull?.userId ?? null) : entry.actorUserId,
       action: entry.action,
@@ -46,8 +57,7 @@ export class AuditService {
       after: redact(entry.after),
       requestId: this.context.requestId,
       createdAt: this.clock.realNow(),
-    });
-    this.em.persist(log);
+    };
   }
 
   /** The current tenant's log (tenant filter and RLS both apply). */

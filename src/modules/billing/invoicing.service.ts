@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { RequiredEntityData } from '@mikro-orm/core';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
@@ -6,7 +7,10 @@ import { TenantSession } from '../../database/tenant-session.js';
 import { pgArray } from '../../database/sql.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditEntry, AuditService } from '../audit/audit.service.js';
+import { newId } from '../../database/ids.js';
+import { periodLine } from '../subscriptions/proration.js';
+import { priceInvoice } from './invoice-pricing.js';
 import type { Line } from '../subscriptions/proration.js';
 import { nextRetryAt } from '../subscriptions/renewal.js';
 import {
@@ -36,6 +40,9 @@ export interface CollectionResult {
 }
 
 const CHARGE_CONCURRENCY = 64;
+
+/** The card a charge uses: its id and the provider's token. */
+type CardRef = Pick<PaymentMethod, 'id' | 'providerToken'>;
 
 /** An invoice line as stored: the billed lines plus credit movements. */
 type StoredLine = Omit<Line, 'kind' | 'calculation'> & { kind: string; calculation: Record<string, unknown> | null };
@@ -81,11 +88,80 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     return this.billed(invoice);
   }
 
+  /**
+   * Renewal invoices, set-based: numbers, balances and cards in one query each, the charges in
+   * parallel (keys derive from subscription and period, so no invoice id is needed yet), then each
+   * table written with one multi-row insert, invoices already in their final state.
+   */
   async invoiceRenewals(items: RenewalCharge[]): Promise<ChargeOutcome[]> {
-    const invoices = await this.createInvoices(items.map((i) => ({ ...i, reason: 'subscription_cycle' as const })));
-    const open = invoices.filter((i) => i.status === 'open');
-    const results = new Map((await this.collectMany(open)).map((r, i) => [open[i].id, r]));
-    return invoices.map((invoice) => ({ invoice: this.billed(invoice), ...(results.get(invoice.id) ?? { paid: true, failureCode: null }) }));
+    if (!items.length) return [];
+    const now = this.clock.now();
+    const tenantIds = items.map((i) => i.tenantId);
+    const numbers = await this.nextNumbers(tenantIds);
+    const cards = await this.defaultCards(tenantIds);
+    const balances = new Map<string, bigint>();
+    for (const currency of new Set(items.map((i) => i.currency))) {
+      for (const [tenant, balance] of await this.balances(tenantIds, currency)) balances.set(`${tenant}:${currency}`, balance);
+    }
+    const drafts = items.map((item, i) => {
+      const line = periodLine(item.planName, item.price, item.periodStart, item.periodEnd);
+      const pricing = priceInvoice([line.amount], balances.get(`${item.tenantId}:${item.currency}`) ?? 0n);
+      return { item, id: newId(), number: numbers[i], line, pricing, card: cards.get(item.tenantId) ?? null };
+    });
+    const charged = await this.chargeAll(
+      drafts.map((d) => ({
+        charge: d.pricing.total > 0n,
+        tenantId: d.item.tenantId,
+        card: d.card,
+        amount: d.pricing.total,
+        currency: d.item.currency,
+        key: `cycle:${d.item.subscriptionId}:${d.item.periodStart.toISOString()}:attempt-1`,
+      })),
+    );
+
+    const invoices: RequiredEntityData<Invoice>[] = [];
+    const lines: RequiredEntityData<InvoiceLine>[] = [];
+    const payments: RequiredEntityData<Payment>[] = [];
+    const credits: RequiredEntityData<CreditEntry>[] = [];
+    const audits: AuditEntry[] = [];
+    for (const [i, d] of drafts.entries()) {
+      const result = charged[i];
+      const paid = !result || result.status === 'succeeded';
+      const { tenantId, subscriptionId, currency, periodStart, periodEnd } = d.item;
+      invoices.push({
+        id: d.id, tenantId, number: d.number, subscription: subscriptionId, billingReason: 'subscription_cycle' as const,
+        status: paid ? ('paid' as const) : ('open' as const), currency, subtotalAmount: d.pricing.subtotal,
+        creditAppliedAmount: d.pricing.creditApplied, totalAmount: d.pricing.total, periodStart, periodEnd,
+        attemptCount: result ? 1 : 0, dunningStartedAt: paid ? null : now, nextAttemptAt: paid ? null : nextRetryAt(now, 1),
+        paidAt: paid ? now : null, createdAt: now, updatedAt: now,
+      });
+      lines.push({ id: newId(), tenantId, invoice: d.id, position: 0, kind: d.line.kind, description: d.line.description, amount: d.line.amount, periodStart, periodEnd, calculation: { ...d.line.calculation } });
+      if (d.pricing.creditApplied > 0n) {
+        lines.push({ id: newId(), tenantId, invoice: d.id, position: 1, kind: 'credit_applied', description: 'Credit balance applied', amount: -d.pricing.creditApplied, periodStart, periodEnd, calculation: null });
+        credits.push({ id: newId(), tenantId, currency, amount: -d.pricing.creditApplied, reason: 'applied_to_invoice', invoice: d.id, createdAt: now });
+      }
+      if (result) {
+        payments.push({ id: newId(), tenantId, invoice: d.id, paymentMethodId: d.card?.id ?? null, amount: d.pricing.total, currency, status: result.status, failureCode: result.failureCode, providerChargeId: result.id || null, attempt: 1, createdAt: now });
+      }
+      audits.push({
+        action: result ? (paid ? 'invoice.paid' : 'invoice.payment_failed') : 'invoice.created',
+        targetType: 'invoice', targetId: d.id, tenantId, actorUserId: null,
+        after: { number: d.number, reason: 'subscription_cycle', totalAmount: Number(d.pricing.total), failureCode: result?.failureCode ?? null },
+      });
+    }
+    await this.em.insertMany(Invoice, invoices);
+    await this.em.insertMany(InvoiceLine, lines);
+    if (payments.length) await this.em.insertMany(Payment, payments);
+    if (credits.length) await this.em.insertMany(CreditEntry, credits);
+    await this.audit.recordMany(audits);
+    return drafts.map((d, i) => {
+      const paid = charged[i] === null || charged[i]!.status === 'succeeded';
+      return {
+        invoice: { id: d.id, number: d.number, status: paid ? 'paid' : 'open', totalAmount: d.pricing.total },
+        paid,
+        failureCode: charged[i]?.failureCode ?? null,
+      };
+    });
   }
 
   async voidInvoice(invoiceId: string): Promise<void> {
@@ -170,12 +246,12 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     const invoices = drafts.map(({ subscription, lines, reason }, i) => {
       const tenantId = subscription.tenantId;
       const currency = subscription.planVersion.currency;
-      const subtotal = lines.reduce((sum, line) => sum + line.amount, 0n);
       const balanceKey = `${tenantId}:${currency}`;
-      const balance = balances.get(balanceKey) ?? 0n;
-      const creditApplied = subtotal > 0n && balance > 0n ? (balance < subtotal ? balance : subtotal) : 0n;
-      balances.set(balanceKey, balance - creditApplied + (subtotal < 0n ? -subtotal : 0n));
-      const total = subtotal > 0n ? subtotal - creditApplied : 0n;
+      const { subtotal, creditApplied, creditAdded, total } = priceInvoice(
+        lines.map((l) => l.amount),
+        balances.get(balanceKey) ?? 0n,
+      );
+      balances.set(balanceKey, (balances.get(balanceKey) ?? 0n) - creditApplied + creditAdded);
       const periodStart = lines.reduce((min, l) => (l.periodStart < min ? l.periodStart : min), lines[0]?.periodStart ?? now);
       const periodEnd = lines.reduce((max, l) => (l.periodEnd > max ? l.periodEnd : max), lines[0]?.periodEnd ?? now);
       const invoice = this.em.create(Invoice, {
@@ -201,9 +277,9 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         allLines.push({ kind: 'credit_applied', description: 'Credit balance applied', amount: -creditApplied, periodStart, periodEnd, calculation: null });
         this.em.create(CreditEntry, { tenantId, currency, amount: -creditApplied, reason: 'applied_to_invoice', invoice, createdAt: now });
       }
-      if (subtotal < 0n) {
-        allLines.push({ kind: 'credit_to_balance', description: 'Unused amount added to your credit balance', amount: -subtotal, periodStart, periodEnd, calculation: null });
-        this.em.create(CreditEntry, { tenantId, currency, amount: -subtotal, reason: 'proration_credit', invoice, createdAt: now });
+      if (creditAdded > 0n) {
+        allLines.push({ kind: 'credit_to_balance', description: 'Unused amount added to your credit balance', amount: creditAdded, periodStart, periodEnd, calculation: null });
+        this.em.create(CreditEntry, { tenantId, currency, amount: creditAdded, reason: 'proration_credit', invoice, createdAt: now });
       }
       allLines.forEach((line, position) =>
         this.em.create(InvoiceLine, {
@@ -236,21 +312,20 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
    * One charge attempt per invoice with its tenant's default card (or the card given), all at
    * once. Every attempt is a payment record; a failure starts or continues dunning.
    */
-  async collectMany(invoices: Invoice[], cards?: Map<string, PaymentMethod>): Promise<CollectionResult[]> {
+  async collectMany(invoices: Invoice[], cards?: Map<string, CardRef>): Promise<CollectionResult[]> {
     if (!invoices.length) return [];
     const now = this.clock.now();
     const byTenant = cards ?? (await this.defaultCards(invoices.map((i) => i.tenantId)));
-    const results: ChargeResult[] = new Array(invoices.length);
-    for (let start = 0; start < invoices.length; start += CHARGE_CONCURRENCY) {
-      await Promise.all(
-        invoices.slice(start, start + CHARGE_CONCURRENCY).map(async (invoice, j) => {
-          const card = byTenant.get(invoice.tenantId);
-          results[start + j] = card
-            ? await this.gateway.charge({ token: card.providerToken, amount: invoice.totalAmount, currency: invoice.currency, idempotencyKey: this.chargeKey(invoice, invoice.attemptCount + 1) })
-            : { id: '', status: 'failed', failureCode: 'no_payment_method' };
-        }),
-      );
-    }
+    const results = await this.chargeAll(
+      invoices.map((invoice) => ({
+        charge: true,
+        tenantId: invoice.tenantId,
+        card: byTenant.get(invoice.tenantId) ?? null,
+        amount: invoice.totalAmount,
+        currency: invoice.currency,
+        key: this.chargeKey(invoice, invoice.attemptCount + 1),
+      })),
+    ) as ChargeResult[];
     const outcomes = invoices.map((invoice, i) => {
       const result = results[i];
       const card = byTenant.get(invoice.tenantId) ?? null;
@@ -288,6 +363,24 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     });
     await this.em.flush();
     return outcomes;
+  }
+
+  /** Charges through the gateway, CHARGE_CONCURRENCY at a time; `null` where nothing is to be charged. */
+  private async chargeAll(
+    requests: { charge: boolean; tenantId: string; card: CardRef | null; amount: bigint; currency: string; key: string }[],
+  ): Promise<(ChargeResult | null)[]> {
+    const results: (ChargeResult | null)[] = new Array(requests.length).fill(null);
+    for (let start = 0; start < requests.length; start += CHARGE_CONCURRENCY) {
+      await Promise.all(
+        requests.slice(start, start + CHARGE_CONCURRENCY).map(async (r, j) => {
+          if (!r.charge) return;
+          results[start + j] = r.card
+            ? await this.gateway.charge({ token: r.card.providerToken, amount: r.amount, currency: r.currency, idempotencyKey: r.key })
+            : { id: '', status: 'failed', failureCode: 'no_payment_method' };
+        }),
+      );
+    }
+    return results;
   }
 
   private enqueueCollection(invoice: Invoice): void {
@@ -338,15 +431,14 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     return new Map(rows.map((r) => [r.tenant_id, BigInt(r.balance)]));
   }
 
-  private async defaultCards(tenantIds: string[]): Promise<Map<string, PaymentMethod>> {
-    const cards = await this.em.find(
-      PaymentMethod,
-      { tenantId: { $in: [...new Set(tenantIds)] }, deletedAt: null },
-      { orderBy: { tenantId: 'asc', createdAt: 'desc', id: 'desc' }, filters: false },
+  /** Each tenant's default (newest) card, in one query. */
+  private async defaultCards(tenantIds: string[]): Promise<Map<string, CardRef>> {
+    const rows = await this.em.execute<{ id: string; tenant_id: string; provider_token: string }[]>(
+      `select distinct on (tenant_id) id, tenant_id, provider_token from payment_methods
+        where tenant_id = any(?::uuid[]) and deleted_at is null order by tenant_id, created_at desc, id desc`,
+      [pgArray([...new Set(tenantIds)])],
     );
-    const byTenant = new Map<string, PaymentMethod>();
-    for (const card of cards) if (!byTenant.has(card.tenantId)) byTenant.set(card.tenantId, card);
-    return byTenant;
+    return new Map(rows.map((r) => [r.tenant_id, { id: r.id, providerToken: r.provider_token }]));
   }
 
   private billed(invoice: Invoice): BilledInvoice {

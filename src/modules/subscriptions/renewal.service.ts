@@ -1,21 +1,96 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
-import { AuditService } from '../audit/audit.service.js';
-import type { PlanVersion } from '../plans/plan.entity.js';
-import { periodLine } from './proration.js';
+import { AuditEntry, AuditService } from '../audit/audit.service.js';
+import type { Interval } from './billing-period.js';
 import { decideRenewal, RenewalTerms } from './renewal.js';
 import { RenewalBilling, RenewalCharge } from './subscription-billing.port.js';
 import { RENEW_JOB } from './subscription-payments.js';
-import { transition } from './subscription-state.js';
-import { Subscription } from './subscription.entity.js';
+import { SubscriptionStatus, transition } from './subscription-state.js';
 
-const terms = (v: PlanVersion): RenewalTerms => ({ id: v.id, interval: v.interval, intervalCount: v.intervalCount, durationCycles: v.durationCycles });
-const DUE_STATUSES = ['active', 'trialing'];
+interface DueRow {
+  id: string;
+  tenant_id: string;
+  status: SubscriptionStatus;
+  cancel_at_period_end: boolean;
+  billing_anchor: string;
+  current_period_start: string;
+  current_period_end: string;
+  cycles_billed: number;
+  [column: `${'v' | 's'}_${string}`]: string | number | null;
+}
+
+interface VersionRow extends RenewalTerms {
+  planId: string;
+  planCode: string;
+  planName: string;
+  price: bigint;
+  currency: string;
+}
+
+/** A subscription's row after the batch (written back with MOVE_SQL). */
+interface SubscriptionMove {
+  id: string;
+  tenant_id: string;
+  status: string;
+  plan_id: string;
+  plan_version_id: string;
+  billing_anchor: string;
+  period_start: string;
+  period_end: string;
+  cycles_billed: number;
+  ended_at: string | null;
+  ended_reason: string | null;
+  plan_code: string;
+}
+
+const versionColumns = (alias: 'v' | 's', version: string, plan: string) =>
+  ['id', 'price_amount', 'currency', 'interval', 'interval_count', 'duration_cycles']
+    .map((c) => `${version}.${c} as ${alias}_${c}`)
+    .concat([`${plan}.id as ${alias}_plan_id`, `${plan}.code as ${alias}_plan_code`, `${plan}.name as ${alias}_plan_name`])
+    .join(', ');
+
+/** Due subscriptions with their pinned and scheduled versions, locked; rows other workers hold are skipped. */
+const DUE_SQL = `
+  select s.id, s.tenant_id, s.status, s.cancel_at_period_end, s.billing_anchor, s.current_period_start,
+         s.current_period_end, s.cycles_billed, ${versionColumns('v', 'v', 'p')}, ${versionColumns('s', 'sv', 'sp')}
+    from subscriptions s
+    join plan_versions v on v.id = s.plan_version_id
+    join plans p on p.id = v.plan_id
+    left join plan_versions sv on sv.id = s.scheduled_plan_version_id
+    left join plans sp on sp.id = sv.plan_id
+   where s.status in ('active', 'trialing') and s.current_period_end <= ?
+   order by s.current_period_end
+   limit ?
+   for update of s skip locked`;
+
+/** Writes every moved subscription back in one statement. */
+const MOVE_SQL = `
+  update subscriptions s
+     set status = m.status, plan_id = m.plan_id, plan_version_id = m.plan_version_id, scheduled_plan_version_id = null,
+         billing_anchor = m.billing_anchor, current_period_start = m.period_start, current_period_end = m.period_end,
+         cycles_billed = m.cycles_billed, ended_at = m.ended_at, ended_reason = m.ended_reason, updated_at = ?
+    from json_to_recordset(?::json) as m(id uuid, status text, plan_id uuid, plan_version_id uuid, billing_anchor timestamptz,
+         period_start timestamptz, period_end timestamptz, cycles_billed int, ended_at timestamptz, ended_reason text)
+   where s.id = m.id`;
+
+function versionOf(row: DueRow, alias: 'v' | 's'): VersionRow {
+  const col = (name: string) => row[`${alias}_${name}`];
+  return {
+    id: col('id') as string,
+    interval: col('interval') as Interval,
+    intervalCount: Number(col('interval_count')),
+    durationCycles: col('duration_cycles') === null ? null : Number(col('duration_cycles')),
+    planId: col('plan_id') as string,
+    planCode: col('plan_code') as string,
+    planName: col('plan_name') as string,
+    price: BigInt(col('price_amount') as string),
+    currency: col('currency') as string,
+  };
+}
 
 /**
  * Renewals across tenants. This is the worker's explicit cross-tenant path: each batch runs in
@@ -71,74 +146,82 @@ export class RenewalService {
     }
   }
 
-  /** One batch, one transaction; returns how many subscriptions it moved. */
+  /**
+   * One batch, one transaction, set-based: one query locks and reads the due subscriptions with
+   * their plan versions, billing writes every invoice in multi-row inserts, one statement moves
+   * the subscriptions, one insert writes the audit entries. Returns how many it moved.
+   */
   async renewBatch(): Promise<number> {
     const now = this.clock.now();
     return this.session.run({}, async (em) => {
       await this.session.enterPlatform(em);
-      const due = await em.find(
-        Subscription,
-        { status: { $in: DUE_STATUSES as never }, currentPeriodEnd: { $lte: now } },
-        { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, limit: this.config.RENEWAL_BATCH_SIZE, orderBy: { currentPeriodEnd: 'asc' }, filters: false },
-      );
+      const due = await em.execute<DueRow[]>(DUE_SQL, [now, this.config.RENEWAL_BATCH_SIZE]);
       if (!due.length) return 0;
-      await em.populate(due, ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersion', 'scheduledPlanVersion.plan'], { filters: false });
 
-      const charges: (RenewalCharge & { fromTrial: boolean })[] = [];
-      for (const subscription of due) {
-        const scheduled = subscription.scheduledPlanVersion;
-        const decision = decideRenewal(subscription, terms(subscription.planVersion), scheduled ? terms(scheduled) : null, now);
-        if (decision.kind === 'cancel' || decision.kind === 'expire') {
+      const moves: SubscriptionMove[] = [];
+      const charges: (RenewalCharge & { move: SubscriptionMove; fromTrial: boolean; planCode: string })[] = [];
+      for (const row of due) {
+        const current = versionOf(row, 'v');
+        const scheduled = row.s_id ? versionOf(row, 's') : null;
+        const decision = decideRenewal(
+          {
+            status: row.status,
+            cancelAtPeriodEnd: row.cancel_at_period_end,
+            billingAnchor: new Date(row.billing_anchor),
+            currentPeriodEnd: new Date(row.current_period_end),
+            cyclesBilled: row.cycles_billed,
+          },
+          current,
+          scheduled,
+          now,
+        );
+        if (decision.kind === 'none') continue;
+        if (decision.kind !== 'renew') {
           const event = decision.kind === 'cancel' ? 'cancelled_at_period_end' : 'term_completed';
-          subscription.status = transition(subscription.status, event);
-          subscription.endedAt = decision.endedAt;
-          subscription.endedReason = event;
-          subscription.scheduledPlanVersion = null;
-          this.record(subscription, `subscription.${event}`, {});
-        } else if (decision.kind === 'renew') {
-          const version = scheduled && decision.version.id === scheduled.id ? scheduled : subscription.planVersion;
-          subscription.plan = version.plan;
-          subscription.planVersion = version;
-          subscription.scheduledPlanVersion = null;
-          subscription.billingAnchor = decision.anchor;
-          subscription.currentPeriodStart = decision.periodStart;
-          subscription.currentPeriodEnd = decision.periodEnd;
-          subscription.cyclesBilled += 1;
-          charges.push({
-            subscription,
-            fromTrial: decision.fromTrial,
-            lines: [periodLine(version.plan.name, version.priceAmount, decision.periodStart, decision.periodEnd)],
+          moves.push({
+            id: row.id, tenant_id: row.tenant_id, status: transition(row.status, event), plan_id: current.planId, plan_version_id: current.id,
+            billing_anchor: row.billing_anchor, period_start: row.current_period_start, period_end: row.current_period_end,
+            cycles_billed: row.cycles_billed, ended_at: decision.endedAt.toISOString(), ended_reason: event, plan_code: current.planCode,
           });
+          continue;
         }
-        subscription.updatedAt = now;
+        const version = decision.version as VersionRow;
+        const move: SubscriptionMove = {
+          id: row.id, tenant_id: row.tenant_id, status: row.status, plan_id: version.planId, plan_version_id: version.id,
+          billing_anchor: decision.anchor.toISOString(), period_start: decision.periodStart.toISOString(), period_end: decision.periodEnd.toISOString(),
+          cycles_billed: row.cycles_billed + 1, ended_at: null, ended_reason: null, plan_code: version.planCode,
+        };
+        moves.push(move);
+        charges.push({
+          move, fromTrial: decision.fromTrial, planCode: version.planCode, subscriptionId: row.id, tenantId: row.tenant_id,
+          planName: version.planName, price: version.price, currency: version.currency, periodStart: decision.periodStart, periodEnd: decision.periodEnd,
+        });
       }
 
-      const outcomes = charges.length ? await this.billing.invoiceRenewals(charges) : [];
+      const outcomes = await this.billing.invoiceRenewals(charges);
+      const audits: AuditEntry[] = [];
       outcomes.forEach((outcome, i) => {
-        const { subscription, fromTrial } = charges[i];
+        const { move, fromTrial } = charges[i];
         const event = outcome.paid ? (fromTrial ? 'trial_converted' : 'renewed') : fromTrial ? 'trial_payment_failed' : 'renewal_payment_failed';
-        subscription.status = transition(subscription.status, event);
-        this.record(subscription, `subscription.${event}`, {
-          invoice: outcome.invoice.number,
-          periodStart: subscription.currentPeriodStart.toISOString(),
-          periodEnd: subscription.currentPeriodEnd.toISOString(),
-          ...(outcome.failureCode ? { failureCode: outcome.failureCode } : {}),
-        });
+        move.status = transition(move.status as SubscriptionStatus, event);
+        audits.push(this.entry(move, `subscription.${event}`, { invoice: outcome.invoice.number, periodStart: move.period_start, periodEnd: move.period_end, failureCode: outcome.failureCode }));
       });
-      await em.flush();
-      this.logger.log({ renewed: charges.length, ended: due.length - charges.length }, 'renewal batch');
+      for (const move of moves.filter((m) => m.ended_reason)) audits.push(this.entry(move, `subscription.${move.ended_reason}`, {}));
+      await em.execute(MOVE_SQL, [now, JSON.stringify(moves)]);
+      await this.audit.recordMany(audits);
+      this.logger.log({ renewed: charges.length, ended: moves.length - charges.length }, 'renewal batch');
       return due.length;
     });
   }
 
-  private record(subscription: Subscription, action: string, after: Record<string, unknown>): void {
-    this.audit.record({
+  private entry(move: SubscriptionMove, action: string, after: Record<string, unknown>): AuditEntry {
+    return {
       action,
       targetType: 'subscription',
-      targetId: subscription.id,
-      tenantId: subscription.tenantId,
+      targetId: move.id,
+      tenantId: move.tenant_id,
       actorUserId: null,
-      after: { status: subscription.status, plan: subscription.plan.code, ...after },
-    });
+      after: { status: move.status, plan: move.plan_code, ...after },
+    };
   }
 }

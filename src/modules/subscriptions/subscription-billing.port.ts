@@ -39,10 +39,15 @@ export abstract class SubscriptionBilling {
   abstract creditBalance(currency: string): Promise<bigint>;
 }
 
-/** One subscription's next period to invoice and charge at renewal. */
+/** One subscription's next period to invoice and charge at renewal (plain data: renewals are set-based). */
 export interface RenewalCharge {
-  subscription: Subscription;
-  lines: Line[];
+  subscriptionId: string;
+  tenantId: string;
+  planName: string;
+  price: bigint;
+  currency: string;
+  periodStart: Date;
+  periodEnd: Date;
 }
 
 /**
