@@ -100,10 +100,9 @@ async function main(): Promise<void> {
   const queue = worker.get(getQueueToken(QUEUES.renewals), { strict: false });
   const t0 = performance.now();
   await queue.add(RENEWAL_SCAN_JOB, {}, { jobId: `bench-scan-${Date.now()}` });
-  let invoices = 0;
-  while ((invoices = await count(`select count(*) as n from invoices where billing_reason = 'subscription_cycle'`)) < N) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const renewed = () => count(`select count(*) as n from invoices where billing_reason = 'subscription_cycle'`);
+  while ((await renewed()) < N) await new Promise((r) => setTimeout(r, 20));
+  const invoices = await renewed();
   const platformSeconds = (performance.now() - t0) / 1000;
   await worker.close();
   const charges = (await new Redis(REDIS_URL).keys(`${prefix}:gateway:charge:*`)).length;
