@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { assertNodeVersion, loadEnvFile } from './runtime.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { DatabaseUnreachableError, prepareDatabase } from './database/setup.js';
-import { DEMO_PASSWORD, DEMO_TENANTS } from './database/seed.js';
+import { DEMO_PASSWORD, DEMO_PLANS, DEMO_TENANTS } from './database/seed.js';
 
 const HOW_TO_START =
   'Start them with `docker compose up -d postgres redis`, or with your system services ' +
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     for (const tenant of DEMO_TENANTS) {
       lines.push(`  ${tenant.name}: ${tenant.users.map((u) => `${u.email} (${u.role})`).join(', ')}  password ${DEMO_PASSWORD}`);
     }
+    lines.push(`  Demo plans: ${DEMO_PLANS.map((p) => `${p.code} (${p.price} USD cents/month${p.trialDays ? `, ${p.trialDays}-day trial` : ''})`).join(', ')}`);
+    lines.push('  Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds');
   }
   console.log(lines.join('\n'));
 }

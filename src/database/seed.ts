@@ -23,9 +23,52 @@ export const DEMO_TENANTS = [
   },
 ] as const;
 
+/** The demo catalog: limit policies and plans (price in USD cents per month). */
+const DEMO_POLICIES = [
+  { key: 'seats5', metric: 'max_users', kind: 'gauge', limit: 5 },
+  { key: 'seats25', metric: 'max_users', kind: 'gauge', limit: 25 },
+  { key: 'calls10k', metric: 'api_calls', kind: 'counter', limit: 10_000 },
+  { key: 'calls100k', metric: 'api_calls', kind: 'counter', limit: 100_000 },
+] as const;
+
+export const DEMO_PLANS = [
+  { code: 'starter', name: 'Starter', price: 1000, trialDays: 14, policies: ['seats5', 'calls10k'] },
+  { code: 'pro', name: 'Pro', price: 3000, trialDays: 0, policies: ['seats25', 'calls100k'] },
+] as const;
+
+async function seedCatalog(client: pg.Client): Promise<void> {
+  const ids = new Map<string, { id: string; metric: string; kind: string; limit: number }>();
+  for (const p of DEMO_POLICIES) {
+    const id = newId();
+    ids.set(p.key, { id, metric: p.metric, kind: p.kind, limit: p.limit });
+    await client.query(
+      `insert into policies (id, name, metric, kind, "limit", enforcement, warning_thresholds, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, 'hard', '[80, 100]', now(), now())`,
+      [id, `${p.metric} ≤ ${p.limit}`, p.metric, p.kind, p.limit],
+    );
+  }
+  for (const plan of DEMO_PLANS) {
+    const planId = newId();
+    const limits = plan.policies.map((key) => {
+      const p = ids.get(key)!;
+      return { policyId: p.id, metric: p.metric, kind: p.kind, limit: p.limit, enforcement: 'hard', warningThresholds: [80, 100] };
+    });
+    await client.query(
+      `insert into plans (id, code, name, description, status, current_version, created_at, updated_at)
+       values ($1, $2, $3, '', 'active', 1, now(), now())`,
+      [planId, plan.code, plan.name],
+    );
+    await client.query(
+      `insert into plan_versions (id, plan_id, version, price_amount, currency, interval, interval_count, trial_days, duration_cycles, limits, created_at)
+       values ($1, $2, 1, $3, 'USD', 'month', 1, $4, null, $5, now())`,
+      [newId(), planId, plan.price, plan.trialDays, JSON.stringify(limits)],
+    );
+  }
+}
+
 /**
  * Makes sure the platform admin from the environment exists (and is one), and fills an empty
- * database with two demo tenants. Runs as the owner, once, at start-up.
+ * database with two demo tenants and a demo catalog (policies, Starter and Pro plans). Runs as the owner, once, at start-up.
  */
 export async function seed(config: AppConfig): Promise<{ demo: boolean }> {
   const client = new pg.Client({ connectionString: config.DATABASE_OWNER_URL });
@@ -47,6 +90,8 @@ export async function seed(config: AppConfig): Promise<{ demo: boolean }> {
     const { rows } = await client.query<{ n: string }>('select count(*) as n from tenants');
     const demo = config.SEED_DEMO && Number(rows[0].n) === 0;
     if (demo) {
+      const { rows: plans } = await client.query<{ n: string }>('select count(*) as n from plans');
+      if (Number(plans[0].n) === 0) await seedCatalog(client);
       for (const tenant of DEMO_TENANTS) {
         const tenantId = newId();
         await client.query(

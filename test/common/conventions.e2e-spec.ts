@@ -66,6 +66,14 @@ describe('API conventions', () => {
     expect(await ui.text()).toContain('swagger');
   });
 
+  it('refuses fields sent to a POST that takes no body', async () => {
+    const user = await registerUser(t.api);
+    const res = await t.api.post('/v1/auth/logout', { everywhere: true }, { token: user.token });
+    expectProblem(res, 400, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field: 'everywhere', message: 'everywhere is not allowed' }]);
+    expect((await t.api.get('/v1/auth/me', { token: user.token })).status).toBe(200);
+  });
+
   it('requires authentication on routes by default', async () => {
     expectProblem(await t.api.get('/v1/auth/me'), 401, 'unauthenticated');
     expectProblem(await t.api.get('/v1/auth/me', { token: 'not-a-jwt' }), 401, 'unauthenticated');
