@@ -42,6 +42,18 @@ export function decodeCursor(cursor: string | undefined): Keyset | null {
 }
 
 /**
+ * The `where` condition for the page after `cursor` in (createdAt, id) order: `desc` for newest
+ * first, `asc` for oldest first. Empty on the first page. Decodes (and validates) the cursor.
+ */
+export function afterCursor(cursor: string | undefined, order: 'asc' | 'desc') {
+  const after = decodeCursor(cursor);
+  if (!after) return {};
+  const op = order === 'desc' ? '$lt' : '$gt';
+  const at = new Date(after.at);
+  return { $or: [{ createdAt: { [op]: at } }, { createdAt: at, id: { [op]: after.id } }] };
+}
+
+/**
  * Builds a page from `limit + 1` rows fetched in keyset order: the extra row only says whether
  * another page exists.
  */

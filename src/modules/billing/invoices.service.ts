@@ -2,14 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Invoice, InvoiceLine, Payment } from './billing.entities.js';
 import { InvoiceDto, PaymentDto } from './dto/billing.dto.js';
 import { InvoicingService } from './invoicing.service.js';
-
-const newestFirst = (after: { at: string; id: string } | null) =>
-  after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {};
 
 /** The tenant's invoices and payments, and paying an open invoice by hand. */
 @Injectable()
@@ -22,7 +19,7 @@ export class InvoicesService {
   ) {}
 
   async list(query: PageQuery): Promise<Page<InvoiceDto>> {
-    const rows = await this.em.find(Invoice, newestFirst(decodeCursor(query.cursor)), {
+    const rows = await this.em.find(Invoice, afterCursor(query.cursor, 'desc'), {
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: query.limit + 1,
     });
@@ -38,7 +35,7 @@ export class InvoicesService {
   }
 
   async payments(query: PageQuery): Promise<Page<PaymentDto>> {
-    const rows = await this.em.find(Payment, newestFirst(decodeCursor(query.cursor)), {
+    const rows = await this.em.find(Payment, afterCursor(query.cursor, 'desc'), {
       populate: ['invoice'],
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: query.limit + 1,

@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PaymentMethod } from './billing.entities.js';
 import { luhnValid, notExpired } from './cards.js';
@@ -29,13 +29,12 @@ export class PaymentMethodsService {
 
   /** A page of the cards, newest (the default) first; API.md's list shape `{ data, nextCursor }`. */
   async list(query: PageQuery): Promise<Page<PaymentMethodDto>> {
-    const after = decodeCursor(query.cursor);
     const defaultCard = await this.defaultCard();
     const rows = await this.em.find(
       PaymentMethod,
       {
         deletedAt: null,
-        ...(after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {}),
+        ...afterCursor(query.cursor, 'desc'),
       },
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 },
     );

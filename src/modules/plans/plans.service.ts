@@ -3,7 +3,7 @@ import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mi
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
@@ -31,12 +31,11 @@ export class PlansService {
 
   async list(query: PlanQuery): Promise<Page<PlanDto>> {
     const status = this.isPlatformAdmin ? query.status : 'active';
-    const after = decodeCursor(query.cursor);
     const plans = await this.em.find(
       Plan,
       {
         ...(status ? { status } : {}),
-        ...(after ? { $or: [{ createdAt: { $gt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $gt: after.id } }] } : {}),
+        ...afterCursor(query.cursor, 'asc'),
       },
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
     );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { decodeCursor, Page, toPage } from '../../common/http/pagination.js';
+import { afterCursor, Page, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CreatePolicyDto, PolicyDto, PolicyQuery, UpdatePolicyDto } from './dto/policy.dto.js';
 import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.js';
@@ -22,10 +22,9 @@ export class PoliciesService {
   ) {}
 
   async list(query: PolicyQuery): Promise<Page<PolicyDto>> {
-    const after = decodeCursor(query.cursor);
     const rows = await this.em.find(
       Policy,
-      after ? { $or: [{ createdAt: { $gt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $gt: after.id } }] } : {},
+      afterCursor(query.cursor, 'asc'),
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
     );
     return toPage(rows, query.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }), PolicyDto.from);

@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { fromMinor } from '../../common/money.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PlanVersion } from '../plans/plan.entity.js';
 import { PlansService } from '../plans/plans.service.js';
@@ -61,10 +61,9 @@ export class SubscriptionsService {
   }
 
   async history(query: PageQuery): Promise<Page<SubscriptionDto>> {
-    const after = decodeCursor(query.cursor);
     const rows = await this.em.find(
       Subscription,
-      after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {},
+      afterCursor(query.cursor, 'desc'),
       {
         populate: POPULATE,
         orderBy: { createdAt: 'desc', id: 'desc' },

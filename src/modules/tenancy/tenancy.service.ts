@@ -3,7 +3,7 @@ import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mi
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { RequestContext, TenantRole } from '../../common/context/request-context.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
 import { User } from '../auth/user.entity.js';
@@ -74,10 +74,9 @@ export class TenancyService {
   }
 
   async listMembers(query: PageQuery): Promise<Page<MemberDto>> {
-    const after = decodeCursor(query.cursor);
     const rows = await this.em.find(
       Membership,
-      after ? { $or: [{ createdAt: { $gt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $gt: after.id } }] } : {},
+      afterCursor(query.cursor, 'asc'),
       { populate: ['user'], orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
     );
     return toPage(rows, query.limit, (m) => ({ at: m.createdAt.toISOString(), id: m.id }), toMemberDto);
