@@ -105,7 +105,9 @@ async function main(): Promise<void> {
   const invoices = await renewed();
   const platformSeconds = (performance.now() - t0) / 1000;
   await worker.close();
-  const charges = (await new Redis(REDIS_URL).keys(`${prefix}:gateway:charge:*`)).length;
+  const gateway = new Redis(REDIS_URL);
+  const charges = (await gateway.keys(`${prefix}:gateway:charge:*`)).length;
+  gateway.disconnect();
 
   // 2. The ceiling: the same renewal SQL straight through pg, on a fresh set of N due subscriptions.
   await owner((c) => c.query(`update subscriptions set status = 'cancelled'`));
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
   await owner((c) => c.query(`drop database if exists ${database} with (force)`), 'postgres');
   const redis = new Redis(REDIS_URL);
   const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length) await redis.del(...keys);
+  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
   redis.disconnect();
   console.log(`renewals_per_s=${Math.round(platformRate)} vs_raw_sql=${(platformRate / rawRate).toFixed(2)}`);
   if (invoices !== N) process.exitCode = 1;
