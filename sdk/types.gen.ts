@@ -539,20 +539,38 @@ export type UpdateMemberDto = {
 };
 
 export type UpdatePlanDto = {
+    /**
+     * Price per interval in minor units (4900 = 49.00).
+     */
     priceAmount?: number;
+    /**
+     * ISO 4217 code.
+     */
     currency?: string;
     interval?: 'day' | 'week' | 'month' | 'year';
     intervalCount?: number;
     trialDays?: number;
+    /**
+     * Number of paid periods, then the subscription expires; null = until cancelled.
+     */
     durationCycles?: number | null;
+    /**
+     * Limit policies of the plan (one per metric).
+     */
     policyIds?: Array<string>;
     name?: string;
     description?: string;
 };
 
 export type UpdatePolicyDto = {
+    /**
+     * The limit; null = unlimited.
+     */
     limit?: number | null;
     enforcement?: 'hard' | 'soft';
+    /**
+     * Usage percentages that raise a warning.
+     */
     warningThresholds?: Array<number>;
     name?: string;
 };

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -67,41 +67,8 @@ export class CreatePlanDto {
   policyIds?: string[];
 }
 
-export class UpdatePlanDto {
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
-  name?: string;
-
-  @IsOptional() @IsString() @MaxLength(2000)
-  description?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
-  @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
-  priceAmount?: number;
-
-  @ApiPropertyOptional({ example: 'USD' })
-  @IsOptional() @Transform(upper) @IsCurrency()
-  currency?: string;
-
-  @ApiPropertyOptional({ enum: INTERVALS })
-  @IsOptional() @IsIn(INTERVALS)
-  interval?: (typeof INTERVALS)[number];
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 365 })
-  @IsOptional() @IsInt() @Min(1) @Max(365)
-  intervalCount?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 730 })
-  @IsOptional() @IsInt() @Min(0) @Max(730)
-  trialDays?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, nullable: true })
-  @IsOptional() @ValidateIf((_o, v) => v !== null) @IsInt() @Min(1) @Max(10000)
-  durationCycles?: number | null;
-
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
-  policyIds?: string[];
-}
+/** Any field of a plan but its code; terms changes publish a new version. */
+export class UpdatePlanDto extends PartialType(OmitType(CreatePlanDto, ['code'] as const)) {}
 
 export class PlanQuery extends PageQuery {
   /** Platform admins may list archived plans too. */

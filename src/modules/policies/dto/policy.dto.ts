@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
 import { METRIC_KEY } from '../metrics.js';
@@ -29,22 +29,8 @@ export class CreatePolicyDto {
   warningThresholds?: number[];
 }
 
-export class UpdatePolicyDto {
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
-  name?: string;
-
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0 })
-  @IsOptional() @ValidateIf((_o, v) => v !== null) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
-  limit?: number | null;
-
-  @ApiPropertyOptional({ enum: ['hard', 'soft'] })
-  @IsOptional() @IsIn(['hard', 'soft'])
-  enforcement?: 'hard' | 'soft';
-
-  @ApiPropertyOptional({ type: [Number] })
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @IsInt({ each: true }) @Min(1, { each: true }) @Max(1000, { each: true })
-  warningThresholds?: number[];
-}
+/** Any field of a policy but its metric. */
+export class UpdatePolicyDto extends PartialType(OmitType(CreatePolicyDto, ['metric'] as const)) {}
 
 export class PolicyQuery extends PageQuery {}
 
