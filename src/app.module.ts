@@ -14,6 +14,7 @@ import { PoliciesModule } from './modules/policies/policies.module.js';
 import { PlansModule } from './modules/plans/plans.module.js';
 import { SubscriptionsModule } from './modules/subscriptions/subscriptions.module.js';
 import { BillingModule } from './modules/billing/billing.module.js';
+import { MeteringModule } from './modules/metering/metering.module.js';
 import { loggerOptions } from './common/logging.js';
 import { QueueModule } from './jobs/queue.module.js';
 
@@ -33,6 +34,7 @@ import { QueueModule } from './jobs/queue.module.js';
     PlansModule,
     SubscriptionsModule,
     BillingModule,
+    MeteringModule,
     HealthModule,
   ],
 })

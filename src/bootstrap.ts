@@ -59,10 +59,17 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'sk_test_… / sk_live_…', description: "A tenant API key: acts for the key's tenant, on the metering routes only" },
+      'apiKey',
+    )
     .addTag('auth', 'Accounts, sessions and tokens')
     .addTag('tenancy', 'Tenants and their members')
     .addTag('audit', 'Audit logs')
     .addTag('admin', 'Platform administration')
+    .addTag('metering', 'Usage recording, limits and entitlements (API keys allowed)')
+    .addTag('api-keys', "The tenant's API keys for server-to-server calls")
+    .addTag('notifications', 'Limit warnings and other notices')
     .addTag('health', 'Liveness and readiness')
     .build();
   const document = SwaggerModule.createDocument(app, builder, {

@@ -60,7 +60,7 @@ describe('renewals, trials, dunning and fixed terms (clock-driven)', () => {
     // A declined renewal: past due, invoice left open, a retry scheduled a day later.
     await addCard(t.api, tenant, CARDS.declined);
     await moveClock('2030-03-15T00:00:01Z');
-    s = await until(tenant, (x) => x.status === 'past_due');
+    await until(tenant, (x) => x.status === 'past_due');
     const third = (await invoices(tenant))[2];
     expect(third).toMatchObject({ number: 'INV-000003', status: 'open', attemptCount: 1 });
     expect(third.nextAttemptAt.slice(0, 10)).toBe('2030-03-16');

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { LockMode } from '@mikro-orm/postgresql';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { TenantSession } from '../../database/tenant-session.js';
