@@ -419,7 +419,40 @@ export class Migration20261122020000Metering extends Migration {
       end $$;
     `);
 
+    // Batches: concurrent requests of one API process coalesced into one statement (one round
+    // trip, one transaction, one commit), each item handled by the function above, in order.
     this.addSql(`
+      create function meter_record_batch(
+        p_tenant uuid[], p_api_key uuid[], p_touch boolean[], p_real_now timestamptz,
+        p_metric text[], p_gauge boolean[], p_builtin boolean[], p_operation text[], p_quantity bigint[],
+        p_occurred_at timestamptz[], p_idempotency_key text[], p_request_hash bytea[], p_event_id uuid[])
+      returns table (outcome text, used_total bigint, used_before bigint, limit_value bigint, enforcement_mode text,
+                     subscription uuid, period_from timestamptz, period_to timestamptz, warning_thresholds integer[])
+      language plpgsql as $$
+      begin
+        for i in 1 .. coalesce(array_length(p_tenant, 1), 0) loop
+          return query select * from meter_record(p_tenant[i], p_api_key[i], p_touch[i], p_real_now, p_metric[i], p_gauge[i],
+            p_builtin[i], p_operation[i], p_quantity[i], p_occurred_at[i], p_idempotency_key[i], p_request_hash[i], p_event_id[i]);
+        end loop;
+      end $$;
+
+      create function meter_entitlement_batch(
+        p_tenant uuid[], p_api_key uuid[], p_touch boolean[], p_real_now timestamptz,
+        p_metric text[], p_kind text[], p_builtin boolean[])
+      returns table (outcome text, metric_kind text, used_total bigint, limit_value bigint, enforcement_mode text, period_to timestamptz)
+      language plpgsql as $$
+      begin
+        for i in 1 .. coalesce(array_length(p_tenant, 1), 0) loop
+          return query select * from meter_entitlement(p_tenant[i], p_api_key[i], p_touch[i], p_real_now, p_metric[i], p_kind[i], p_builtin[i]);
+        end loop;
+      end $$;
+    `);
+
+    this.addSql(`
+      revoke all on function meter_record_batch(uuid[], uuid[], boolean[], timestamptz, text[], boolean[], boolean[], text[], bigint[], timestamptz[], text[], bytea[], uuid[]) from public;
+      revoke all on function meter_entitlement_batch(uuid[], uuid[], boolean[], timestamptz, text[], text[], boolean[]) from public;
+      grant execute on function meter_record_batch(uuid[], uuid[], boolean[], timestamptz, text[], boolean[], boolean[], text[], bigint[], timestamptz[], text[], bytea[], uuid[]) to eshtarek_api;
+      grant execute on function meter_entitlement_batch(uuid[], uuid[], boolean[], timestamptz, text[], text[], boolean[]) to eshtarek_api;
       revoke all on function api_key_enter(uuid, uuid, boolean, timestamptz) from public;
       revoke all on function meter_record(uuid, uuid, boolean, timestamptz, text, boolean, boolean, text, bigint, timestamptz, text, bytea, uuid) from public;
       revoke all on function meter_entitlement(uuid, uuid, boolean, timestamptz, text, text, boolean) from public;
