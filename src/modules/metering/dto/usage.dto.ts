@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { METRIC_KEY } from '../../policies/metrics.js';
 import { GRANULARITIES, type Granularity, MAX_GAUGE_VALUE, MAX_QUANTITY, USAGE_OPERATIONS, type UsageOperation } from '../usage-rules.js';
 
 const METRIC_MESSAGE = 'metric must be lowercase letters, digits and underscores';
+/** Optional, but not null: a count or a level left out has a meaning, null has none. */
+const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);
 
 /**
  * One usage report. Counters (`api_calls`, custom keys) take `quantity` (default 1) and reset each
@@ -20,17 +22,17 @@ export class RecordUsageDto {
 
   /** `increment` (default) adds `quantity`; `set` replaces a gauge's level with `value` (storage_mb). */
   @ApiPropertyOptional({ enum: USAGE_OPERATIONS, default: 'increment' })
-  @IsOptional() @IsIn(USAGE_OPERATIONS)
+  @IsOmittable() @IsIn(USAGE_OPERATIONS)
   operation?: UsageOperation;
 
   /** How much to add (operation `increment`). */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 })
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_QUANTITY)
+  @IsOmittable() @IsInt() @Min(1) @Max(MAX_QUANTITY)
   quantity?: number;
 
   /** The new level (operation `set`). */
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_GAUGE_VALUE })
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_GAUGE_VALUE)
+  @IsOmittable() @IsInt() @Min(0) @Max(MAX_GAUGE_VALUE)
   value?: number;
 
   /** When the usage happened (default: now); at most 5 minutes ahead of the server clock. */
