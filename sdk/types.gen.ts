@@ -12,6 +12,15 @@ export type AddMemberDto = {
     email: string;
 };
 
+export type AddPaymentMethodDto = {
+    /**
+     * Card number, digits only (spaces are ignored). Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds.
+     */
+    cardNumber: string;
+    expMonth: number;
+    expYear: number;
+};
+
 export type AdminTenantDto = {
     status: 'active' | 'suspended';
     id: string;
@@ -26,6 +35,43 @@ export type AdminTenantDto = {
 
 export type AdminTenantPage = {
     data: Array<AdminTenantDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
+export type AdminUsageDto = {
+    from: string;
+    to: string;
+    metrics: Array<MetricTotalDto>;
+};
+
+export type ApiKeyDto = {
+    id: string;
+    mode: 'test' | 'live';
+    createdAt: string;
+    /**
+     * When the key was last used (kept to the minute).
+     */
+    lastUsedAt: string | null;
+    /**
+     * When the key was revoked; a revoked key is refused from the next request on.
+     */
+    revokedAt: string | null;
+    name: string;
+    /**
+     * The key with its secret part hidden, e.g. `sk_live_4fHq2LmN8pXa…9QzK`.
+     */
+    maskedKey: string;
+    /**
+     * The last four characters of the key.
+     */
+    last4: string;
+};
+
+export type ApiKeyPage = {
+    data: Array<ApiKeyDto>;
     /**
      * Cursor of the next page; null on the last page.
      */
@@ -76,6 +122,13 @@ export type AuthResultDto = {
     refreshToken: string;
 };
 
+export type CancelDto = {
+    /**
+     * true (default): end at the end of the current period; false: end now.
+     */
+    atPeriodEnd?: boolean;
+};
+
 export type ChangePasswordDto = {
     currentPassword: string;
     /**
@@ -84,8 +137,219 @@ export type ChangePasswordDto = {
     newPassword: string;
 };
 
+export type ChangePlanDto = {
+    planId: string;
+    /**
+     * `now` (default for upgrades, prorated) or `period_end` (default for downgrades, scheduled).
+     */
+    timing?: 'now' | 'period_end';
+    /**
+     * Prorate as of this instant instead of now (pass a preview's `effectiveAt` to bill exactly what
+     * it showed). Must lie in the current period, within the last hour, and not in the future.
+     */
+    prorationDate?: string;
+};
+
+export type ChangePreviewDto = {
+    timing: 'now' | 'period_end';
+    /**
+     * When the change takes effect.
+     */
+    effectiveAt: string;
+    lines: Array<PreviewLineDto>;
+    /**
+     * Sum of the lines (negative = credit for the tenant).
+     */
+    subtotal: number;
+    /**
+     * Tenant credit used by this invoice.
+     */
+    creditApplied: number;
+    /**
+     * What will be charged now.
+     */
+    total: number;
+    /**
+     * Credit added to the tenant's balance when the subtotal is negative.
+     */
+    creditAdded: number;
+    plan: PlanRefDto;
+    currency: string;
+};
+
+export type ChangeResultDto = {
+    /**
+     * The proration invoice billed now (collected in the background), if any.
+     */
+    invoice: {
+        [key: string]: unknown;
+    } | null;
+    subscription: SubscriptionDto;
+};
+
+export type ClockDto = {
+    now: string;
+};
+
+export type CreateApiKeyDto = {
+    /**
+     * `test` or `live`: part of the secret (`sk_test_…` / `sk_live_…`) so that the two are never mixed up.
+     */
+    mode: 'test' | 'live';
+    /**
+     * What the key is for.
+     */
+    name: string;
+};
+
+export type CreatePlanDto = {
+    /**
+     * Price per interval in minor units (4900 = 49.00).
+     */
+    priceAmount: number;
+    /**
+     * ISO 4217 code.
+     */
+    currency: string;
+    interval: 'day' | 'week' | 'month' | 'year';
+    intervalCount?: number;
+    trialDays?: number;
+    /**
+     * Number of paid periods, then the subscription expires; null = until cancelled.
+     */
+    durationCycles?: number | null;
+    /**
+     * Limit policies of the plan (one per metric).
+     */
+    policyIds?: Array<string>;
+    /**
+     * Unique, stable identifier.
+     */
+    code: string;
+    name: string;
+    description?: string;
+};
+
+export type CreatePolicyDto = {
+    /**
+     * `max_users`, `api_calls`, `storage_mb`, or a custom counter key (lowercase, digits, underscores).
+     */
+    metric: string;
+    /**
+     * The limit; null = unlimited.
+     */
+    limit: number | null;
+    enforcement?: 'hard' | 'soft';
+    /**
+     * Usage percentages that raise a warning.
+     */
+    warningThresholds?: Array<number>;
+    name?: string;
+};
+
 export type CreateTenantDto = {
     name: string;
+};
+
+export type CreatedApiKeyDto = {
+    id: string;
+    mode: 'test' | 'live';
+    createdAt: string;
+    /**
+     * When the key was last used (kept to the minute).
+     */
+    lastUsedAt: string | null;
+    /**
+     * When the key was revoked; a revoked key is refused from the next request on.
+     */
+    revokedAt: string | null;
+    /**
+     * The whole key, shown this once and never again (only its hash is kept). An idempotent replay
+     * of the creation answers with null here.
+     */
+    secret: string | null;
+    name: string;
+    /**
+     * The key with its secret part hidden, e.g. `sk_live_4fHq2LmN8pXa…9QzK`.
+     */
+    maskedKey: string;
+    /**
+     * The last four characters of the key.
+     */
+    last4: string;
+};
+
+export type EntitlementDto = {
+    kind: 'gauge' | 'counter';
+    used: number;
+    /**
+     * null = unlimited.
+     */
+    limit: number | null;
+    remaining: number | null;
+    /**
+     * null when the plan sets no limit.
+     */
+    enforcement: 'hard' | 'soft';
+    /**
+     * When a counter starts again from zero (the period end); null for gauges.
+     */
+    resetsAt: string | null;
+    metric: string;
+    /**
+     * Whether the quantity asked for (default 1) would be accepted now.
+     */
+    allowed: boolean;
+};
+
+export type InvoiceDto = {
+    id: string;
+    status: 'open' | 'paid' | 'void' | 'uncollectible';
+    billingReason: 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';
+    subscriptionId: string;
+    /**
+     * Sum of the charge and proration lines, before credit.
+     */
+    subtotalAmount: number;
+    creditAppliedAmount: number;
+    /**
+     * What is (or was) collected: the sum of all lines.
+     */
+    totalAmount: number;
+    lines: Array<InvoiceLineDto>;
+    periodStart: string;
+    periodEnd: string;
+    attemptCount: number;
+    nextAttemptAt: string | null;
+    paidAt: string | null;
+    createdAt: string;
+    /**
+     * Sequential per tenant.
+     */
+    number: string;
+    currency: string;
+};
+
+export type InvoiceLineDto = {
+    amount: number;
+    periodStart: string | null;
+    periodEnd: string | null;
+    calculation: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * subscription, proration_credit, proration_charge, credit_applied, credit_to_balance
+     */
+    kind: string;
+    description: string;
+};
+
+export type InvoicePage = {
+    data: Array<InvoiceDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
 };
 
 export type LoginDto = {
@@ -120,6 +384,214 @@ export type MembershipSummaryDto = {
     tenantName: string;
 };
 
+export type MetricTotalDto = {
+    /**
+     * Units counted across tenants in the range.
+     */
+    quantity: number;
+    events: number;
+    /**
+     * Tenants that reported this metric in the range.
+     */
+    tenants: number;
+    metric: string;
+};
+
+export type MetricUsageDto = {
+    kind: 'gauge' | 'counter';
+    used: number;
+    limit: number | null;
+    remaining: number | null;
+    enforcement: 'hard' | 'soft';
+    resetsAt: string | null;
+    metric: string;
+};
+
+export type NotificationDto = {
+    id: string;
+    /**
+     * `limit_warning`: usage of a metric reached a warning threshold of its limit.
+     */
+    kind: 'limit_warning';
+    subscriptionId: string | null;
+    metric: string | null;
+    /**
+     * Percent of the limit that was reached.
+     */
+    threshold: number | null;
+    /**
+     * Use when the threshold was crossed.
+     */
+    used: number | null;
+    limit: number | null;
+    /**
+     * Start of the billing period the warning belongs to.
+     */
+    periodStart: string | null;
+    createdAt: string;
+    message: string;
+};
+
+export type NotificationPage = {
+    data: Array<NotificationDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
+export type PaymentDto = {
+    id: string;
+    invoiceId: string;
+    amount: number;
+    status: 'succeeded' | 'failed';
+    /**
+     * card_declined, insufficient_funds, …
+     */
+    failureCode: string | null;
+    paymentMethodId: string | null;
+    /**
+     * 1 for the first charge of the invoice, then each retry.
+     */
+    attempt: number;
+    createdAt: string;
+    invoiceNumber: string;
+    currency: string;
+};
+
+export type PaymentMethodDto = {
+    id: string;
+    expMonth: number;
+    expYear: number;
+    createdAt: string;
+    brand: string;
+    last4: string;
+    /**
+     * The newest card is the default: renewals and first charges use it.
+     */
+    isDefault: boolean;
+};
+
+export type PaymentMethodPage = {
+    data: Array<PaymentMethodDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
+export type PaymentPage = {
+    data: Array<PaymentDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
+export type PlanDto = {
+    id: string;
+    status: 'active' | 'archived';
+    /**
+     * The current (latest) version: what a new subscription buys.
+     */
+    version: number;
+    versionId: string;
+    priceAmount: number;
+    interval: 'day' | 'week' | 'month' | 'year';
+    intervalCount: number;
+    trialDays: number;
+    durationCycles: number | null;
+    limits: Array<PlanLimitDto>;
+    createdAt: string;
+    updatedAt: string;
+    code: string;
+    name: string;
+    description: string;
+    currency: string;
+};
+
+export type PlanLimitDto = {
+    policyId: string;
+    kind: 'gauge' | 'counter';
+    limit: number | null;
+    enforcement: 'hard' | 'soft';
+    warningThresholds: Array<number>;
+    metric: string;
+};
+
+export type PlanPage = {
+    data: Array<PlanDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
+export type PlanRefDto = {
+    id: string;
+    version: number;
+    code: string;
+    name: string;
+};
+
+export type PlanVersionDto = {
+    id: string;
+    version: number;
+    priceAmount: number;
+    interval: 'day' | 'week' | 'month' | 'year';
+    intervalCount: number;
+    trialDays: number;
+    durationCycles: number | null;
+    limits: Array<PlanLimitDto>;
+    createdAt: string;
+    currency: string;
+};
+
+export type PlanVersionPage = {
+    data: Array<PlanVersionDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
+export type PolicyDto = {
+    id: string;
+    /**
+     * gauge (a level, e.g. members) or counter (resets each billing period).
+     */
+    kind: 'gauge' | 'counter';
+    limit: number | null;
+    enforcement: 'hard' | 'soft';
+    warningThresholds: Array<number>;
+    createdAt: string;
+    updatedAt: string;
+    name: string;
+    metric: string;
+};
+
+export type PolicyPage = {
+    data: Array<PolicyDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
+export type PreviewLineDto = {
+    kind: 'subscription' | 'proration_credit' | 'proration_charge';
+    amount: number;
+    periodStart: string;
+    periodEnd: string;
+    /**
+     * How the amount was computed: formula, seconds, fraction, exact value, rounding.
+     */
+    calculation: {
+        [key: string]: unknown;
+    };
+    description: string;
+};
+
 export type ProblemDetails = {
     type: string;
     title: string;
@@ -133,6 +605,32 @@ export type ProblemDetails = {
     requestId: string;
 };
 
+export type RecordUsageDto = {
+    metric: string;
+    /**
+     * `increment` (default) adds `quantity`; `set` replaces a gauge's level with `value` (storage_mb).
+     */
+    operation?: 'increment' | 'set';
+    /**
+     * How much to add (operation `increment`).
+     */
+    quantity?: number;
+    /**
+     * The new level (operation `set`).
+     */
+    value?: number;
+    /**
+     * When the usage happened (default: now), for history; at most 5 minutes ahead of the server
+     * clock. It is counted in the current billing period whatever its time.
+     */
+    occurredAt?: string;
+    /**
+     * Makes retries safe, like the Idempotency-Key header (either may be used; both must then agree):
+     * unique per tenant, a replay answers as the first report and counts nothing.
+     */
+    idempotencyKey?: string;
+};
+
 export type RefreshDto = {
     refreshToken: string;
 };
@@ -144,6 +642,54 @@ export type RegisterDto = {
      */
     password: string;
     name: string;
+};
+
+export type ScheduledChangeDto = {
+    effectiveAt: string;
+    plan: PlanRefDto;
+};
+
+export type SetClockDto = {
+    now: string;
+};
+
+export type SubscribeDto = {
+    planId: string;
+    /**
+     * Card to charge; the default (newest) card when left out.
+     */
+    paymentMethodId?: string;
+};
+
+export type SubscriptionDto = {
+    id: string;
+    status: 'trialing' | 'active' | 'past_due' | 'cancelled' | 'expired';
+    priceAmount: number;
+    intervalCount: number;
+    currentPeriodStart: string;
+    currentPeriodEnd: string;
+    trialEnd: string | null;
+    scheduledChange: ScheduledChangeDto | null;
+    /**
+     * Paid periods so far.
+     */
+    cyclesBilled: number;
+    usage: Array<UsageDto>;
+    endedAt: string | null;
+    endedReason: string | null;
+    createdAt: string;
+    plan: PlanRefDto;
+    currency: string;
+    interval: string;
+    cancelAtPeriodEnd: boolean;
+};
+
+export type SubscriptionPage = {
+    data: Array<SubscriptionDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
 };
 
 export type TenantDto = {
@@ -173,8 +719,98 @@ export type UpdateMemberDto = {
     role: 'tenant_admin' | 'tenant_user';
 };
 
+export type UpdatePlanDto = {
+    priceAmount?: number;
+    currency?: string;
+    interval?: 'day' | 'week' | 'month' | 'year';
+    intervalCount?: number;
+    trialDays?: number;
+    durationCycles?: number | null;
+    policyIds?: Array<string>;
+    name?: string;
+    description?: string;
+};
+
+export type UpdatePolicyDto = {
+    limit?: number | null;
+    enforcement?: 'hard' | 'soft';
+    warningThresholds?: Array<number>;
+    name?: string;
+};
+
 export type UpdateTenantDto = {
     name: string;
+};
+
+export type UsageBucketDto = {
+    start: string;
+    /**
+     * Units counted in the bucket.
+     */
+    quantity: number;
+    /**
+     * Usage reports in the bucket.
+     */
+    events: number;
+};
+
+export type UsageDto = {
+    kind: 'gauge' | 'counter';
+    used: number;
+    /**
+     * null = unlimited.
+     */
+    limit: number | null;
+    remaining: number | null;
+    enforcement: 'hard' | 'soft';
+    /**
+     * When a counter starts again from zero (the period end); null for gauges.
+     */
+    resetsAt: string | null;
+    metric: string;
+};
+
+export type UsageHistoryDto = {
+    granularity: 'hour' | 'day';
+    from: string;
+    to: string;
+    /**
+     * Every bucket of the range, empty ones included, oldest first.
+     */
+    buckets: Array<UsageBucketDto>;
+    metric: string;
+};
+
+export type UsageRecordedDto = {
+    /**
+     * Use after this report: the period's counter, or the gauge's level.
+     */
+    used: number;
+    /**
+     * null = unlimited.
+     */
+    limit: number | null;
+    remaining: number | null;
+    /**
+     * Present when usage is above the limit (soft limits count on and warn).
+     */
+    warning?: UsageWarningDto;
+    metric: string;
+};
+
+export type UsageSummaryDto = {
+    subscriptionId: string;
+    periodStart: string;
+    periodEnd: string;
+    /**
+     * The plan's limited metrics (in plan order), then metrics in use that the plan does not limit.
+     */
+    metrics: Array<MetricUsageDto>;
+};
+
+export type UsageWarningDto = {
+    code: 'over_limit';
+    message: string;
 };
 
 export type UserDto = {
@@ -409,6 +1045,70 @@ export type AdminListAuditLogsResponses = {
 
 export type AdminListAuditLogsResponse = AdminListAuditLogsResponses[keyof AdminListAuditLogsResponses];
 
+export type AdminGetClockData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/admin/clock';
+};
+
+export type AdminGetClockErrors = {
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type AdminGetClockError = AdminGetClockErrors[keyof AdminGetClockErrors];
+
+export type AdminGetClockResponses = {
+    200: ClockDto;
+};
+
+export type AdminGetClockResponse = AdminGetClockResponses[keyof AdminGetClockResponses];
+
+export type AdminSetClockData = {
+    body: SetClockDto;
+    path?: never;
+    query?: never;
+    url: '/v1/admin/clock';
+};
+
+export type AdminSetClockErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type AdminSetClockError = AdminSetClockErrors[keyof AdminSetClockErrors];
+
+export type AdminSetClockResponses = {
+    200: ClockDto;
+};
+
+export type AdminSetClockResponse = AdminSetClockResponses[keyof AdminSetClockResponses];
+
 export type AdminListTenantsData = {
     body?: never;
     path?: never;
@@ -577,6 +1277,177 @@ export type AdminSuspendTenantResponses = {
 
 export type AdminSuspendTenantResponse = AdminSuspendTenantResponses[keyof AdminSuspendTenantResponses];
 
+export type AdminGetUsageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Start of the range (inclusive; default 30 days before `to`).
+         */
+        from?: string;
+        /**
+         * End of the range (exclusive; default now).
+         */
+        to?: string;
+        metric?: string;
+        /**
+         * Only this tenant.
+         */
+        tenantId?: string;
+    };
+    url: '/v1/admin/usage';
+};
+
+export type AdminGetUsageErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type AdminGetUsageError = AdminGetUsageErrors[keyof AdminGetUsageErrors];
+
+export type AdminGetUsageResponses = {
+    200: AdminUsageDto;
+};
+
+export type AdminGetUsageResponse = AdminGetUsageResponses[keyof AdminGetUsageResponses];
+
+export type ListApiKeysData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/api-keys';
+};
+
+export type ListApiKeysErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
+
+export type ListApiKeysResponses = {
+    200: ApiKeyPage;
+};
+
+export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponses];
+
+export type CreateApiKeyData = {
+    body: CreateApiKeyDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/api-keys';
+};
+
+export type CreateApiKeyErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
+
+export type CreateApiKeyResponses = {
+    201: CreatedApiKeyDto;
+};
+
+export type CreateApiKeyResponse = CreateApiKeyResponses[keyof CreateApiKeyResponses];
+
+export type RevokeApiKeyData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/api-keys/{id}';
+};
+
+export type RevokeApiKeyErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
+
+export type RevokeApiKeyResponses = {
+    204: void;
+};
+
+export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyResponses];
+
 export type ListAuditLogsData = {
     body?: never;
     headers?: {
@@ -676,6 +1547,10 @@ export type LogoutData = {
 };
 
 export type LogoutErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
     /**
      * Missing, invalid or revoked credentials (`unauthenticated`)
      */
@@ -823,6 +1698,194 @@ export type RegisterResponses = {
 };
 
 export type RegisterResponse = RegisterResponses[keyof RegisterResponses];
+
+export type GetEntitlementData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path: {
+        metric: string;
+    };
+    query?: {
+        /**
+         * Ask for this many units (default 1): `allowed` says whether they would be accepted now.
+         */
+        quantity?: number;
+    };
+    url: '/v1/entitlements/{metric}';
+};
+
+export type GetEntitlementErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetEntitlementError = GetEntitlementErrors[keyof GetEntitlementErrors];
+
+export type GetEntitlementResponses = {
+    200: EntitlementDto;
+};
+
+export type GetEntitlementResponse = GetEntitlementResponses[keyof GetEntitlementResponses];
+
+export type ListInvoicesData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/invoices';
+};
+
+export type ListInvoicesErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListInvoicesError = ListInvoicesErrors[keyof ListInvoicesErrors];
+
+export type ListInvoicesResponses = {
+    200: InvoicePage;
+};
+
+export type ListInvoicesResponse = ListInvoicesResponses[keyof ListInvoicesResponses];
+
+export type GetInvoiceData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invoices/{id}';
+};
+
+export type GetInvoiceErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetInvoiceError = GetInvoiceErrors[keyof GetInvoiceErrors];
+
+export type GetInvoiceResponses = {
+    200: InvoiceDto;
+};
+
+export type GetInvoiceResponse = GetInvoiceResponses[keyof GetInvoiceResponses];
+
+export type PayInvoiceData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invoices/{id}/pay';
+};
+
+export type PayInvoiceErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * The charge failed (`payment_failed`)
+     */
+    402: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type PayInvoiceError = PayInvoiceErrors[keyof PayInvoiceErrors];
+
+export type PayInvoiceResponses = {
+    200: InvoiceDto;
+};
+
+export type PayInvoiceResponse = PayInvoiceResponses[keyof PayInvoiceResponses];
 
 export type ListMembersData = {
     body?: never;
@@ -1009,6 +2072,945 @@ export type UpdateMemberResponses = {
 
 export type UpdateMemberResponse = UpdateMemberResponses[keyof UpdateMemberResponses];
 
+export type ListNotificationsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/notifications';
+};
+
+export type ListNotificationsErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListNotificationsError = ListNotificationsErrors[keyof ListNotificationsErrors];
+
+export type ListNotificationsResponses = {
+    200: NotificationPage;
+};
+
+export type ListNotificationsResponse = ListNotificationsResponses[keyof ListNotificationsResponses];
+
+export type ListPaymentMethodsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/payment-methods';
+};
+
+export type ListPaymentMethodsErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListPaymentMethodsError = ListPaymentMethodsErrors[keyof ListPaymentMethodsErrors];
+
+export type ListPaymentMethodsResponses = {
+    200: PaymentMethodPage;
+};
+
+export type ListPaymentMethodsResponse = ListPaymentMethodsResponses[keyof ListPaymentMethodsResponses];
+
+export type AddPaymentMethodData = {
+    body: AddPaymentMethodDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/payment-methods';
+};
+
+export type AddPaymentMethodErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type AddPaymentMethodError = AddPaymentMethodErrors[keyof AddPaymentMethodErrors];
+
+export type AddPaymentMethodResponses = {
+    201: PaymentMethodDto;
+};
+
+export type AddPaymentMethodResponse = AddPaymentMethodResponses[keyof AddPaymentMethodResponses];
+
+export type RemovePaymentMethodData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/payment-methods/{id}';
+};
+
+export type RemovePaymentMethodErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type RemovePaymentMethodError = RemovePaymentMethodErrors[keyof RemovePaymentMethodErrors];
+
+export type RemovePaymentMethodResponses = {
+    204: void;
+};
+
+export type RemovePaymentMethodResponse = RemovePaymentMethodResponses[keyof RemovePaymentMethodResponses];
+
+export type ListPaymentsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/payments';
+};
+
+export type ListPaymentsErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListPaymentsError = ListPaymentsErrors[keyof ListPaymentsErrors];
+
+export type ListPaymentsResponses = {
+    200: PaymentPage;
+};
+
+export type ListPaymentsResponse = ListPaymentsResponses[keyof ListPaymentsResponses];
+
+export type ListPlansData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Platform admins may list archived plans too.
+         */
+        status?: 'active' | 'archived';
+    };
+    url: '/v1/plans';
+};
+
+export type ListPlansErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListPlansError = ListPlansErrors[keyof ListPlansErrors];
+
+export type ListPlansResponses = {
+    200: PlanPage;
+};
+
+export type ListPlansResponse = ListPlansResponses[keyof ListPlansResponses];
+
+export type CreatePlanData = {
+    body: CreatePlanDto;
+    headers?: {
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/plans';
+};
+
+export type CreatePlanErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type CreatePlanError = CreatePlanErrors[keyof CreatePlanErrors];
+
+export type CreatePlanResponses = {
+    201: PlanDto;
+};
+
+export type CreatePlanResponse = CreatePlanResponses[keyof CreatePlanResponses];
+
+export type GetPlanData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/plans/{id}';
+};
+
+export type GetPlanErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetPlanError = GetPlanErrors[keyof GetPlanErrors];
+
+export type GetPlanResponses = {
+    200: PlanDto;
+};
+
+export type GetPlanResponse = GetPlanResponses[keyof GetPlanResponses];
+
+export type UpdatePlanData = {
+    body: UpdatePlanDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/plans/{id}';
+};
+
+export type UpdatePlanErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type UpdatePlanError = UpdatePlanErrors[keyof UpdatePlanErrors];
+
+export type UpdatePlanResponses = {
+    200: PlanDto;
+};
+
+export type UpdatePlanResponse = UpdatePlanResponses[keyof UpdatePlanResponses];
+
+export type ArchivePlanData = {
+    body?: never;
+    headers?: {
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/plans/{id}/archive';
+};
+
+export type ArchivePlanErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type ArchivePlanError = ArchivePlanErrors[keyof ArchivePlanErrors];
+
+export type ArchivePlanResponses = {
+    200: PlanDto;
+};
+
+export type ArchivePlanResponse = ArchivePlanResponses[keyof ArchivePlanResponses];
+
+export type ListPlanVersionsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/plans/{id}/versions';
+};
+
+export type ListPlanVersionsErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type ListPlanVersionsError = ListPlanVersionsErrors[keyof ListPlanVersionsErrors];
+
+export type ListPlanVersionsResponses = {
+    200: PlanVersionPage;
+};
+
+export type ListPlanVersionsResponse = ListPlanVersionsResponses[keyof ListPlanVersionsResponses];
+
+export type ListPoliciesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/policies';
+};
+
+export type ListPoliciesErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListPoliciesError = ListPoliciesErrors[keyof ListPoliciesErrors];
+
+export type ListPoliciesResponses = {
+    200: PolicyPage;
+};
+
+export type ListPoliciesResponse = ListPoliciesResponses[keyof ListPoliciesResponses];
+
+export type CreatePolicyData = {
+    body: CreatePolicyDto;
+    headers?: {
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/policies';
+};
+
+export type CreatePolicyErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type CreatePolicyError = CreatePolicyErrors[keyof CreatePolicyErrors];
+
+export type CreatePolicyResponses = {
+    201: PolicyDto;
+};
+
+export type CreatePolicyResponse = CreatePolicyResponses[keyof CreatePolicyResponses];
+
+export type GetPolicyData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/policies/{id}';
+};
+
+export type GetPolicyErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetPolicyError = GetPolicyErrors[keyof GetPolicyErrors];
+
+export type GetPolicyResponses = {
+    200: PolicyDto;
+};
+
+export type GetPolicyResponse = GetPolicyResponses[keyof GetPolicyResponses];
+
+export type UpdatePolicyData = {
+    body: UpdatePolicyDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/policies/{id}';
+};
+
+export type UpdatePolicyErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type UpdatePolicyError = UpdatePolicyErrors[keyof UpdatePolicyErrors];
+
+export type UpdatePolicyResponses = {
+    200: PolicyDto;
+};
+
+export type UpdatePolicyResponse = UpdatePolicyResponses[keyof UpdatePolicyResponses];
+
+export type GetSubscriptionData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/subscription';
+};
+
+export type GetSubscriptionErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetSubscriptionError = GetSubscriptionErrors[keyof GetSubscriptionErrors];
+
+export type GetSubscriptionResponses = {
+    200: SubscriptionDto;
+};
+
+export type GetSubscriptionResponse = GetSubscriptionResponses[keyof GetSubscriptionResponses];
+
+export type SubscribeData = {
+    body: SubscribeDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/subscription';
+};
+
+export type SubscribeErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * The charge failed (`payment_failed`)
+     */
+    402: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type SubscribeError = SubscribeErrors[keyof SubscribeErrors];
+
+export type SubscribeResponses = {
+    201: SubscriptionDto;
+};
+
+export type SubscribeResponse = SubscribeResponses[keyof SubscribeResponses];
+
+export type CancelSubscriptionData = {
+    body: CancelDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/subscription/cancel';
+};
+
+export type CancelSubscriptionErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type CancelSubscriptionError = CancelSubscriptionErrors[keyof CancelSubscriptionErrors];
+
+export type CancelSubscriptionResponses = {
+    200: SubscriptionDto;
+};
+
+export type CancelSubscriptionResponse = CancelSubscriptionResponses[keyof CancelSubscriptionResponses];
+
+export type ChangeSubscriptionPlanData = {
+    body: ChangePlanDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/subscription/change';
+};
+
+export type ChangeSubscriptionPlanErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type ChangeSubscriptionPlanError = ChangeSubscriptionPlanErrors[keyof ChangeSubscriptionPlanErrors];
+
+export type ChangeSubscriptionPlanResponses = {
+    200: ChangeResultDto;
+};
+
+export type ChangeSubscriptionPlanResponse = ChangeSubscriptionPlanResponses[keyof ChangeSubscriptionPlanResponses];
+
+export type PreviewSubscriptionChangeData = {
+    body: ChangePlanDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/subscription/preview';
+};
+
+export type PreviewSubscriptionChangeErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type PreviewSubscriptionChangeError = PreviewSubscriptionChangeErrors[keyof PreviewSubscriptionChangeErrors];
+
+export type PreviewSubscriptionChangeResponses = {
+    200: ChangePreviewDto;
+};
+
+export type PreviewSubscriptionChangeResponse = PreviewSubscriptionChangeResponses[keyof PreviewSubscriptionChangeResponses];
+
+export type ResumeSubscriptionData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/subscription/resume';
+};
+
+export type ResumeSubscriptionErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type ResumeSubscriptionError = ResumeSubscriptionErrors[keyof ResumeSubscriptionErrors];
+
+export type ResumeSubscriptionResponses = {
+    200: SubscriptionDto;
+};
+
+export type ResumeSubscriptionResponse = ResumeSubscriptionResponses[keyof ResumeSubscriptionResponses];
+
+export type ListSubscriptionsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/subscriptions';
+};
+
+export type ListSubscriptionsErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListSubscriptionsError = ListSubscriptionsErrors[keyof ListSubscriptionsErrors];
+
+export type ListSubscriptionsResponses = {
+    200: SubscriptionPage;
+};
+
+export type ListSubscriptionsResponse = ListSubscriptionsResponses[keyof ListSubscriptionsResponses];
+
 export type GetTenantData = {
     body?: never;
     headers?: {
@@ -1124,3 +3126,137 @@ export type CreateTenantResponses = {
 };
 
 export type CreateTenantResponse = CreateTenantResponses[keyof CreateTenantResponses];
+
+export type GetUsageData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/usage';
+};
+
+export type GetUsageErrors = {
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetUsageError = GetUsageErrors[keyof GetUsageErrors];
+
+export type GetUsageResponses = {
+    200: UsageSummaryDto;
+};
+
+export type GetUsageResponse = GetUsageResponses[keyof GetUsageResponses];
+
+export type RecordUsageData = {
+    body: RecordUsageDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/usage';
+};
+
+export type RecordUsageErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type RecordUsageError = RecordUsageErrors[keyof RecordUsageErrors];
+
+export type RecordUsageResponses = {
+    201: UsageRecordedDto;
+};
+
+export type RecordUsageResponse = RecordUsageResponses[keyof RecordUsageResponses];
+
+export type GetUsageHistoryData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query: {
+        metric: string;
+        /**
+         * Start of the range (inclusive).
+         */
+        from: string;
+        /**
+         * End of the range (exclusive).
+         */
+        to: string;
+        /**
+         * Bucket size (UTC hours or days); at most 1000 buckets per query.
+         */
+        granularity?: 'hour' | 'day';
+    };
+    url: '/v1/usage/history';
+};
+
+export type GetUsageHistoryErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type GetUsageHistoryError = GetUsageHistoryErrors[keyof GetUsageHistoryErrors];
+
+export type GetUsageHistoryResponses = {
+    200: UsageHistoryDto;
+};
+
+export type GetUsageHistoryResponse = GetUsageHistoryResponses[keyof GetUsageHistoryResponses];

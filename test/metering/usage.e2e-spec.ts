@@ -211,6 +211,20 @@ describe('metering: usage and entitlements', () => {
     expect(await eventCount(t, tenant.tenantId)).toBe(1);
   });
 
+  it('lets a platform admin read and record in any tenant, through the audited unit of work', async () => {
+    const admin = await createPlatformAdmin(t);
+    const plan = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 10 }]);
+    const tenant = await meteredTenant(t, plan.id);
+    const asPlatform = { token: admin.token, tenant: tenant.tenantId };
+    expect((await t.api.post('/v1/usage', { metric: 'api_calls', quantity: 2 }, asPlatform)).body).toMatchObject({ used: 2 });
+    expect((await t.api.get('/v1/entitlements/api_calls', asPlatform)).body).toMatchObject({ used: 2, limit: 10 });
+    expect((await t.api.get('/v1/usage', asPlatform)).body.metrics).toEqual([expect.objectContaining({ used: 2 })]);
+    const audit = await ownerQuery(t, `select after->>'path' as path from audit_logs where action = 'platform.tenant.access' and actor_user_id = $1 order by created_at`, [
+      admin.userId,
+    ]);
+    expect(audit.map((a) => a.path)).toEqual(['/v1/usage', '/v1/entitlements/api_calls', '/v1/usage']);
+  });
+
   it('refuses bad reports with 400 and counts nothing', async () => {
     const plan = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 1000 }, { metric: 'storage_mb', limit: 1000 }]);
     const tenant = await meteredTenant(t, plan.id);

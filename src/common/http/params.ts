@@ -1,4 +1,4 @@
-import { ParseUUIDPipe } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, ParseUUIDPipe } from '@nestjs/common';
 import { Errors } from '../errors/app-error.js';
 
 /**
@@ -10,5 +10,11 @@ export const uuidParam = (field: string) =>
     exceptionFactory: () => Errors.validation(`${field} must be a UUID`, [{ field, message: `${field} must be a UUID` }]),
   });
 
-/** The body of a POST that takes none: any field sent is refused (400), like every other unknown field. */
-export class EmptyBody {}
+/** For a POST that takes no body: any field sent is refused (400), like every other unknown field. */
+export const NoBody = createParamDecorator((_data: unknown, ctx: ExecutionContext): void => {
+  const body: unknown = ctx.switchToHttp().getRequest<{ body?: unknown }>().body;
+  const fields = body && typeof body === 'object' ? Object.keys(body) : [];
+  if (fields.length) {
+    throw Errors.validation('This request takes no body', fields.map((field) => ({ field, message: `${field} is not allowed` })));
+  }
+});

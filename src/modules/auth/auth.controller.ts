@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, Public } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
-import { EmptyBody } from '../../common/http/params.js';
+import { NoBody } from '../../common/http/params.js';
 import { AuthAttemptsGuard } from './auth-attempts.guard.js';
 import { AuthService } from './auth.service.js';
 import { AuthResultDto, ChangePasswordDto, LoginDto, MeDto, RefreshDto, RegisterDto, TokensDto } from './dto/auth.dto.js';
@@ -48,7 +48,8 @@ export class AuthController {
   @Access()
   @ApiOperation({ operationId: 'logout', summary: 'End this session: its access and refresh tokens stop working at once' })
   @ApiNoContentResponse()
-  logout(@Body() _body: EmptyBody) {
+  @ApiProblems(400)
+  logout(@NoBody() _body: void) {
     return this.auth.logout();
   }
 

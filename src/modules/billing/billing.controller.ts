@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
-import { EmptyBody, uuidParam } from '../../common/http/params.js';
+import { NoBody, uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { AddPaymentMethodDto, BillingListQuery, InvoiceDto, PaymentDto, PaymentMethodDto } from './dto/billing.dto.js';
 import { InvoicesService } from './invoices.service.js';
@@ -68,7 +68,7 @@ export class BillingController {
   @ApiOperation({ operationId: 'payInvoice', summary: 'Charge an open invoice with the default card now' })
   @ApiOkResponse({ type: InvoiceDto })
   @ApiProblems(400, 402, 404, 409)
-  pay(@Param('id', uuidParam('id')) id: string, @Body() _body: EmptyBody) {
+  pay(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
     return this.invoices.pay(id);
   }
 

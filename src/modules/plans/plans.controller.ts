@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nes
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, PlatformAdmin } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
-import { EmptyBody, uuidParam } from '../../common/http/params.js';
+import { NoBody, uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, PlanVersionQuery, UpdatePlanDto } from './dto/plan.dto.js';
 import { PlansService } from './plans.service.js';
@@ -66,7 +66,7 @@ export class PlansController {
   @ApiOperation({ operationId: 'archivePlan', summary: 'Archive a plan: no new subscriptions, existing ones continue' })
   @ApiOkResponse({ type: PlanDto })
   @ApiProblems(400, 404, 409)
-  archive(@Param('id', uuidParam('id')) id: string, @Body() _body: EmptyBody) {
+  archive(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
     return this.plans.archive(id);
   }
 }

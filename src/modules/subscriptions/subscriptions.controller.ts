@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
-import { EmptyBody } from '../../common/http/params.js';
+import { NoBody } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import {
   CancelDto,
@@ -80,7 +80,7 @@ export class SubscriptionsController {
   @ApiOperation({ operationId: 'resumeSubscription', summary: 'Undo a pending cancellation at period end' })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiProblems(400, 404, 409)
-  resume(@Body() _body: EmptyBody) {
+  resume(@NoBody() _body: void) {
     return this.subscriptions.resume();
   }
 

@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PlatformAdmin } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { AdminTenantsService } from './admin-tenants.service.js';
 import { AdminTenantDto, AdminTenantQuery } from './dto/tenancy.dto.js';
-import { EmptyBody, uuidParam } from '../../common/http/params.js';
+import { NoBody, uuidParam } from '../../common/http/params.js';
 
 @ApiTags('admin')
 @Controller('v1/admin/tenants')
@@ -36,7 +36,7 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminSuspendTenant', summary: 'Suspend a tenant: its members get 403 tenant_suspended' })
   @ApiOkResponse({ type: AdminTenantDto })
   @ApiProblems(400, 404, 409)
-  suspend(@Param('id', uuidParam('id')) id: string, @Body() _body: EmptyBody) {
+  suspend(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
     return this.tenants.setStatus(id, 'suspended');
   }
 
@@ -46,7 +46,7 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminReactivateTenant', summary: 'Reactivate a suspended tenant' })
   @ApiOkResponse({ type: AdminTenantDto })
   @ApiProblems(400, 404, 409)
-  reactivate(@Param('id', uuidParam('id')) id: string, @Body() _body: EmptyBody) {
+  reactivate(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
     return this.tenants.setStatus(id, 'active');
   }
 }

@@ -35,7 +35,10 @@ export class RecordUsageDto {
   @IsOmittable() @IsInt() @Min(0) @Max(MAX_GAUGE_VALUE)
   value?: number;
 
-  /** When the usage happened (default: now); at most 5 minutes ahead of the server clock. */
+  /**
+   * When the usage happened (default: now), for history; at most 5 minutes ahead of the server
+   * clock. It is counted in the current billing period whatever its time.
+   */
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional() @IsISO8601({ strict: true })
   occurredAt?: string;
