@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AddMemberData, AddMemberErrors, AddMemberResponses, AddPaymentMethodData, AddPaymentMethodErrors, AddPaymentMethodResponses, AdminGetClockData, AdminGetClockErrors, AdminGetClockResponses, AdminGetTenantData, AdminGetTenantErrors, AdminGetTenantResponses, AdminListAuditLogsData, AdminListAuditLogsErrors, AdminListAuditLogsResponses, AdminListTenantsData, AdminListTenantsErrors, AdminListTenantsResponses, AdminReactivateTenantData, AdminReactivateTenantErrors, AdminReactivateTenantResponses, AdminSetClockData, AdminSetClockErrors, AdminSetClockResponses, AdminSuspendTenantData, AdminSuspendTenantErrors, AdminSuspendTenantResponses, ArchivePlanData, ArchivePlanErrors, ArchivePlanResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ChangeSubscriptionPlanData, ChangeSubscriptionPlanErrors, ChangeSubscriptionPlanResponses, CreatePlanData, CreatePlanErrors, CreatePlanResponses, CreatePolicyData, CreatePolicyErrors, CreatePolicyResponses, CreateTenantData, CreateTenantErrors, CreateTenantResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceResponses, GetMeData, GetMeErrors, GetMeResponses, GetPlanData, GetPlanErrors, GetPlanResponses, GetPolicyData, GetPolicyErrors, GetPolicyResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetTenantData, GetTenantErrors, GetTenantResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ListAuditLogsData, ListAuditLogsErrors, ListAuditLogsResponses, ListInvoicesData, ListInvoicesErrors, ListInvoicesResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListPaymentMethodsData, ListPaymentMethodsErrors, ListPaymentMethodsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListPlanVersionsData, ListPlanVersionsErrors, ListPlanVersionsResponses, ListPoliciesData, ListPoliciesErrors, ListPoliciesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PayInvoiceData, PayInvoiceErrors, PayInvoiceResponses, PreviewSubscriptionChangeData, PreviewSubscriptionChangeErrors, PreviewSubscriptionChangeResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RemovePaymentMethodData, RemovePaymentMethodErrors, RemovePaymentMethodResponses, RenameTenantData, RenameTenantErrors, RenameTenantResponses, ResumeSubscriptionData, ResumeSubscriptionErrors, ResumeSubscriptionResponses, SubscribeData, SubscribeErrors, SubscribeResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdatePlanData, UpdatePlanErrors, UpdatePlanResponses, UpdatePolicyData, UpdatePolicyErrors, UpdatePolicyResponses } from './types.gen.js';
+import type { AddMemberData, AddMemberErrors, AddMemberResponses, AddPaymentMethodData, AddPaymentMethodErrors, AddPaymentMethodResponses, AdminGetClockData, AdminGetClockErrors, AdminGetClockResponses, AdminGetTenantData, AdminGetTenantErrors, AdminGetTenantResponses, AdminGetUsageData, AdminGetUsageErrors, AdminGetUsageResponses, AdminListAuditLogsData, AdminListAuditLogsErrors, AdminListAuditLogsResponses, AdminListTenantsData, AdminListTenantsErrors, AdminListTenantsResponses, AdminReactivateTenantData, AdminReactivateTenantErrors, AdminReactivateTenantResponses, AdminSetClockData, AdminSetClockErrors, AdminSetClockResponses, AdminSuspendTenantData, AdminSuspendTenantErrors, AdminSuspendTenantResponses, ArchivePlanData, ArchivePlanErrors, ArchivePlanResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ChangeSubscriptionPlanData, ChangeSubscriptionPlanErrors, ChangeSubscriptionPlanResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreatePlanData, CreatePlanErrors, CreatePlanResponses, CreatePolicyData, CreatePolicyErrors, CreatePolicyResponses, CreateTenantData, CreateTenantErrors, CreateTenantResponses, GetEntitlementData, GetEntitlementErrors, GetEntitlementResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceResponses, GetMeData, GetMeErrors, GetMeResponses, GetPlanData, GetPlanErrors, GetPlanResponses, GetPolicyData, GetPolicyErrors, GetPolicyResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetTenantData, GetTenantErrors, GetTenantResponses, GetUsageData, GetUsageErrors, GetUsageHistoryData, GetUsageHistoryErrors, GetUsageHistoryResponses, GetUsageResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogsData, ListAuditLogsErrors, ListAuditLogsResponses, ListInvoicesData, ListInvoicesErrors, ListInvoicesResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListNotificationsData, ListNotificationsErrors, ListNotificationsResponses, ListPaymentMethodsData, ListPaymentMethodsErrors, ListPaymentMethodsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListPlanVersionsData, ListPlanVersionsErrors, ListPlanVersionsResponses, ListPoliciesData, ListPoliciesErrors, ListPoliciesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PayInvoiceData, PayInvoiceErrors, PayInvoiceResponses, PreviewSubscriptionChangeData, PreviewSubscriptionChangeErrors, PreviewSubscriptionChangeResponses, RecordUsageData, RecordUsageErrors, RecordUsageResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RemovePaymentMethodData, RemovePaymentMethodErrors, RemovePaymentMethodResponses, RenameTenantData, RenameTenantErrors, RenameTenantResponses, ResumeSubscriptionData, ResumeSubscriptionErrors, ResumeSubscriptionResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SubscribeData, SubscribeErrors, SubscribeResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdatePlanData, UpdatePlanErrors, UpdatePlanResponses, UpdatePolicyData, UpdatePolicyErrors, UpdatePolicyResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -32,7 +32,11 @@ export const healthReady = <ThrowOnError extends boolean = false>(options?: Opti
  * Audit log of the whole platform, newest first
  */
 export const adminListAuditLogs = <ThrowOnError extends boolean = false>(options?: Options<AdminListAuditLogsData, ThrowOnError>): RequestResult<AdminListAuditLogsResponses, AdminListAuditLogsErrors, ThrowOnError> => (options?.client ?? client).get<AdminListAuditLogsResponses, AdminListAuditLogsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/admin/audit-logs',
     ...options
 });
@@ -41,7 +45,11 @@ export const adminListAuditLogs = <ThrowOnError extends boolean = false>(options
  * The application clock
  */
 export const adminGetClock = <ThrowOnError extends boolean = false>(options?: Options<AdminGetClockData, ThrowOnError>): RequestResult<AdminGetClockResponses, AdminGetClockErrors, ThrowOnError> => (options?.client ?? client).get<AdminGetClockResponses, AdminGetClockErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/admin/clock',
     ...options
 });
@@ -50,7 +58,11 @@ export const adminGetClock = <ThrowOnError extends boolean = false>(options?: Op
  * Move the application clock forward (CLOCK_CONTROL=true, not production); due renewals and retries run at once
  */
 export const adminSetClock = <ThrowOnError extends boolean = false>(options: Options<AdminSetClockData, ThrowOnError>): RequestResult<AdminSetClockResponses, AdminSetClockErrors, ThrowOnError> => (options.client ?? client).put<AdminSetClockResponses, AdminSetClockErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/admin/clock',
     ...options,
     headers: {
@@ -63,7 +75,11 @@ export const adminSetClock = <ThrowOnError extends boolean = false>(options: Opt
  * Every tenant, newest first
  */
 export const adminListTenants = <ThrowOnError extends boolean = false>(options?: Options<AdminListTenantsData, ThrowOnError>): RequestResult<AdminListTenantsResponses, AdminListTenantsErrors, ThrowOnError> => (options?.client ?? client).get<AdminListTenantsResponses, AdminListTenantsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/admin/tenants',
     ...options
 });
@@ -72,7 +88,11 @@ export const adminListTenants = <ThrowOnError extends boolean = false>(options?:
  * One tenant
  */
 export const adminGetTenant = <ThrowOnError extends boolean = false>(options: Options<AdminGetTenantData, ThrowOnError>): RequestResult<AdminGetTenantResponses, AdminGetTenantErrors, ThrowOnError> => (options.client ?? client).get<AdminGetTenantResponses, AdminGetTenantErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/admin/tenants/{id}',
     ...options
 });
@@ -81,7 +101,11 @@ export const adminGetTenant = <ThrowOnError extends boolean = false>(options: Op
  * Reactivate a suspended tenant
  */
 export const adminReactivateTenant = <ThrowOnError extends boolean = false>(options: Options<AdminReactivateTenantData, ThrowOnError>): RequestResult<AdminReactivateTenantResponses, AdminReactivateTenantErrors, ThrowOnError> => (options.client ?? client).post<AdminReactivateTenantResponses, AdminReactivateTenantErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/admin/tenants/{id}/reactivate',
     ...options
 });
@@ -90,8 +114,68 @@ export const adminReactivateTenant = <ThrowOnError extends boolean = false>(opti
  * Suspend a tenant: its members get 403 tenant_suspended
  */
 export const adminSuspendTenant = <ThrowOnError extends boolean = false>(options: Options<AdminSuspendTenantData, ThrowOnError>): RequestResult<AdminSuspendTenantResponses, AdminSuspendTenantErrors, ThrowOnError> => (options.client ?? client).post<AdminSuspendTenantResponses, AdminSuspendTenantErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/admin/tenants/{id}/suspend',
+    ...options
+});
+
+/**
+ * Usage totals per metric across tenants in a time range (audited)
+ */
+export const adminGetUsage = <ThrowOnError extends boolean = false>(options?: Options<AdminGetUsageData, ThrowOnError>): RequestResult<AdminGetUsageResponses, AdminGetUsageErrors, ThrowOnError> => (options?.client ?? client).get<AdminGetUsageResponses, AdminGetUsageErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/admin/usage',
+    ...options
+});
+
+/**
+ * The tenant's API keys (masked), newest first, revoked ones included
+ */
+export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>): RequestResult<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError> => (options?.client ?? client).get<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/api-keys',
+    ...options
+});
+
+/**
+ * Create an API key for server-to-server metering calls; the secret is in this answer only
+ */
+export const createApiKey = <ThrowOnError extends boolean = false>(options: Options<CreateApiKeyData, ThrowOnError>): RequestResult<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError> => (options.client ?? client).post<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/api-keys',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an API key: refused from the next request on
+ */
+export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Options<RevokeApiKeyData, ThrowOnError>): RequestResult<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError> => (options.client ?? client).delete<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/api-keys/{id}',
     ...options
 });
 
@@ -99,7 +183,11 @@ export const adminSuspendTenant = <ThrowOnError extends boolean = false>(options
  * Audit log of the current tenant, newest first
  */
 export const listAuditLogs = <ThrowOnError extends boolean = false>(options?: Options<ListAuditLogsData, ThrowOnError>): RequestResult<ListAuditLogsResponses, ListAuditLogsErrors, ThrowOnError> => (options?.client ?? client).get<ListAuditLogsResponses, ListAuditLogsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/audit-logs',
     ...options
 });
@@ -120,7 +208,11 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
  * End this session: its access and refresh tokens stop working at once
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>): RequestResult<LogoutResponses, LogoutErrors, ThrowOnError> => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/auth/logout',
     ...options
 });
@@ -129,7 +221,11 @@ export const logout = <ThrowOnError extends boolean = false>(options?: Options<L
  * The signed-in user and their tenant memberships
  */
 export const getMe = <ThrowOnError extends boolean = false>(options?: Options<GetMeData, ThrowOnError>): RequestResult<GetMeResponses, GetMeErrors, ThrowOnError> => (options?.client ?? client).get<GetMeResponses, GetMeErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/auth/me',
     ...options
 });
@@ -138,7 +234,11 @@ export const getMe = <ThrowOnError extends boolean = false>(options?: Options<Ge
  * Change password; every other session is signed out
  */
 export const changePassword = <ThrowOnError extends boolean = false>(options: Options<ChangePasswordData, ThrowOnError>): RequestResult<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError> => (options.client ?? client).post<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/auth/password',
     ...options,
     headers: {
@@ -172,10 +272,31 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
 });
 
 /**
+ * May I? Use, limit and whether `quantity` more (default 1) would be accepted now
+ */
+export const getEntitlement = <ThrowOnError extends boolean = false>(options: Options<GetEntitlementData, ThrowOnError>): RequestResult<GetEntitlementResponses, GetEntitlementErrors, ThrowOnError> => (options.client ?? client).get<GetEntitlementResponses, GetEntitlementErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiKey',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/entitlements/{metric}',
+    ...options
+});
+
+/**
  * Invoices, newest first
  */
 export const listInvoices = <ThrowOnError extends boolean = false>(options?: Options<ListInvoicesData, ThrowOnError>): RequestResult<ListInvoicesResponses, ListInvoicesErrors, ThrowOnError> => (options?.client ?? client).get<ListInvoicesResponses, ListInvoicesErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/invoices',
     ...options
 });
@@ -184,7 +305,11 @@ export const listInvoices = <ThrowOnError extends boolean = false>(options?: Opt
  * One invoice with its lines
  */
 export const getInvoice = <ThrowOnError extends boolean = false>(options: Options<GetInvoiceData, ThrowOnError>): RequestResult<GetInvoiceResponses, GetInvoiceErrors, ThrowOnError> => (options.client ?? client).get<GetInvoiceResponses, GetInvoiceErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/invoices/{id}',
     ...options
 });
@@ -193,7 +318,11 @@ export const getInvoice = <ThrowOnError extends boolean = false>(options: Option
  * Charge an open invoice with the default card now
  */
 export const payInvoice = <ThrowOnError extends boolean = false>(options: Options<PayInvoiceData, ThrowOnError>): RequestResult<PayInvoiceResponses, PayInvoiceErrors, ThrowOnError> => (options.client ?? client).post<PayInvoiceResponses, PayInvoiceErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/invoices/{id}/pay',
     ...options
 });
@@ -202,7 +331,11 @@ export const payInvoice = <ThrowOnError extends boolean = false>(options: Option
  * Members of the current tenant
  */
 export const listMembers = <ThrowOnError extends boolean = false>(options?: Options<ListMembersData, ThrowOnError>): RequestResult<ListMembersResponses, ListMembersErrors, ThrowOnError> => (options?.client ?? client).get<ListMembersResponses, ListMembersErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/members',
     ...options
 });
@@ -211,7 +344,11 @@ export const listMembers = <ThrowOnError extends boolean = false>(options?: Opti
  * Add an existing user to the current tenant
  */
 export const addMember = <ThrowOnError extends boolean = false>(options: Options<AddMemberData, ThrowOnError>): RequestResult<AddMemberResponses, AddMemberErrors, ThrowOnError> => (options.client ?? client).post<AddMemberResponses, AddMemberErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/members',
     ...options,
     headers: {
@@ -224,7 +361,11 @@ export const addMember = <ThrowOnError extends boolean = false>(options: Options
  * Remove a member; the last tenant_admin cannot be removed
  */
 export const removeMember = <ThrowOnError extends boolean = false>(options: Options<RemoveMemberData, ThrowOnError>): RequestResult<RemoveMemberResponses, RemoveMemberErrors, ThrowOnError> => (options.client ?? client).delete<RemoveMemberResponses, RemoveMemberErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/members/{userId}',
     ...options
 });
@@ -233,7 +374,11 @@ export const removeMember = <ThrowOnError extends boolean = false>(options: Opti
  * Change a member's role; the last tenant_admin cannot be demoted
  */
 export const updateMember = <ThrowOnError extends boolean = false>(options: Options<UpdateMemberData, ThrowOnError>): RequestResult<UpdateMemberResponses, UpdateMemberErrors, ThrowOnError> => (options.client ?? client).patch<UpdateMemberResponses, UpdateMemberErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/members/{userId}',
     ...options,
     headers: {
@@ -243,10 +388,27 @@ export const updateMember = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
+ * Limit warnings and other notices of the tenant, newest first
+ */
+export const listNotifications = <ThrowOnError extends boolean = false>(options?: Options<ListNotificationsData, ThrowOnError>): RequestResult<ListNotificationsResponses, ListNotificationsErrors, ThrowOnError> => (options?.client ?? client).get<ListNotificationsResponses, ListNotificationsErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/notifications',
+    ...options
+});
+
+/**
  * Cards on file, newest (the default) first
  */
 export const listPaymentMethods = <ThrowOnError extends boolean = false>(options?: Options<ListPaymentMethodsData, ThrowOnError>): RequestResult<ListPaymentMethodsResponses, ListPaymentMethodsErrors, ThrowOnError> => (options?.client ?? client).get<ListPaymentMethodsResponses, ListPaymentMethodsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/payment-methods',
     ...options
 });
@@ -255,7 +417,11 @@ export const listPaymentMethods = <ThrowOnError extends boolean = false>(options
  * Add a card; it becomes the default (only brand, last4 and expiry are kept)
  */
 export const addPaymentMethod = <ThrowOnError extends boolean = false>(options: Options<AddPaymentMethodData, ThrowOnError>): RequestResult<AddPaymentMethodResponses, AddPaymentMethodErrors, ThrowOnError> => (options.client ?? client).post<AddPaymentMethodResponses, AddPaymentMethodErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/payment-methods',
     ...options,
     headers: {
@@ -268,7 +434,11 @@ export const addPaymentMethod = <ThrowOnError extends boolean = false>(options: 
  * Remove a card
  */
 export const removePaymentMethod = <ThrowOnError extends boolean = false>(options: Options<RemovePaymentMethodData, ThrowOnError>): RequestResult<RemovePaymentMethodResponses, RemovePaymentMethodErrors, ThrowOnError> => (options.client ?? client).delete<RemovePaymentMethodResponses, RemovePaymentMethodErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/payment-methods/{id}',
     ...options
 });
@@ -277,7 +447,11 @@ export const removePaymentMethod = <ThrowOnError extends boolean = false>(option
  * Every charge attempt with its outcome and failure code, newest first
  */
 export const listPayments = <ThrowOnError extends boolean = false>(options?: Options<ListPaymentsData, ThrowOnError>): RequestResult<ListPaymentsResponses, ListPaymentsErrors, ThrowOnError> => (options?.client ?? client).get<ListPaymentsResponses, ListPaymentsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/payments',
     ...options
 });
@@ -286,7 +460,11 @@ export const listPayments = <ThrowOnError extends boolean = false>(options?: Opt
  * Plans with their current version (archived ones: platform admins only)
  */
 export const listPlans = <ThrowOnError extends boolean = false>(options?: Options<ListPlansData, ThrowOnError>): RequestResult<ListPlansResponses, ListPlansErrors, ThrowOnError> => (options?.client ?? client).get<ListPlansResponses, ListPlansErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/plans',
     ...options
 });
@@ -295,7 +473,11 @@ export const listPlans = <ThrowOnError extends boolean = false>(options?: Option
  * Create a plan and publish its version 1 (platform admin)
  */
 export const createPlan = <ThrowOnError extends boolean = false>(options: Options<CreatePlanData, ThrowOnError>): RequestResult<CreatePlanResponses, CreatePlanErrors, ThrowOnError> => (options.client ?? client).post<CreatePlanResponses, CreatePlanErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/plans',
     ...options,
     headers: {
@@ -308,7 +490,11 @@ export const createPlan = <ThrowOnError extends boolean = false>(options: Option
  * One plan with its current version
  */
 export const getPlan = <ThrowOnError extends boolean = false>(options: Options<GetPlanData, ThrowOnError>): RequestResult<GetPlanResponses, GetPlanErrors, ThrowOnError> => (options.client ?? client).get<GetPlanResponses, GetPlanErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/plans/{id}',
     ...options
 });
@@ -317,7 +503,11 @@ export const getPlan = <ThrowOnError extends boolean = false>(options: Options<G
  * Edit a plan; a change of price, currency, interval, trial, duration or limits publishes a new version
  */
 export const updatePlan = <ThrowOnError extends boolean = false>(options: Options<UpdatePlanData, ThrowOnError>): RequestResult<UpdatePlanResponses, UpdatePlanErrors, ThrowOnError> => (options.client ?? client).patch<UpdatePlanResponses, UpdatePlanErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/plans/{id}',
     ...options,
     headers: {
@@ -330,7 +520,11 @@ export const updatePlan = <ThrowOnError extends boolean = false>(options: Option
  * Archive a plan: no new subscriptions, existing ones continue
  */
 export const archivePlan = <ThrowOnError extends boolean = false>(options: Options<ArchivePlanData, ThrowOnError>): RequestResult<ArchivePlanResponses, ArchivePlanErrors, ThrowOnError> => (options.client ?? client).post<ArchivePlanResponses, ArchivePlanErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/plans/{id}/archive',
     ...options
 });
@@ -339,7 +533,11 @@ export const archivePlan = <ThrowOnError extends boolean = false>(options: Optio
  * Every published version of a plan, oldest first
  */
 export const listPlanVersions = <ThrowOnError extends boolean = false>(options: Options<ListPlanVersionsData, ThrowOnError>): RequestResult<ListPlanVersionsResponses, ListPlanVersionsErrors, ThrowOnError> => (options.client ?? client).get<ListPlanVersionsResponses, ListPlanVersionsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/plans/{id}/versions',
     ...options
 });
@@ -348,7 +546,11 @@ export const listPlanVersions = <ThrowOnError extends boolean = false>(options: 
  * Limit policies of the catalog
  */
 export const listPolicies = <ThrowOnError extends boolean = false>(options?: Options<ListPoliciesData, ThrowOnError>): RequestResult<ListPoliciesResponses, ListPoliciesErrors, ThrowOnError> => (options?.client ?? client).get<ListPoliciesResponses, ListPoliciesErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/policies',
     ...options
 });
@@ -357,7 +559,11 @@ export const listPolicies = <ThrowOnError extends boolean = false>(options?: Opt
  * Create a limit policy (platform admin)
  */
 export const createPolicy = <ThrowOnError extends boolean = false>(options: Options<CreatePolicyData, ThrowOnError>): RequestResult<CreatePolicyResponses, CreatePolicyErrors, ThrowOnError> => (options.client ?? client).post<CreatePolicyResponses, CreatePolicyErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/policies',
     ...options,
     headers: {
@@ -370,7 +576,11 @@ export const createPolicy = <ThrowOnError extends boolean = false>(options: Opti
  * One limit policy
  */
 export const getPolicy = <ThrowOnError extends boolean = false>(options: Options<GetPolicyData, ThrowOnError>): RequestResult<GetPolicyResponses, GetPolicyErrors, ThrowOnError> => (options.client ?? client).get<GetPolicyResponses, GetPolicyErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/policies/{id}',
     ...options
 });
@@ -379,7 +589,11 @@ export const getPolicy = <ThrowOnError extends boolean = false>(options: Options
  * Edit a limit policy (platform admin); plans pick the change up when they publish their next version
  */
 export const updatePolicy = <ThrowOnError extends boolean = false>(options: Options<UpdatePolicyData, ThrowOnError>): RequestResult<UpdatePolicyResponses, UpdatePolicyErrors, ThrowOnError> => (options.client ?? client).patch<UpdatePolicyResponses, UpdatePolicyErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/policies/{id}',
     ...options,
     headers: {
@@ -392,7 +606,11 @@ export const updatePolicy = <ThrowOnError extends boolean = false>(options: Opti
  * The live subscription with usage against its limits
  */
 export const getSubscription = <ThrowOnError extends boolean = false>(options?: Options<GetSubscriptionData, ThrowOnError>): RequestResult<GetSubscriptionResponses, GetSubscriptionErrors, ThrowOnError> => (options?.client ?? client).get<GetSubscriptionResponses, GetSubscriptionErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/subscription',
     ...options
 });
@@ -401,7 +619,11 @@ export const getSubscription = <ThrowOnError extends boolean = false>(options?: 
  * Subscribe to a plan; charges the first period unless trialing or free (402 leaves nothing live)
  */
 export const subscribe = <ThrowOnError extends boolean = false>(options: Options<SubscribeData, ThrowOnError>): RequestResult<SubscribeResponses, SubscribeErrors, ThrowOnError> => (options.client ?? client).post<SubscribeResponses, SubscribeErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/subscription',
     ...options,
     headers: {
@@ -414,7 +636,11 @@ export const subscribe = <ThrowOnError extends boolean = false>(options: Options
  * Cancel at the end of the period (default) or now
  */
 export const cancelSubscription = <ThrowOnError extends boolean = false>(options: Options<CancelSubscriptionData, ThrowOnError>): RequestResult<CancelSubscriptionResponses, CancelSubscriptionErrors, ThrowOnError> => (options.client ?? client).post<CancelSubscriptionResponses, CancelSubscriptionErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/subscription/cancel',
     ...options,
     headers: {
@@ -427,7 +653,11 @@ export const cancelSubscription = <ThrowOnError extends boolean = false>(options
  * Change plan now (prorated, collected in the background) or at the end of the period
  */
 export const changeSubscriptionPlan = <ThrowOnError extends boolean = false>(options: Options<ChangeSubscriptionPlanData, ThrowOnError>): RequestResult<ChangeSubscriptionPlanResponses, ChangeSubscriptionPlanErrors, ThrowOnError> => (options.client ?? client).post<ChangeSubscriptionPlanResponses, ChangeSubscriptionPlanErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/subscription/change',
     ...options,
     headers: {
@@ -440,7 +670,11 @@ export const changeSubscriptionPlan = <ThrowOnError extends boolean = false>(opt
  * The exact lines and total a plan change would bill now
  */
 export const previewSubscriptionChange = <ThrowOnError extends boolean = false>(options: Options<PreviewSubscriptionChangeData, ThrowOnError>): RequestResult<PreviewSubscriptionChangeResponses, PreviewSubscriptionChangeErrors, ThrowOnError> => (options.client ?? client).post<PreviewSubscriptionChangeResponses, PreviewSubscriptionChangeErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/subscription/preview',
     ...options,
     headers: {
@@ -453,7 +687,11 @@ export const previewSubscriptionChange = <ThrowOnError extends boolean = false>(
  * Undo a pending cancellation at period end
  */
 export const resumeSubscription = <ThrowOnError extends boolean = false>(options?: Options<ResumeSubscriptionData, ThrowOnError>): RequestResult<ResumeSubscriptionResponses, ResumeSubscriptionErrors, ThrowOnError> => (options?.client ?? client).post<ResumeSubscriptionResponses, ResumeSubscriptionErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/subscription/resume',
     ...options
 });
@@ -462,7 +700,11 @@ export const resumeSubscription = <ThrowOnError extends boolean = false>(options
  * Every subscription the tenant had, newest first
  */
 export const listSubscriptions = <ThrowOnError extends boolean = false>(options?: Options<ListSubscriptionsData, ThrowOnError>): RequestResult<ListSubscriptionsResponses, ListSubscriptionsErrors, ThrowOnError> => (options?.client ?? client).get<ListSubscriptionsResponses, ListSubscriptionsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/subscriptions',
     ...options
 });
@@ -471,7 +713,11 @@ export const listSubscriptions = <ThrowOnError extends boolean = false>(options?
  * The current tenant
  */
 export const getTenant = <ThrowOnError extends boolean = false>(options?: Options<GetTenantData, ThrowOnError>): RequestResult<GetTenantResponses, GetTenantErrors, ThrowOnError> => (options?.client ?? client).get<GetTenantResponses, GetTenantErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/tenant',
     ...options
 });
@@ -480,7 +726,11 @@ export const getTenant = <ThrowOnError extends boolean = false>(options?: Option
  * Rename the current tenant
  */
 export const renameTenant = <ThrowOnError extends boolean = false>(options: Options<RenameTenantData, ThrowOnError>): RequestResult<RenameTenantResponses, RenameTenantErrors, ThrowOnError> => (options.client ?? client).patch<RenameTenantResponses, RenameTenantErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/tenant',
     ...options,
     headers: {
@@ -493,11 +743,72 @@ export const renameTenant = <ThrowOnError extends boolean = false>(options: Opti
  * Create a tenant; the caller becomes its tenant_admin
  */
 export const createTenant = <ThrowOnError extends boolean = false>(options: Options<CreateTenantData, ThrowOnError>): RequestResult<CreateTenantResponses, CreateTenantErrors, ThrowOnError> => (options.client ?? client).post<CreateTenantResponses, CreateTenantErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
     url: '/v1/tenants',
     ...options,
     headers: {
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Use of every metric in the current billing period, against the plan limits
+ */
+export const getUsage = <ThrowOnError extends boolean = false>(options?: Options<GetUsageData, ThrowOnError>): RequestResult<GetUsageResponses, GetUsageErrors, ThrowOnError> => (options?.client ?? client).get<GetUsageResponses, GetUsageErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiKey',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/usage',
+    ...options
+});
+
+/**
+ * Report usage (API key or tenant_admin): counted at once against the limit; over a hard limit 403 limit_exceeded and nothing counted
+ *
+ * Counters (`api_calls`, custom metrics) add `quantity` (default 1) to the current billing period. `storage_mb` is a level: `{"metric":"storage_mb","operation":"set","value":512}` replaces it (lowering is always accepted), `quantity` adds to it. `max_users` follows membership and is refused here. A soft limit counts on and answers with a `warning`. With the same `Idempotency-Key` (or body `idempotencyKey`, unique per tenant) a retry answers as the first report (header `Idempotent-Replayed: true`) and counts nothing; the same key with another report is 409 `idempotency_key_reused`.
+ */
+export const recordUsage = <ThrowOnError extends boolean = false>(options: Options<RecordUsageData, ThrowOnError>): RequestResult<RecordUsageResponses, RecordUsageErrors, ThrowOnError> => (options.client ?? client).post<RecordUsageResponses, RecordUsageErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiKey',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/usage',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Usage of a counter metric in hour or day buckets between from and to
+ */
+export const getUsageHistory = <ThrowOnError extends boolean = false>(options: Options<GetUsageHistoryData, ThrowOnError>): RequestResult<GetUsageHistoryResponses, GetUsageHistoryErrors, ThrowOnError> => (options.client ?? client).get<GetUsageHistoryResponses, GetUsageHistoryErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiKey',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/usage/history',
+    ...options
 });

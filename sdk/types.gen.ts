@@ -41,6 +41,43 @@ export type AdminTenantPage = {
     nextCursor: string | null;
 };
 
+export type AdminUsageDto = {
+    from: string;
+    to: string;
+    metrics: Array<MetricTotalDto>;
+};
+
+export type ApiKeyDto = {
+    id: string;
+    mode: 'test' | 'live';
+    createdAt: string;
+    /**
+     * When the key was last used (kept to the minute).
+     */
+    lastUsedAt: string | null;
+    /**
+     * When the key was revoked; a revoked key is refused from the next request on.
+     */
+    revokedAt: string | null;
+    name: string;
+    /**
+     * The key with its secret part hidden, e.g. `sk_live_4fHq2LmN8pXa…9QzK`.
+     */
+    maskedKey: string;
+    /**
+     * The last four characters of the key.
+     */
+    last4: string;
+};
+
+export type ApiKeyPage = {
+    data: Array<ApiKeyDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
 export type AuditLogDto = {
     id: string;
     tenantId: string | null;
@@ -154,6 +191,17 @@ export type ClockDto = {
     now: string;
 };
 
+export type CreateApiKeyDto = {
+    /**
+     * `test` or `live`: part of the secret (`sk_test_…` / `sk_live_…`) so that the two are never mixed up.
+     */
+    mode: 'test' | 'live';
+    /**
+     * What the key is for.
+     */
+    name: string;
+};
+
 export type CreatePlanDto = {
     /**
      * Price per interval in minor units (4900 = 49.00).
@@ -201,6 +249,57 @@ export type CreatePolicyDto = {
 
 export type CreateTenantDto = {
     name: string;
+};
+
+export type CreatedApiKeyDto = {
+    id: string;
+    mode: 'test' | 'live';
+    createdAt: string;
+    /**
+     * When the key was last used (kept to the minute).
+     */
+    lastUsedAt: string | null;
+    /**
+     * When the key was revoked; a revoked key is refused from the next request on.
+     */
+    revokedAt: string | null;
+    /**
+     * The whole key, shown this once and never again (only its hash is kept). An idempotent replay
+     * of the creation answers with null here.
+     */
+    secret: string | null;
+    name: string;
+    /**
+     * The key with its secret part hidden, e.g. `sk_live_4fHq2LmN8pXa…9QzK`.
+     */
+    maskedKey: string;
+    /**
+     * The last four characters of the key.
+     */
+    last4: string;
+};
+
+export type EntitlementDto = {
+    kind: 'gauge' | 'counter';
+    used: number;
+    /**
+     * null = unlimited.
+     */
+    limit: number | null;
+    remaining: number | null;
+    /**
+     * null when the plan sets no limit.
+     */
+    enforcement: 'hard' | 'soft';
+    /**
+     * When a counter starts again from zero (the period end); null for gauges.
+     */
+    resetsAt: string | null;
+    metric: string;
+    /**
+     * Whether the quantity asked for (default 1) would be accepted now.
+     */
+    allowed: boolean;
 };
 
 export type InvoiceDto = {
@@ -283,6 +382,62 @@ export type MembershipSummaryDto = {
     tenantId: string;
     role: 'tenant_admin' | 'tenant_user';
     tenantName: string;
+};
+
+export type MetricTotalDto = {
+    /**
+     * Units counted across tenants in the range.
+     */
+    quantity: number;
+    events: number;
+    /**
+     * Tenants that reported this metric in the range.
+     */
+    tenants: number;
+    metric: string;
+};
+
+export type MetricUsageDto = {
+    kind: 'gauge' | 'counter';
+    used: number;
+    limit: number | null;
+    remaining: number | null;
+    enforcement: 'hard' | 'soft';
+    resetsAt: string | null;
+    metric: string;
+};
+
+export type NotificationDto = {
+    id: string;
+    /**
+     * `limit_warning`: usage of a metric reached a warning threshold of its limit.
+     */
+    kind: 'limit_warning';
+    subscriptionId: string | null;
+    metric: string | null;
+    /**
+     * Percent of the limit that was reached.
+     */
+    threshold: number | null;
+    /**
+     * Use when the threshold was crossed.
+     */
+    used: number | null;
+    limit: number | null;
+    /**
+     * Start of the billing period the warning belongs to.
+     */
+    periodStart: string | null;
+    createdAt: string;
+    message: string;
+};
+
+export type NotificationPage = {
+    data: Array<NotificationDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
 };
 
 export type PaymentDto = {
@@ -450,6 +605,32 @@ export type ProblemDetails = {
     requestId: string;
 };
 
+export type RecordUsageDto = {
+    metric: string;
+    /**
+     * `increment` (default) adds `quantity`; `set` replaces a gauge's level with `value` (storage_mb).
+     */
+    operation?: 'increment' | 'set';
+    /**
+     * How much to add (operation `increment`).
+     */
+    quantity?: number;
+    /**
+     * The new level (operation `set`).
+     */
+    value?: number;
+    /**
+     * When the usage happened (default: now), for history; at most 5 minutes ahead of the server
+     * clock. It is counted in the current billing period whatever its time.
+     */
+    occurredAt?: string;
+    /**
+     * Makes retries safe, like the Idempotency-Key header (either may be used; both must then agree):
+     * unique per tenant, a replay answers as the first report and counts nothing.
+     */
+    idempotencyKey?: string;
+};
+
 export type RefreshDto = {
     refreshToken: string;
 };
@@ -579,6 +760,18 @@ export type UpdateTenantDto = {
     name: string;
 };
 
+export type UsageBucketDto = {
+    start: string;
+    /**
+     * Units counted in the bucket.
+     */
+    quantity: number;
+    /**
+     * Usage reports in the bucket.
+     */
+    events: number;
+};
+
 export type UsageDto = {
     kind: 'gauge' | 'counter';
     used: number;
@@ -593,6 +786,49 @@ export type UsageDto = {
      */
     resetsAt: string | null;
     metric: string;
+};
+
+export type UsageHistoryDto = {
+    granularity: 'hour' | 'day';
+    from: string;
+    to: string;
+    /**
+     * Every bucket of the range, empty ones included, oldest first.
+     */
+    buckets: Array<UsageBucketDto>;
+    metric: string;
+};
+
+export type UsageRecordedDto = {
+    /**
+     * Use after this report: the period's counter, or the gauge's level.
+     */
+    used: number;
+    /**
+     * null = unlimited.
+     */
+    limit: number | null;
+    remaining: number | null;
+    /**
+     * Present when usage is above the limit (soft limits count on and warn).
+     */
+    warning?: UsageWarningDto;
+    metric: string;
+};
+
+export type UsageSummaryDto = {
+    subscriptionId: string;
+    periodStart: string;
+    periodEnd: string;
+    /**
+     * The plan's limited metrics (in plan order), then metrics in use that the plan does not limit.
+     */
+    metrics: Array<MetricUsageDto>;
+};
+
+export type UsageWarningDto = {
+    code: 'over_limit';
+    message: string;
 };
 
 export type UserDto = {
@@ -1059,6 +1295,177 @@ export type AdminSuspendTenantResponses = {
 
 export type AdminSuspendTenantResponse = AdminSuspendTenantResponses[keyof AdminSuspendTenantResponses];
 
+export type AdminGetUsageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Start of the range (inclusive; default 30 days before `to`).
+         */
+        from?: string;
+        /**
+         * End of the range (exclusive; default now).
+         */
+        to?: string;
+        metric?: string;
+        /**
+         * Only this tenant.
+         */
+        tenantId?: string;
+    };
+    url: '/v1/admin/usage';
+};
+
+export type AdminGetUsageErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type AdminGetUsageError = AdminGetUsageErrors[keyof AdminGetUsageErrors];
+
+export type AdminGetUsageResponses = {
+    200: AdminUsageDto;
+};
+
+export type AdminGetUsageResponse = AdminGetUsageResponses[keyof AdminGetUsageResponses];
+
+export type ListApiKeysData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/api-keys';
+};
+
+export type ListApiKeysErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
+
+export type ListApiKeysResponses = {
+    200: ApiKeyPage;
+};
+
+export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponses];
+
+export type CreateApiKeyData = {
+    body: CreateApiKeyDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/api-keys';
+};
+
+export type CreateApiKeyErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
+
+export type CreateApiKeyResponses = {
+    201: CreatedApiKeyDto;
+};
+
+export type CreateApiKeyResponse = CreateApiKeyResponses[keyof CreateApiKeyResponses];
+
+export type RevokeApiKeyData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/api-keys/{id}';
+};
+
+export type RevokeApiKeyErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
+
+export type RevokeApiKeyResponses = {
+    204: void;
+};
+
+export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyResponses];
+
 export type ListAuditLogsData = {
     body?: never;
     headers?: {
@@ -1309,6 +1716,53 @@ export type RegisterResponses = {
 };
 
 export type RegisterResponse = RegisterResponses[keyof RegisterResponses];
+
+export type GetEntitlementData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path: {
+        metric: string;
+    };
+    query?: {
+        /**
+         * Ask for this many units (default 1): `allowed` says whether they would be accepted now.
+         */
+        quantity?: number;
+    };
+    url: '/v1/entitlements/{metric}';
+};
+
+export type GetEntitlementErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetEntitlementError = GetEntitlementErrors[keyof GetEntitlementErrors];
+
+export type GetEntitlementResponses = {
+    200: EntitlementDto;
+};
+
+export type GetEntitlementResponse = GetEntitlementResponses[keyof GetEntitlementResponses];
 
 export type ListInvoicesData = {
     body?: never;
@@ -1635,6 +2089,51 @@ export type UpdateMemberResponses = {
 };
 
 export type UpdateMemberResponse = UpdateMemberResponses[keyof UpdateMemberResponses];
+
+export type ListNotificationsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/notifications';
+};
+
+export type ListNotificationsErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListNotificationsError = ListNotificationsErrors[keyof ListNotificationsErrors];
+
+export type ListNotificationsResponses = {
+    200: NotificationPage;
+};
+
+export type ListNotificationsResponse = ListNotificationsResponses[keyof ListNotificationsResponses];
 
 export type ListPaymentMethodsData = {
     body?: never;
@@ -2645,3 +3144,137 @@ export type CreateTenantResponses = {
 };
 
 export type CreateTenantResponse = CreateTenantResponses[keyof CreateTenantResponses];
+
+export type GetUsageData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/usage';
+};
+
+export type GetUsageErrors = {
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetUsageError = GetUsageErrors[keyof GetUsageErrors];
+
+export type GetUsageResponses = {
+    200: UsageSummaryDto;
+};
+
+export type GetUsageResponse = GetUsageResponses[keyof GetUsageResponses];
+
+export type RecordUsageData = {
+    body: RecordUsageDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/usage';
+};
+
+export type RecordUsageErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type RecordUsageError = RecordUsageErrors[keyof RecordUsageErrors];
+
+export type RecordUsageResponses = {
+    201: UsageRecordedDto;
+};
+
+export type RecordUsageResponse = RecordUsageResponses[keyof RecordUsageResponses];
+
+export type GetUsageHistoryData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query: {
+        metric: string;
+        /**
+         * Start of the range (inclusive).
+         */
+        from: string;
+        /**
+         * End of the range (exclusive).
+         */
+        to: string;
+        /**
+         * Bucket size (UTC hours or days); at most 1000 buckets per query.
+         */
+        granularity?: 'hour' | 'day';
+    };
+    url: '/v1/usage/history';
+};
+
+export type GetUsageHistoryErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type GetUsageHistoryError = GetUsageHistoryErrors[keyof GetUsageHistoryErrors];
+
+export type GetUsageHistoryResponses = {
+    200: UsageHistoryDto;
+};
+
+export type GetUsageHistoryResponse = GetUsageHistoryResponses[keyof GetUsageHistoryResponses];

@@ -14,6 +14,7 @@ import { PoliciesModule } from './modules/policies/policies.module.js';
 import { PlansModule } from './modules/plans/plans.module.js';
 import { SubscriptionsModule } from './modules/subscriptions/subscriptions.module.js';
 import { BillingModule } from './modules/billing/billing.module.js';
+import { MeteringModule } from './modules/metering/metering.module.js';
 import { loggerOptions } from './common/logging.js';
 import { QueueModule } from './jobs/queue.module.js';
 
@@ -21,7 +22,17 @@ import { QueueModule } from './jobs/queue.module.js';
   imports: [
     ConfigModule,
     LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
-    ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: (req: { id: string }) => String(req.id) } }),
+    // No proxy providers or plugins: skipping their per-request resolution doubles a bare route's throughput.
+    ClsModule.forRoot({
+      global: true,
+      middleware: {
+        mount: true,
+        generateId: true,
+        idGenerator: (req: { id: string }) => String(req.id),
+        resolveProxyProviders: false,
+        initializePlugins: false,
+      },
+    }),
     DatabaseModule,
     RedisModule,
     CommonModule,
@@ -33,6 +44,7 @@ import { QueueModule } from './jobs/queue.module.js';
     PlansModule,
     SubscriptionsModule,
     BillingModule,
+    MeteringModule,
     HealthModule,
   ],
 })

@@ -13,6 +13,8 @@ import { AuditModule } from './modules/audit/audit.module.js';
 import { BillingModule } from './modules/billing/billing.module.js';
 import { PaymentRetryProcessor, ProrationProcessor } from './modules/billing/proration.processor.js';
 import { RenewalProcessor } from './modules/subscriptions/renewal.processor.js';
+import { LimitWarningProcessor } from './modules/metering/limit-warning.processor.js';
+import { MeteringModule } from './modules/metering/metering.module.js';
 
 /** The worker process: BullMQ processors and job schedulers, no HTTP. */
 @Module({
@@ -26,7 +28,8 @@ import { RenewalProcessor } from './modules/subscriptions/renewal.processor.js';
     AuditModule,
     QueueModule,
     BillingModule,
+    MeteringModule,
   ],
-  providers: [MaintenanceProcessor, ProrationProcessor, PaymentRetryProcessor, RenewalProcessor],
+  providers: [MaintenanceProcessor, ProrationProcessor, PaymentRetryProcessor, RenewalProcessor, LimitWarningProcessor],
 })
 export class WorkerModule {}

@@ -28,8 +28,9 @@ export function loggerOptions(config: AppConfig): Params {
         const cls = ClsServiceManager.getClsService();
         if (!cls.isActive()) return {};
         const actor = cls.get('actor') as { userId?: string } | undefined;
+        const apiKey = cls.get('apiKey') as { id?: string } | undefined;
         const tenant = cls.get('tenant') as { tenantId?: string } | undefined;
-        return { tenantId: tenant?.tenantId, userId: actor?.userId };
+        return { tenantId: tenant?.tenantId, userId: actor?.userId, apiKeyId: apiKey?.id };
       },
     },
   };

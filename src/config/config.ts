@@ -96,6 +96,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(500)
   JOB_LOCK_MS = 30_000;
 
+  /** Metering statements of one API process at the database at once; concurrent requests beyond it are batched. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  METERING_BATCH_IN_FLIGHT = 2;
+
+  /** Most requests coalesced into one metering statement. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  METERING_BATCH_MAX = 100;
+
   @IsOptional() @IsString()
   TRUST_PROXY?: string;
 }

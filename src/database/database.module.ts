@@ -3,6 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/config.js';
 import { ormConfig } from './mikro-orm.config.js';
+import { PreparedStatements } from './prepared.js';
 import { TenantSession } from './tenant-session.js';
 
 @Global()
@@ -17,7 +18,7 @@ import { TenantSession } from './tenant-session.js';
       }),
     }),
   ],
-  providers: [TenantSession],
-  exports: [TenantSession],
+  providers: [TenantSession, PreparedStatements],
+  exports: [TenantSession, PreparedStatements],
 })
 export class DatabaseModule {}

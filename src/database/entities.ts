@@ -7,6 +7,8 @@ import { Policy } from '../modules/policies/policy.entity.js';
 import { Plan, PlanVersion } from '../modules/plans/plan.entity.js';
 import { Subscription } from '../modules/subscriptions/subscription.entity.js';
 import { CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from '../modules/billing/billing.entities.js';
+import { ApiKey } from '../modules/auth/api-key.entity.js';
+import { Notification } from '../modules/metering/notification.entity.js';
 
 export const entities = [
   User,
@@ -25,7 +27,20 @@ export const entities = [
   InvoiceLine,
   Payment,
   CreditEntry,
+  ApiKey,
+  Notification,
 ];
 
 /** Entities with a `tenantId`: the tenant filter applies to each, and each table has row-level security. */
-export const tenantOwnedEntities = [Membership, AuditLog, Subscription, PaymentMethod, Invoice, InvoiceLine, Payment, CreditEntry];
+export const tenantOwnedEntities = [
+  Membership,
+  AuditLog,
+  Subscription,
+  PaymentMethod,
+  Invoice,
+  InvoiceLine,
+  Payment,
+  CreditEntry,
+  ApiKey,
+  Notification,
+];

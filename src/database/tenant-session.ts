@@ -1,11 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Errors } from '../common/errors/app-error.js';
 import { TENANT_FILTER } from './tenant-filter.js';
 
 export interface SessionScope {
   userId?: string | null;
   tenantId?: string | null;
+  /**
+   * The API key that authenticated the request: re-checked in the tenant (revoked → 401, tenant
+   * suspended → 403) by the same statement that enters it, and its last use recorded when `touch`.
+   */
+  apiKey?: { id: string; touch: boolean } | null;
 }
 
 type Hook = () => Promise<unknown>;
@@ -27,10 +33,19 @@ export class TenantSession {
     const hooks: Hook[] = [];
     const result = await this.hooks.run(hooks, () =>
       this.orm.em.fork().transactional(async (em) => {
-        await em.execute(`select set_config('app.user_id', ?, true), set_config('app.tenant_id', ?, true)`, [
-          scope.userId ?? '',
-          scope.tenantId ?? '',
-        ]);
+        if (scope.apiKey && scope.tenantId) {
+          const [{ status }] = await em.execute<{ status: string }[]>(
+            `select set_config('app.user_id', '', true), api_key_enter(?, ?, ?, now()) as status`,
+            [scope.tenantId, scope.apiKey.id, scope.apiKey.touch],
+          );
+          if (status === 'suspended') throw Errors.tenantSuspended();
+          if (status !== 'ok') throw Errors.unauthenticated('This API key has been revoked');
+        } else {
+          await em.execute(`select set_config('app.user_id', ?, true), set_config('app.tenant_id', ?, true)`, [
+            scope.userId ?? '',
+            scope.tenantId ?? '',
+          ]);
+        }
         if (scope.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: scope.tenantId });
         return work(em);
       }),

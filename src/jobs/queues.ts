@@ -4,6 +4,7 @@ export const QUEUES = {
   proration: 'proration',
   renewals: 'renewals',
   paymentRetries: 'payment-retries',
+  limitWarnings: 'limit-warnings',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
+import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { APP_USER } from '../support/env.js';
-import { addCard, addMember, createPlan, createPlatformAdmin, createTenantWithAdmin, subscribe, TenantWithAdmin } from '../support/factories.js';
+import {
+  addCard,
+  addMember,
+  createApiKey,
+  createPlan,
+  createPlatformAdmin,
+  createPolicy,
+  createTenantWithAdmin,
+  subscribe,
+  TenantWithAdmin,
+} from '../support/factories.js';
 
 /**
  * Every tenant-owned table and the column that names its tenant. `tenants` is keyed by its own id;
@@ -19,6 +29,11 @@ const TENANT_TABLES: Record<string, string> = {
   payments: 'tenant_id',
   credit_ledger: 'tenant_id',
   tenant_counters: 'tenant_id',
+  api_keys: 'tenant_id',
+  usage_counters: 'tenant_id',
+  usage_gauges: 'tenant_id',
+  usage_events: 'tenant_id',
+  notifications: 'tenant_id',
 };
 
 /** Database-level isolation: the API's login role against the tables directly, no application code. */
@@ -31,11 +46,16 @@ describe('row-level security (as the API role)', () => {
   let plans: { pro: string; starter: string };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // The worker writes limit warnings (notifications).
+    t = await startTestApp({}, { worker: true });
     const admin = await createPlatformAdmin(t);
+    const policyIds = [
+      (await createPolicy(t.api, admin.token, 'api_calls', 1000)).id,
+      (await createPolicy(t.api, admin.token, 'storage_mb', 1000)).id,
+    ];
     plans = {
-      pro: (await createPlan(t.api, admin.token, { name: 'Pro', priceAmount: 3000 })).id,
-      starter: (await createPlan(t.api, admin.token, { name: 'Starter', priceAmount: 1000 })).id,
+      pro: (await createPlan(t.api, admin.token, { name: 'Pro', priceAmount: 3000, policyIds })).id,
+      starter: (await createPlan(t.api, admin.token, { name: 'Starter', priceAmount: 1000, policyIds })).id,
     };
   });
 
@@ -45,6 +65,16 @@ describe('row-level security (as the API role)', () => {
     await subscribe(t.api, tenant, plans.pro);
     const change = await t.api.post('/v1/subscription/change', { planId: plans.starter, timing: 'now' }, { token: tenant.token, tenant: tenant.tenantId });
     if (change.status !== 200) throw new Error(`downgrade failed: ${change.status} ${JSON.stringify(change.body)}`);
+  }
+
+  /** Metering rows in every metering table: an API key, a counter with its events, a gauge, and a limit warning. */
+  async function withMetering(tenant: TenantWithAdmin): Promise<void> {
+    const key = await createApiKey(t.api, tenant);
+    for (const body of [{ metric: 'api_calls', quantity: 900 }, { metric: 'storage_mb', operation: 'set', value: 5 }]) {
+      const res = await t.api.post('/v1/usage', body, { token: key.secret });
+      if (res.status !== 201) throw new Error(`usage failed: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    await eventually(async () => (await countAsOwner('notifications', 'tenant_id = $1', [tenant.tenantId])) > 0);
   }
   afterAll(() => t.close());
 
@@ -56,6 +86,8 @@ describe('row-level security (as the API role)', () => {
     await addMember(t.api, b, 'tenant_admin');
     await withBilling(a);
     await withBilling(b);
+    await withMetering(a);
+    await withMetering(b);
     app = new pg.Client({ connectionString: t.appUrl });
     await app.connect();
   });
@@ -232,6 +264,31 @@ describe('row-level security (as the API role)', () => {
     });
     expect(await countAsOwner('audit_logs', 'tenant_id = $1', [a.tenantId])).toBe(before);
     expect(await countAsOwner('audit_logs', `action = 'rewritten'`)).toBe(0);
+  });
+
+  it('cannot UPDATE or DELETE usage events or notifications (append-only), in the tenant or on the platform path', async () => {
+    const events = await countAsOwner('usage_events', 'tenant_id = $1', [a.tenantId]);
+    await inTransaction(async () => {
+      await setTenant(a.tenantId);
+      expect(await countAs('usage_events')).toBe(events);
+      for (const table of ['usage_events', 'notifications']) {
+        await expectDenied(`update ${table} set tenant_id = tenant_id where tenant_id = $1`, [a.tenantId], '42501');
+        await expectDenied(`delete from ${table} where tenant_id = $1`, [a.tenantId], '42501');
+      }
+      await app.query('set local role eshtarek_platform');
+      await expectDenied('delete from usage_events', [], '42501');
+    });
+    expect(await countAsOwner('usage_events', 'tenant_id = $1', [a.tenantId])).toBe(events);
+  });
+
+  it('finds an API key before its tenant is known only by its exact prefix and hash (the narrow definer function)', async () => {
+    const [key] = await ownerQuery(t, 'select id, tenant_id, prefix, secret_hash from api_keys where tenant_id = $1', [a.tenantId]);
+    const lookup = (prefix: string, hash: Buffer) => app.query('select key_id, key_tenant from api_key_authenticate($1, $2)', [prefix, hash]);
+    expect((await lookup(key.prefix, key.secret_hash)).rows).toEqual([{ key_id: key.id, key_tenant: a.tenantId }]);
+    expect((await lookup(key.prefix, Buffer.alloc(32))).rows).toEqual([]);
+    expect((await lookup('x', key.secret_hash)).rows).toEqual([]);
+    // The table itself stays closed without a tenant.
+    expect(await countAs('api_keys')).toBe(0);
   });
 
   it('gives nothing through the platform policies unless the role is switched explicitly', async () => {

@@ -154,3 +154,10 @@ export async function subscribe(api: ApiClient, tenant: TenantWithAdmin, planId:
   if (res.status !== 201) throw new Error(`subscribe failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
+
+/** A new API key of the tenant (created by its admin); `secret` is the whole key, shown once. */
+export async function createApiKey(api: ApiClient, tenant: TenantWithAdmin, mode: 'test' | 'live' = 'live', name = 'Backend'): Promise<any> {
+  const res = await api.post('/v1/api-keys', { name, mode }, { token: tenant.token, tenant: tenant.tenantId });
+  if (res.status !== 201) throw new Error(`create API key failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}

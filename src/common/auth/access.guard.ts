@@ -1,5 +1,5 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { isUUID } from 'class-validator';
@@ -8,6 +8,7 @@ import { RequestContext, TenantRole } from '../context/request-context.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { Clock } from '../clock/clock.service.js';
 import { ACCESS_KEY, AccessRule } from './access.js';
+import { ApiKeyAuthenticator, looksLikeApiKey } from './api-key-authenticator.js';
 import type { AccessTokenClaims } from './jwt.strategy.js';
 
 interface CallerRow {
@@ -17,11 +18,14 @@ interface CallerRow {
   requested_status: string | null;
 }
 
+const BEARER = /^bearer\s+(\S+)$/i;
+
 /**
- * The one guard chain of the API: authenticate (JWT bound to a live session) → resolve the tenant
- * (X-Tenant-Id or the only membership) and check membership and suspension → check the role.
- * The result goes into the request context (CLS); routes without an `@Access` rule need a
- * signed-in caller, so a forgotten decorator fails closed.
+ * The one guard chain of the API: authenticate (JWT bound to a live session, or a tenant API key
+ * on routes that accept one) → resolve the tenant (X-Tenant-Id, the only membership, or the key's
+ * tenant) and check membership and suspension → check the role. The result goes into the request
+ * context (CLS); routes without an `@Access` rule need a signed-in caller, so a forgotten decorator
+ * fails closed.
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
@@ -30,22 +34,23 @@ export class AccessGuard extends AuthGuard('jwt') {
     private readonly session: TenantSession,
     private readonly context: RequestContext,
     private readonly clock: Clock,
+    private readonly moduleRef: ModuleRef,
   ) {
     super();
   }
 
+  private authenticator?: ApiKeyAuthenticator;
+
   override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]) ?? {};
     if (rule.public) return true;
-    await super.canActivate(ctx);
     const request = ctx.switchToHttp().getRequest<FastifyRequest & { user: AccessTokenClaims }>();
-    const claims = request.user;
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (token && looksLikeApiKey(token)) return this.activateApiKey(rule, request, token);
 
-    const header = request.headers['x-tenant-id'];
-    const requestedTenant = rule.tenant && typeof header === 'string' && header !== '' ? header : null;
-    if (requestedTenant && !isUUID(requestedTenant)) {
-      throw Errors.validation('X-Tenant-Id must be a UUID', [{ field: 'X-Tenant-Id', message: 'must be a UUID' }]);
-    }
+    await super.canActivate(ctx);
+    const claims = request.user;
+    const requestedTenant = this.requestedTenant(rule, request);
     const caller = await this.loadCaller(claims, requestedTenant);
     if (!caller?.session_active) throw Errors.unauthenticated('Session expired or revoked');
     const isPlatformAdmin = caller.is_platform_admin;
@@ -65,6 +70,30 @@ export class AccessGuard extends AuthGuard('jwt') {
     }
     this.context.setTenant({ tenantId, role: membership?.role ?? null });
     return true;
+  }
+
+  /**
+   * A tenant API key: only where the route accepts one (team, billing and admin routes refuse it),
+   * always acting for its own tenant — naming another one with X-Tenant-Id is refused.
+   */
+  private async activateApiKey(rule: AccessRule, request: FastifyRequest, token: string): Promise<boolean> {
+    if (!rule.apiKey || !rule.tenant) throw Errors.forbidden('API keys may only call the metering routes (/v1/usage, /v1/entitlements)');
+    const requestedTenant = this.requestedTenant(rule, request);
+    this.authenticator ??= this.moduleRef.get(ApiKeyAuthenticator, { strict: false });
+    const key = await this.authenticator.authenticate(token);
+    if (requestedTenant && requestedTenant !== key.tenantId) throw Errors.forbidden('This API key acts for another tenant');
+    this.context.setApiKey(key);
+    this.context.setTenant({ tenantId: key.tenantId, role: null });
+    return true;
+  }
+
+  private requestedTenant(rule: AccessRule, request: FastifyRequest): string | null {
+    const header = request.headers['x-tenant-id'];
+    const requestedTenant = rule.tenant && typeof header === 'string' && header !== '' ? header : null;
+    if (requestedTenant && !isUUID(requestedTenant)) {
+      throw Errors.validation('X-Tenant-Id must be a UUID', [{ field: 'X-Tenant-Id', message: 'must be a UUID' }]);
+    }
+    return requestedTenant;
   }
 
   override handleRequest<T>(error: unknown, user: T): T {

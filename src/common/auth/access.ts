@@ -14,6 +14,11 @@ export interface AccessRule {
   roles?: TenantRole[];
   /** Only platform admins. */
   platformAdmin?: boolean;
+  /**
+   * Also accepts a tenant API key (`Authorization: Bearer sk_test_…` / `sk_live_…`), acting for
+   * the key's tenant; `roles` apply to people only. Every route without it refuses API keys (403).
+   */
+  apiKey?: boolean;
 }
 
 /**
@@ -25,6 +30,7 @@ export function Access(rule: AccessRule = {}) {
   if (!rule.public) {
     decorators.push(ApiBearerAuth('bearer'), ApiProblems(401, 403));
   }
+  if (rule.apiKey) decorators.push(ApiBearerAuth('apiKey'));
   if (rule.tenant) {
     decorators.push(
       ApiHeader({
@@ -41,3 +47,7 @@ export const Public = () => Access({ public: true });
 export const TenantAdmin = () => Access({ tenant: true, roles: ['tenant_admin'] });
 export const TenantMember = () => Access({ tenant: true });
 export const PlatformAdmin = () => Access({ platformAdmin: true });
+/** Metering reads: any member, or the tenant's API key. */
+export const MeteringReader = () => Access({ tenant: true, apiKey: true });
+/** Metering writes: a tenant_admin, or the tenant's API key. */
+export const MeteringWriter = () => Access({ tenant: true, roles: ['tenant_admin'], apiKey: true });

@@ -11,6 +11,18 @@ export interface Actor {
   isPlatformAdmin: boolean;
 }
 
+/**
+ * A tenant API key that authenticated the request (server-to-server). It acts for its tenant only;
+ * the database re-checks it (revocation, suspension) in the request's first statement, and
+ * `touch` asks that statement to record `last_used_at`.
+ */
+export interface ApiKeyCaller {
+  id: string;
+  tenantId: string;
+  mode: 'test' | 'live';
+  touch: boolean;
+}
+
 /** The tenant a request acts on, and the caller's role in it (`null` for a platform admin who is not a member). */
 export interface TenantScope {
   tenantId: string;
@@ -19,6 +31,7 @@ export interface TenantScope {
 
 interface ContextStore extends ClsStore {
   actor?: Actor;
+  apiKey?: ApiKeyCaller;
   tenant?: TenantScope;
 }
 
@@ -44,6 +57,11 @@ export class RequestContext {
     return (this.cls.isActive() && this.cls.get('actor')) || null;
   }
 
+  /** The API key that authenticated the request, if one did (then there is no actor). */
+  get apiKeyOrNull(): ApiKeyCaller | null {
+    return (this.cls.isActive() && this.cls.get('apiKey')) || null;
+  }
+
   get tenant(): TenantScope {
     const tenant = this.cls.isActive() ? this.cls.get('tenant') : undefined;
     if (!tenant) throw new Error('No tenant in context: this code path must run inside a tenant scope');
@@ -60,6 +78,10 @@ export class RequestContext {
 
   setActor(actor: Actor): void {
     this.cls.set('actor', actor);
+  }
+
+  setApiKey(apiKey: ApiKeyCaller): void {
+    this.cls.set('apiKey', apiKey);
   }
 
   setTenant(tenant: TenantScope): void {

@@ -8,10 +8,18 @@ import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../../modules/audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
 import { toProblem } from '../errors/problem-details.filter.js';
+import { SINGLE_STATEMENT_KEY } from './single-statement.js';
+
+/** A response as kept for idempotent replays: a secret shown once (a new API key's) is not stored. */
+function replayable(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || !('secret' in value)) return value;
+  return { ...(value as Record<string, unknown>), secret: null };
+}
 
 /**
  * One transaction per request, opened after the access guard with the caller's user and tenant
- * set as RLS session variables; the Idempotency-Key of a POST is claimed in the same transaction.
+ * set as RLS session variables (and a request's API key re-checked there); the Idempotency-Key of
+ * a POST is claimed in the same transaction. `@SingleStatement()` routes run without one.
  */
 @Injectable()
 export class UnitOfWorkInterceptor implements NestInterceptor {
@@ -39,10 +47,17 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     const request = ctx.switchToHttp().getRequest<FastifyRequest>();
     const reply = ctx.switchToHttp().getResponse<FastifyReply>();
     const actor = this.context.actorOrNull;
-    const key = request.method === 'POST' ? request.headers['idempotency-key'] : undefined;
+    const singleStatement = Reflect.getMetadata(SINGLE_STATEMENT_KEY, ctx.getHandler()) === true;
+    if (singleStatement && !this.crossesTenants()) return next.handle();
+    const key = request.method === 'POST' && !singleStatement ? request.headers['idempotency-key'] : undefined;
     const status: number = Reflect.getMetadata(HTTP_CODE_METADATA, ctx.getHandler()) ?? HttpStatus.CREATED;
 
     return from(this.run(request, reply, key, status, actor?.userId ?? null, next));
+  }
+
+  /** A platform admin acting in a tenant they are not a member of. */
+  private crossesTenants(): boolean {
+    return !!this.context.actorOrNull?.isPlatformAdmin && !!this.context.tenantIdOrNull && this.context.tenant.role === null;
   }
 
   private async run(
@@ -54,10 +69,16 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     next: CallHandler,
   ): Promise<unknown> {
     const handle = () => lastValueFrom(next.handle().pipe(defaultIfEmpty(undefined)));
-    const outcome = await this.session.run({ userId, tenantId: this.context.tenantIdOrNull }, async () => {
+    const apiKey = this.context.apiKeyOrNull;
+    const scope = { userId, tenantId: this.context.tenantIdOrNull, apiKey: apiKey && { id: apiKey.id, touch: apiKey.touch } };
+    const outcome = await this.session.run(scope, async () => {
       this.auditPlatformAccess(request);
       if (typeof key !== 'string' || key === '') return this.keepingWork(handle);
-      const caller = userId ? `user:${userId}:${this.context.tenantIdOrNull ?? '-'}` : `ip:${request.ip}`;
+      const caller = userId
+        ? `user:${userId}:${this.context.tenantIdOrNull ?? '-'}`
+        : apiKey
+          ? `tenant-api:${apiKey.tenantId}`
+          : `ip:${request.ip}`;
       const started = await this.idempotency.begin(caller, key, this.idempotency.hash(request.method, request.url, request.body));
       if (started.replay) {
         void reply.header('Idempotent-Replayed', 'true');
@@ -67,7 +88,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
       if (result.error) {
         await this.idempotency.complete(caller, key, result.error.status, toProblem(result.error, String(request.id)).problem);
       } else {
-        await this.idempotency.complete(caller, key, status, result.value);
+        await this.idempotency.complete(caller, key, status, replayable(result.value));
       }
       return result;
     });

@@ -3,7 +3,11 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../../config/config.js';
+import { ApiKeyAuthenticator } from '../../common/auth/api-key-authenticator.js';
 import { JwtStrategy, jwtKey } from '../../common/auth/jwt.strategy.js';
+import { ApiKeyStrategy } from './api-key.strategy.js';
+import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysService } from './api-keys.service.js';
 import { AuthAttemptsGuard } from './auth-attempts.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -25,8 +29,19 @@ import { PasswordHasher } from './password-hasher.js';
       }),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, LoginThrottle, JwtStrategy, AuthAttemptsGuard, OpsDashboardAuth],
-  exports: [PasswordHasher, OpsDashboardAuth],
+  controllers: [AuthController, ApiKeysController],
+  providers: [
+    AuthService,
+    PasswordHasher,
+    LoginThrottle,
+    JwtStrategy,
+    AuthAttemptsGuard,
+    OpsDashboardAuth,
+    ApiKeysService,
+    ApiKeyStrategy,
+    // Found by the access guard (common) through the module graph: the HTTP app has it, the worker needs none.
+    { provide: ApiKeyAuthenticator, useExisting: ApiKeyStrategy },
+  ],
+  exports: [PasswordHasher, OpsDashboardAuth, ApiKeyAuthenticator],
 })
 export class AuthModule {}

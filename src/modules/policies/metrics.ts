@@ -11,7 +11,8 @@ export const BUILT_IN_METRICS: Readonly<Record<string, MetricKind>> = {
 export const METRIC_KEY = /^[a-z][a-z0-9_]{0,62}$/;
 
 export function kindOf(metric: string): MetricKind {
-  return BUILT_IN_METRICS[metric] ?? 'counter';
+  // hasOwn: metric keys such as "constructor" must not reach Object.prototype.
+  return Object.hasOwn(BUILT_IN_METRICS, metric) ? BUILT_IN_METRICS[metric] : 'counter';
 }
 
 export const DEFAULT_WARNING_THRESHOLDS = [80, 100];

@@ -1,21 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { TenancyService } from '../tenancy/tenancy.service.js';
 import type { PlanLimit } from '../plans/plan-terms.js';
+import { MeteredUsage } from './metered-usage.port.js';
 import type { Subscription } from './subscription.entity.js';
 
 /**
  * Current use of each limited metric of the current tenant. `max_users` is the member count;
- * metered metrics (counters, storage) come from the metering module's counters once it exists
- * and read 0 until then.
+ * counters (of the subscription's current period) and gauges such as storage come from metering.
  */
 @Injectable()
 export class SubscriptionUsage {
-  constructor(private readonly tenancy: TenancyService) {}
+  constructor(
+    private readonly tenancy: TenancyService,
+    private readonly metered: MeteredUsage,
+  ) {}
 
-  async usedByMetric(_subscription: Subscription | null, limits: PlanLimit[]): Promise<Map<string, number>> {
+  async usedByMetric(subscription: Subscription | null, limits: PlanLimit[]): Promise<Map<string, number>> {
+    const others = limits.map((l) => l.metric).filter((metric) => metric !== 'max_users');
+    const metered = others.length ? await this.metered.current(subscription, others) : new Map<string, number>();
     const used = new Map<string, number>();
     for (const limit of limits) {
-      used.set(limit.metric, limit.metric === 'max_users' ? await this.tenancy.countMembers() : 0);
+      used.set(limit.metric, limit.metric === 'max_users' ? await this.tenancy.countMembers() : (metered.get(limit.metric) ?? 0));
     }
     return used;
   }

@@ -1,0 +1,64 @@
+import { ownerQuery, type TestApp } from '../support/app.js';
+import type { ApiResponse } from '../support/client.js';
+import { createApiKey, createPlan, createPolicy, createTenantWithAdmin, subscribe, type TenantWithAdmin } from '../support/factories.js';
+
+export interface PolicySpec {
+  metric: string;
+  limit: number | null;
+  enforcement?: 'hard' | 'soft';
+  warningThresholds?: number[];
+}
+
+/** A free monthly plan limiting the given metrics (one new policy each). */
+export async function meteredPlan(t: TestApp, adminToken: string, specs: PolicySpec[], input: { name?: string; priceAmount?: number } = {}): Promise<any> {
+  const policyIds: string[] = [];
+  for (const spec of specs) {
+    if (spec.warningThresholds) {
+      const res = await t.api.post(
+        '/v1/policies',
+        { metric: spec.metric, limit: spec.limit, enforcement: spec.enforcement ?? 'hard', warningThresholds: spec.warningThresholds },
+        { token: adminToken },
+      );
+      if (res.status !== 201) throw new Error(`create policy failed: ${res.status} ${JSON.stringify(res.body)}`);
+      policyIds.push(res.body.id);
+    } else {
+      policyIds.push((await createPolicy(t.api, adminToken, spec.metric, spec.limit, spec.enforcement ?? 'hard')).id);
+    }
+  }
+  return createPlan(t.api, adminToken, { name: input.name ?? 'Metered', priceAmount: input.priceAmount ?? 0, policyIds });
+}
+
+export interface MeteredTenant extends TenantWithAdmin {
+  /** The whole API key (`sk_live_…`). */
+  key: string;
+  keyId: string;
+  subscription: any;
+}
+
+/** A new tenant subscribed to `planId`, with one live API key. */
+export async function meteredTenant(t: TestApp, planId: string, name = 'Metered Co'): Promise<MeteredTenant> {
+  const tenant = await createTenantWithAdmin(t.api, name);
+  const subscription = await subscribe(t.api, tenant, planId);
+  const key = await createApiKey(t.api, tenant);
+  return { ...tenant, key: key.secret, keyId: key.id, subscription };
+}
+
+/** POST /v1/usage with the tenant's API key. */
+export function record(t: TestApp, tenant: MeteredTenant | string, body: object, options: { idempotencyKey?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+  const key = typeof tenant === 'string' ? tenant : tenant.key;
+  return t.api.post('/v1/usage', body, { token: key, ...options });
+}
+
+/** The counter rows of a tenant, as the owner sees them. */
+export async function counters(t: TestApp, tenantId: string): Promise<{ metric: string; used: number; period_start: Date }[]> {
+  return ownerQuery(t, 'select metric, used::int as used, period_start from usage_counters where tenant_id = $1 order by period_start, metric', [tenantId]);
+}
+
+export async function eventCount(t: TestApp, tenantId: string, metric?: string): Promise<number> {
+  const [{ n }] = await ownerQuery<{ n: number }>(
+    t,
+    'select count(*)::int as n from usage_events where tenant_id = $1 and ($2::text is null or metric = $2)',
+    [tenantId, metric ?? null],
+  );
+  return n;
+}
