@@ -1,7 +1,15 @@
 import { Migration } from '@mikro-orm/migrations';
 import { PLATFORM, TENANT_SETTING } from './Migration20261122000000Foundation.js';
 
-const TENANT_TABLES = ['subscriptions', 'payment_methods', 'invoices', 'invoice_lines', 'payments', 'credit_ledger', 'tenant_counters'];
+const TENANT_TABLES = [
+  'subscriptions',
+  'payment_methods',
+  'invoices',
+  'invoice_lines',
+  'payments',
+  'credit_ledger',
+  'tenant_counters',
+];
 
 /**
  * Catalog (limit policies, plans and their immutable versions), subscriptions and billing

@@ -126,8 +126,18 @@ async function main(): Promise<void> {
   const platformRate = N / platformSeconds;
   const rawRate = N / rawSeconds;
   console.table([
-    { path: 'worker (scan → renew jobs → set-based batches, charges, audit)', renewals: N, seconds: +platformSeconds.toFixed(2), per_s: Math.round(platformRate) },
-    { path: 'raw SQL through pg (same writes, no charges/audit)', renewals: N, seconds: +rawSeconds.toFixed(2), per_s: Math.round(rawRate) },
+    {
+      path: 'worker (scan → renew jobs → set-based batches, charges, audit)',
+      renewals: N,
+      seconds: +platformSeconds.toFixed(2),
+      per_s: Math.round(platformRate),
+    },
+    {
+      path: 'raw SQL through pg (same writes, no charges/audit)',
+      renewals: N,
+      seconds: +rawSeconds.toFixed(2),
+      per_s: Math.round(rawRate),
+    },
   ]);
   console.log(`invoices_created=${invoices} (expected ${N}) gateway_charges=${charges}`);
 

@@ -53,7 +53,10 @@ const PASSWORD = 'bench-password-123';
 const RECORD_SQL = 'select * from meter_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
 const ENTITLEMENT_SQL = 'select * from meter_entitlement($1, $2, $3, $4, $5, $6, $7)';
 // The API's batching settings (METERING_BATCH_IN_FLIGHT, METERING_BATCH_MAX from the environment it inherits).
-const settings = loadConfig({ METERING_BATCH_IN_FLIGHT: process.env.METERING_BATCH_IN_FLIGHT, METERING_BATCH_MAX: process.env.METERING_BATCH_MAX });
+const settings = loadConfig({
+  METERING_BATCH_IN_FLIGHT: process.env.METERING_BATCH_IN_FLIGHT,
+  METERING_BATCH_MAX: process.env.METERING_BATCH_MAX,
+});
 const BATCHING = { maxInFlight: settings.METERING_BATCH_IN_FLIGHT, maxItems: settings.METERING_BATCH_MAX };
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -82,7 +85,10 @@ function freePort(): Promise<number> {
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode})`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -104,7 +110,9 @@ class BareController {
 class BareModule {}
 
 async function serveBare(port: number): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(BareModule, new FastifyAdapter({ logger: false }), { logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(BareModule, new FastifyAdapter({ logger: false }), {
+    logger: false,
+  });
   await app.listen({ port, host: '127.0.0.1' });
 }
 
@@ -118,7 +126,11 @@ interface Measure {
   errors: number;
 }
 
-async function cannon(name: string, url: string, options: { method?: string; body?: string; headers: (i: number) => Record<string, string> }): Promise<Measure> {
+async function cannon(
+  name: string,
+  url: string,
+  options: { method?: string; body?: string; headers: (i: number) => Record<string, string> },
+): Promise<Measure> {
   const run = (duration: number) => {
     let connection = 0;
     return autocannon({
@@ -204,26 +216,46 @@ async function call(base: string, method: string, path: string, body: unknown, t
 
 async function seed(base: string, ownerUrl: string): Promise<Seeded[]> {
   const suffix = process.pid;
-  const admin = await call(base, 'POST', '/v1/auth/register', { email: `admin-${suffix}@bench.test`, password: PASSWORD, name: 'Admin' });
+  const admin = await call(base, 'POST', '/v1/auth/register', {
+    email: `admin-${suffix}@bench.test`,
+    password: PASSWORD,
+    name: 'Admin',
+  });
   const owner = new pg.Client({ connectionString: ownerUrl });
   await owner.connect();
   await owner.query('update users set is_platform_admin = true where id = $1', [admin.user.id]);
   await owner.end();
   const adminToken = admin.accessToken;
   // A limit no run reaches, so that every write is a real conditional update that succeeds.
-  const calls = await call(base, 'POST', '/v1/policies', { metric: 'api_calls', limit: 1_000_000_000_000, enforcement: 'hard' }, adminToken);
+  const calls = await call(
+    base,
+    'POST',
+    '/v1/policies',
+    { metric: 'api_calls', limit: 1_000_000_000_000, enforcement: 'hard' },
+    adminToken,
+  );
   const seats = await call(base, 'POST', '/v1/policies', { metric: 'max_users', limit: 10 }, adminToken);
-  const plan = await call(base, 'POST', '/v1/plans', {
-    code: `bench-${suffix}`,
-    name: 'Bench',
-    priceAmount: 0,
-    currency: 'USD',
-    interval: 'month',
-    policyIds: [calls.id, seats.id],
-  }, adminToken);
+  const plan = await call(
+    base,
+    'POST',
+    '/v1/plans',
+    {
+      code: `bench-${suffix}`,
+      name: 'Bench',
+      priceAmount: 0,
+      currency: 'USD',
+      interval: 'month',
+      policyIds: [calls.id, seats.id],
+    },
+    adminToken,
+  );
   const tenants: Seeded[] = [];
   for (let i = 0; i < TENANTS; i++) {
-    const user = await call(base, 'POST', '/v1/auth/register', { email: `t${i}-${suffix}@bench.test`, password: PASSWORD, name: `Tenant ${i}` });
+    const user = await call(base, 'POST', '/v1/auth/register', {
+      email: `t${i}-${suffix}@bench.test`,
+      password: PASSWORD,
+      name: `Tenant ${i}`,
+    });
     const tenant = await call(base, 'POST', '/v1/tenants', { name: `Bench tenant ${i}` }, user.accessToken);
     await call(base, 'POST', '/v1/subscription', { planId: plan.id }, user.accessToken);
     const key = await call(base, 'POST', '/v1/api-keys', { name: 'bench', mode: 'live' }, user.accessToken);
@@ -287,7 +319,9 @@ async function main(): Promise<void> {
     await waitFor(`${base}/health/ready`, api);
 
     const barePort = await freePort();
-    const bare = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', String(barePort)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const bare = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', String(barePort)], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     children.push(bare);
     await waitFor(`http://127.0.0.1:${barePort}/bare`, bare);
 
@@ -321,7 +355,9 @@ async function main(): Promise<void> {
     let recordBatcher: StatementBatcher<RecordItem, unknown> | undefined;
     const recordSql = await rawSql('meter_record_batch via pg', appUrl, (pool, i) => {
       recordBatcher ??= new StatementBatcher(
-        async (items) => (await pool.query({ name: RECORD_BATCH.name, text: RECORD_BATCH.text, values: recordBatchValues(items, new Date()) })).rows,
+        async (items) =>
+          (await pool.query({ name: RECORD_BATCH.name, text: RECORD_BATCH.text, values: recordBatchValues(items, new Date()) }))
+            .rows,
         { ...BATCHING, lockOrder: (item) => `${item.tenantId}:${item.metric}` },
       );
       return recordBatcher.submit(recordItem(i));
@@ -343,7 +379,13 @@ async function main(): Promise<void> {
     const entitlementSql = await rawSql('meter_entitlement_batch via pg', appUrl, (pool, i) => {
       entitlementBatcher ??= new StatementBatcher(
         async (items) =>
-          (await pool.query({ name: ENTITLEMENT_BATCH.name, text: ENTITLEMENT_BATCH.text, values: entitlementBatchValues(items, new Date()) })).rows,
+          (
+            await pool.query({
+              name: ENTITLEMENT_BATCH.name,
+              text: ENTITLEMENT_BATCH.text,
+              values: entitlementBatchValues(items, new Date()),
+            })
+          ).rows,
         BATCHING,
       );
       return entitlementBatcher.submit(entitlementItem(i));

@@ -24,11 +24,7 @@ const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'options', 'head', 'tr
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A copy of `object` with its keys in `order` first (as listed), then the rest sorted or kept. */
-function reorder<T extends Json>(
-  object: Record<string, T>,
-  order: string[] = [],
-  sortRest = true,
-): Record<string, T> {
+function reorder<T extends Json>(object: Record<string, T>, order: string[] = [], sortRest = true): Record<string, T> {
   const keys = Object.keys(object);
   const first = order.filter((k) => k in object);
   const rest = keys.filter((k) => !order.includes(k));

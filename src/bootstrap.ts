@@ -60,7 +60,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'sk_test_… / sk_live_…', description: "A tenant API key: acts for the key's tenant, on the metering routes only" },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'sk_test_… / sk_live_…',
+        description: "A tenant API key: acts for the key's tenant, on the metering routes only",
+      },
       'apiKey',
     )
     .addTag('auth', 'Accounts, sessions and tokens')
@@ -92,7 +97,11 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       detail: { type: 'string' },
       errors: {
         type: 'array',
-        items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+        items: {
+          type: 'object',
+          required: ['field', 'message'],
+          properties: { field: { type: 'string' }, message: { type: 'string' } },
+        },
       },
       requestId: { type: 'string' },
     },
@@ -117,7 +126,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
       },
     },
   });
-  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
+  fastify.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+  );
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

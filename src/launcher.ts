@@ -56,7 +56,10 @@ async function main(): Promise<void> {
 
   const children: ChildProcess[] = [];
   const run = (entry: string) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url))], { stdio: 'inherit', env: process.env });
+    const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url))], {
+      stdio: 'inherit',
+      env: process.env,
+    });
     child.on('exit', (code, signal) => {
       if (!stopping) {
         console.error(`${entry} exited (${signal ?? code}); stopping`);
@@ -70,7 +73,9 @@ async function main(): Promise<void> {
     stopping = true;
     for (const child of children) child.kill('SIGTERM');
     setTimeout(() => process.exit(code), 10_000).unref();
-    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r))))).then(() => process.exit(code));
+    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r))))).then(() =>
+      process.exit(code),
+    );
   };
   process.on('SIGINT', () => stop());
   process.on('SIGTERM', () => stop());
@@ -79,7 +84,10 @@ async function main(): Promise<void> {
 
   const base = `http://localhost:${config.PORT}`;
   for (let i = 0; i < 120; i++) {
-    const ready = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${base}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -95,7 +103,9 @@ async function main(): Promise<void> {
     for (const tenant of DEMO_TENANTS) {
       lines.push(`  ${tenant.name}: ${tenant.users.map((u) => `${u.email} (${u.role})`).join(', ')}  password ${DEMO_PASSWORD}`);
     }
-    lines.push(`  Demo plans: ${DEMO_PLANS.map((p) => `${p.code} (${p.price} USD cents/month${p.trialDays ? `, ${p.trialDays}-day trial` : ''})`).join(', ')}`);
+    lines.push(
+      `  Demo plans: ${DEMO_PLANS.map((p) => `${p.code} (${p.price} USD cents/month${p.trialDays ? `, ${p.trialDays}-day trial` : ''})`).join(', ')}`,
+    );
     lines.push('  Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds');
   }
   console.log(lines.join('\n'));

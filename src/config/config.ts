@@ -13,7 +13,10 @@ export class AppConfig {
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsString()
@@ -22,7 +25,10 @@ export class AppConfig {
   @IsString()
   DATABASE_OWNER_URL = 'postgres://postgres@127.0.0.1:5432/eshtarek';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   DATABASE_POOL_SIZE = 20;
 
   @IsString()
@@ -32,7 +38,8 @@ export class AppConfig {
   @IsString()
   REDIS_PREFIX = 'eshtarek';
 
-  @IsString() @MinLength(32)
+  @IsString()
+  @MinLength(32)
   JWT_SECRET = 'dev-only-secret-change-me-please-0123456789abcdef';
 
   @IsString()
@@ -41,70 +48,104 @@ export class AppConfig {
   @IsString()
   JWT_AUDIENCE = 'eshtarek-api';
 
-  @Transform(toInt) @IsInt() @Min(60)
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
   ACCESS_TOKEN_TTL_SECONDS = 900;
 
-  @Transform(toInt) @IsInt() @Min(3600)
+  @Transform(toInt)
+  @IsInt()
+  @Min(3600)
   REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
   @IsString()
   PLATFORM_ADMIN_EMAIL = 'admin@eshtarek.local';
 
-  @IsString() @MinLength(10)
+  @IsString()
+  @MinLength(10)
   PLATFORM_ADMIN_PASSWORD = 'admin-password-123';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   SEED_DEMO = true;
 
   /** Failed sign-ins allowed per account in the window before 429. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   LOGIN_MAX_FAILURES_PER_ACCOUNT = 10;
 
   /** Sign-in and registration attempts allowed per client address in the window before 429. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   AUTH_MAX_ATTEMPTS_PER_ADDRESS = 300;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   AUTH_THROTTLE_WINDOW_SECONDS = 900;
 
   /** argon2id memory cost in KiB (OWASP: at least 19 MiB) and time cost (at least 2). */
-  @Transform(toInt) @IsInt() @Min(19456)
+  @Transform(toInt)
+  @IsInt()
+  @Min(19456)
   ARGON2_MEMORY_KIB = 19456;
 
-  @Transform(toInt) @IsInt() @Min(2)
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
   ARGON2_TIME_COST = 2;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   CLOCK_CONTROL = false;
 
   /** How often the worker scans the database for due renewals, retries and pending invoices. */
-  @Transform(toInt) @IsInt() @Min(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
   RENEWAL_SCAN_EVERY_MS = 60_000;
 
   /** Subscriptions renewed per transaction (set-based, FOR UPDATE SKIP LOCKED). */
-  @Transform(toInt) @IsInt() @Min(1) @Max(5000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
   RENEWAL_BATCH_SIZE = 500;
 
   /** Concurrent jobs per queue in one worker process. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   WORKER_CONCURRENCY = 4;
 
   /** How long a worker holds a job before another may take it over as stalled (a killed worker's jobs re-run after this). */
-  @Transform(toInt) @IsInt() @Min(500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
   JOB_LOCK_MS = 30_000;
 
   /** Metering statements of one API process at the database at once; concurrent requests beyond it are batched. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   METERING_BATCH_IN_FLIGHT = 2;
 
   /** Most requests coalesced into one metering statement. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   METERING_BATCH_MAX = 100;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TRUST_PROXY?: string;
 }
 

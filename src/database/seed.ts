@@ -51,7 +51,14 @@ async function seedCatalog(client: pg.Client): Promise<void> {
     const planId = newId();
     const limits = plan.policies.map((key) => {
       const p = ids.get(key)!;
-      return { policyId: p.id, metric: p.metric, kind: p.kind, limit: p.limit, enforcement: 'hard', warningThresholds: [80, 100] };
+      return {
+        policyId: p.id,
+        metric: p.metric,
+        kind: p.kind,
+        limit: p.limit,
+        enforcement: 'hard',
+        warningThresholds: [80, 100],
+      };
     });
     await client.query(
       `insert into plans (id, code, name, description, status, current_version, created_at, updated_at)

@@ -6,10 +6,13 @@ const pgError = (code: string) => Object.assign(new Error(`pg ${code}`), { code 
 describe('StatementBatcher', () => {
   it('sends calls of one event-loop turn together, and answers each with its own result', async () => {
     const batches: number[][] = [];
-    const batcher = new StatementBatcher<number, number>(async (items) => {
-      batches.push(items);
-      return items.map((i) => i * 10);
-    }, { maxInFlight: 2, maxItems: 100 });
+    const batcher = new StatementBatcher<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items.map((i) => i * 10);
+      },
+      { maxInFlight: 2, maxItems: 100 },
+    );
     const results = await Promise.all([1, 2, 3].map((i) => batcher.submit(i)));
     expect(results).toEqual([10, 20, 30]);
     expect(batches).toEqual([[1, 2, 3]]);
@@ -45,21 +48,27 @@ describe('StatementBatcher', () => {
 
   it('sorts a batch by lock order and still answers each caller', async () => {
     const batches: string[][] = [];
-    const batcher = new StatementBatcher<string, string>(async (items) => {
-      batches.push(items);
-      return items.map((i) => i.toUpperCase());
-    }, { maxInFlight: 1, maxItems: 10, lockOrder: (item) => item });
+    const batcher = new StatementBatcher<string, string>(
+      async (items) => {
+        batches.push(items);
+        return items.map((i) => i.toUpperCase());
+      },
+      { maxInFlight: 1, maxItems: 10, lockOrder: (item) => item },
+    );
     expect(await Promise.all(['c', 'a', 'b'].map((i) => batcher.submit(i)))).toEqual(['C', 'A', 'B']);
     expect(batches).toEqual([['a', 'b', 'c']]);
   });
 
   it('retries the items of a batch refused by PostgreSQL one by one, so only the bad one fails', async () => {
     const calls: number[][] = [];
-    const batcher = new StatementBatcher<number, number>(async (items) => {
-      calls.push(items);
-      if (items.includes(2)) throw pgError('22003');
-      return items;
-    }, { maxInFlight: 1, maxItems: 10 });
+    const batcher = new StatementBatcher<number, number>(
+      async (items) => {
+        calls.push(items);
+        if (items.includes(2)) throw pgError('22003');
+        return items;
+      },
+      { maxInFlight: 1, maxItems: 10 },
+    );
     const settled = await Promise.allSettled([1, 2, 3].map((i) => batcher.submit(i)));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(calls).toEqual([[1, 2, 3], [1], [2], [3]]);
@@ -67,10 +76,13 @@ describe('StatementBatcher', () => {
 
   it('fails the whole batch, without retrying, when the connection was lost (the outcome is unknown)', async () => {
     let calls = 0;
-    const batcher = new StatementBatcher<number, number>(async () => {
-      calls++;
-      throw new Error('Connection terminated unexpectedly');
-    }, { maxInFlight: 1, maxItems: 10 });
+    const batcher = new StatementBatcher<number, number>(
+      async () => {
+        calls++;
+        throw new Error('Connection terminated unexpectedly');
+      },
+      { maxInFlight: 1, maxItems: 10 },
+    );
     const settled = await Promise.allSettled([1, 2].map((i) => batcher.submit(i)));
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toBe(1);

@@ -13,10 +13,7 @@ export const QUEUE_BOARD_ROUTE = '/admin/queues';
  * Mounts Bull Board for every queue at /admin/queues, inside a Fastify scope whose `onRequest`
  * hook admits platform admins only.
  */
-export async function mountQueueBoard(
-  app: NestFastifyApplication,
-  authorize: (fastify: FastifyInstance) => void,
-): Promise<void> {
+export async function mountQueueBoard(app: NestFastifyApplication, authorize: (fastify: FastifyInstance) => void): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_ROUTE);
   createBullBoard({

@@ -99,9 +99,17 @@ describe('auth', () => {
   it('password change revokes every other session and needs the current password', async () => {
     const user = await registerUser(t.api);
     const other = await t.api.post('/v1/auth/login', { email: user.email, password: PASSWORD });
-    const wrong = await t.api.post('/v1/auth/password', { currentPassword: 'not-it-at-all', newPassword: 'new-password-456' }, { token: user.token });
+    const wrong = await t.api.post(
+      '/v1/auth/password',
+      { currentPassword: 'not-it-at-all', newPassword: 'new-password-456' },
+      { token: user.token },
+    );
     expect(wrong.status).toBe(400);
-    const ok = await t.api.post('/v1/auth/password', { currentPassword: PASSWORD, newPassword: 'new-password-456' }, { token: user.token });
+    const ok = await t.api.post(
+      '/v1/auth/password',
+      { currentPassword: PASSWORD, newPassword: 'new-password-456' },
+      { token: user.token },
+    );
     expect(ok.status).toBe(204);
     expect((await t.api.get('/v1/auth/me', { token: other.body.accessToken })).status).toBe(401);
     expect((await t.api.post('/v1/auth/refresh', { refreshToken: other.body.refreshToken })).status).toBe(401);
@@ -156,7 +164,9 @@ describe('Bull Board', () => {
     const user = await registerUser(t.api);
     expect((await fetch(`${t.baseUrl}/admin/queues`, { headers: { authorization: `Bearer ${user.token}` } })).status).toBe(401);
     const basicUser = Buffer.from(`${user.email}:${PASSWORD}`).toString('base64');
-    expect((await fetch(`${t.baseUrl}/admin/queues/api/queues`, { headers: { authorization: `Basic ${basicUser}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${t.baseUrl}/admin/queues/api/queues`, { headers: { authorization: `Basic ${basicUser}` } })).status,
+    ).toBe(401);
 
     await ownerQuery(t, 'update users set is_platform_admin = true where id = $1', [user.userId]);
     const bearer = await fetch(`${t.baseUrl}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${user.token}` } });

@@ -4,7 +4,13 @@ import { registerUser } from '../support/factories.js';
 const expectProblem = (res: { status: number; body: any; headers: Headers }, status: number, code: string) => {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  expect(res.body).toMatchObject({
+    status,
+    code,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
 };
 
@@ -96,13 +102,19 @@ describe('API conventions', () => {
     it('refuses the same key with another body', async () => {
       const user = await registerUser(t.api);
       await t.api.post('/v1/tenants', { name: 'First' }, { token: user.token, idempotencyKey: 'k1' });
-      expectProblem(await t.api.post('/v1/tenants', { name: 'Second' }, { token: user.token, idempotencyKey: 'k1' }), 409, 'idempotency_key_reused');
+      expectProblem(
+        await t.api.post('/v1/tenants', { name: 'Second' }, { token: user.token, idempotencyKey: 'k1' }),
+        409,
+        'idempotency_key_reused',
+      );
     });
 
     it('does the work once when the same key arrives concurrently', async () => {
       const user = await registerUser(t.api);
       const results = await Promise.all(
-        Array.from({ length: 5 }, () => t.api.post('/v1/tenants', { name: 'Race' }, { token: user.token, idempotencyKey: 'race' })),
+        Array.from({ length: 5 }, () =>
+          t.api.post('/v1/tenants', { name: 'Race' }, { token: user.token, idempotencyKey: 'race' }),
+        ),
       );
       expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
       expect(new Set(results.map((r) => r.body.id)).size).toBe(1);

@@ -63,14 +63,21 @@ describe('row-level security (as the API role)', () => {
   async function withBilling(tenant: TenantWithAdmin): Promise<void> {
     await addCard(t.api, tenant);
     await subscribe(t.api, tenant, plans.pro);
-    const change = await t.api.post('/v1/subscription/change', { planId: plans.starter, timing: 'now' }, { token: tenant.token, tenant: tenant.tenantId });
+    const change = await t.api.post(
+      '/v1/subscription/change',
+      { planId: plans.starter, timing: 'now' },
+      { token: tenant.token, tenant: tenant.tenantId },
+    );
     if (change.status !== 200) throw new Error(`downgrade failed: ${change.status} ${JSON.stringify(change.body)}`);
   }
 
   /** Metering rows in every metering table: an API key, a counter with its events, a gauge, and a limit warning. */
   async function withMetering(tenant: TenantWithAdmin): Promise<void> {
     const key = await createApiKey(t.api, tenant);
-    for (const body of [{ metric: 'api_calls', quantity: 900 }, { metric: 'storage_mb', operation: 'set', value: 5 }]) {
+    for (const body of [
+      { metric: 'api_calls', quantity: 900 },
+      { metric: 'storage_mb', operation: 'set', value: 5 },
+    ]) {
       const res = await t.api.post('/v1/usage', body, { token: key.secret });
       if (res.status !== 201) throw new Error(`usage failed: ${res.status} ${JSON.stringify(res.body)}`);
     }
@@ -282,8 +289,11 @@ describe('row-level security (as the API role)', () => {
   });
 
   it('finds an API key before its tenant is known only by its exact prefix and hash (the narrow definer function)', async () => {
-    const [key] = await ownerQuery(t, 'select id, tenant_id, prefix, secret_hash from api_keys where tenant_id = $1', [a.tenantId]);
-    const lookup = (prefix: string, hash: Buffer) => app.query('select key_id, key_tenant from api_key_authenticate($1, $2)', [prefix, hash]);
+    const [key] = await ownerQuery(t, 'select id, tenant_id, prefix, secret_hash from api_keys where tenant_id = $1', [
+      a.tenantId,
+    ]);
+    const lookup = (prefix: string, hash: Buffer) =>
+      app.query('select key_id, key_tenant from api_key_authenticate($1, $2)', [prefix, hash]);
     expect((await lookup(key.prefix, key.secret_hash)).rows).toEqual([{ key_id: key.id, key_tenant: a.tenantId }]);
     expect((await lookup(key.prefix, Buffer.alloc(32))).rows).toEqual([]);
     expect((await lookup('x', key.secret_hash)).rows).toEqual([]);

@@ -5,7 +5,13 @@ import { eventCount, meteredPlan, meteredTenant, MeteredTenant, record } from '.
 
 /** The routes an API key may call (API.md: Metering); every other authenticated route refuses keys. */
 const KEY_ROUTES = ['POST /v1/usage', 'GET /v1/usage', 'GET /v1/usage/history', 'GET /v1/entitlements/{metric}'];
-const PUBLIC_ROUTES = ['POST /v1/auth/register', 'POST /v1/auth/login', 'POST /v1/auth/refresh', 'GET /health/live', 'GET /health/ready'];
+const PUBLIC_ROUTES = [
+  'POST /v1/auth/register',
+  'POST /v1/auth/login',
+  'POST /v1/auth/refresh',
+  'GET /health/live',
+  'GET /health/ready',
+];
 const HISTORY = '/v1/usage/history?metric=api_calls&from=2021-01-01T00:00:00Z&to=2021-01-02T00:00:00Z';
 
 describe('tenant API keys', () => {
@@ -47,7 +53,9 @@ describe('tenant API keys', () => {
     const [row] = await ownerQuery(t, 'select * from api_keys where id = $1', [shown.id]);
     expect(row.secret_hash).toEqual(createHash('sha256').update(secret).digest());
     expect(JSON.stringify(row)).not.toContain(secret.slice(20));
-    const audit = await ownerQuery(t, `select after from audit_logs where action = 'api_key.created' and target_id = $1`, [shown.id]);
+    const audit = await ownerQuery(t, `select after from audit_logs where action = 'api_key.created' and target_id = $1`, [
+      shown.id,
+    ]);
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(secret.slice(20));
     // The key works.
@@ -62,7 +70,9 @@ describe('tenant API keys', () => {
     expect(first.body.secret).toMatch(/^sk_live_/);
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual({ ...first.body, secret: null });
-    expect(await ownerQuery(t, `select id from api_keys where tenant_id = $1 and name = 'Once'`, [tenant.tenantId])).toHaveLength(1);
+    expect(await ownerQuery(t, `select id from api_keys where tenant_id = $1 and name = 'Once'`, [tenant.tenantId])).toHaveLength(
+      1,
+    );
     const stored = await ownerQuery(t, 'select response_body from idempotency_keys where key = $1', [key]);
     expect(JSON.stringify(stored)).not.toContain(first.body.secret.slice(20));
   });
@@ -74,7 +84,14 @@ describe('tenant API keys', () => {
     expectProblem(await t.api.post('/v1/api-keys', { name: 'x', mode: 'live' }, asUser), 403, 'forbidden');
     expectProblem(await t.api.delete(`/v1/api-keys/${tenant.keyId}`, asUser), 403, 'forbidden');
     expect((await t.api.get('/v1/api-keys', asUser)).body.data).toHaveLength(1);
-    for (const body of [{}, { name: 'x' }, { mode: 'live' }, { name: '', mode: 'live' }, { name: 'x', mode: 'prod' }, { name: 'x', mode: 'live', secret: 'sk_live_mine' }]) {
+    for (const body of [
+      {},
+      { name: 'x' },
+      { mode: 'live' },
+      { name: '', mode: 'live' },
+      { name: 'x', mode: 'prod' },
+      { name: 'x', mode: 'live', secret: 'sk_live_mine' },
+    ]) {
       expectProblem(await t.api.post('/v1/api-keys', body, asAdmin(tenant)), 400, 'validation_failed');
     }
     expectProblem(await t.api.delete('/v1/api-keys/not-a-uuid', asAdmin(tenant)), 400, 'validation_failed');
@@ -94,10 +111,15 @@ describe('tenant API keys', () => {
     expect(refused.length).toBeGreaterThan(40);
     for (const route of refused) {
       for (const tenantHeader of [undefined, tenant.tenantId]) {
-        const res = await t.api.request(route.method, fillPath(route.path, tenant.tenantId), route.method === 'GET' || route.method === 'DELETE' ? undefined : {}, {
-          token: tenant.key,
-          tenant: tenantHeader,
-        });
+        const res = await t.api.request(
+          route.method,
+          fillPath(route.path, tenant.tenantId),
+          route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+          {
+            token: tenant.key,
+            tenant: tenantHeader,
+          },
+        );
         const label = `${route.method} ${route.path}`;
         expect({ label, status: res.status, code: res.body?.code }).toEqual({ label, status: 403, code: 'forbidden' });
       }
@@ -112,7 +134,9 @@ describe('tenant API keys', () => {
       ['GET', HISTORY],
       ['GET', '/v1/entitlements/api_calls'],
     ]) {
-      const res = await t.api.request(method, path, method === 'POST' ? { metric: 'api_calls' } : undefined, { token: tenant.key });
+      const res = await t.api.request(method, path, method === 'POST' ? { metric: 'api_calls' } : undefined, {
+        token: tenant.key,
+      });
       expect({ path, status: res.status }).toEqual({ path, status: method === 'POST' ? 201 : 200 });
     }
   });
@@ -171,13 +195,18 @@ describe('tenant API keys', () => {
     const listed = (await t.api.get('/v1/api-keys', asAdmin(tenant))).body.data.find((k: any) => k.id === tenant.keyId);
     expect(listed.revokedAt).toEqual(expect.any(String));
     expect((await record(t, spare.secret, { metric: 'api_calls' })).status).toBe(201);
-    const audit = await ownerQuery(t, `select actor_user_id from audit_logs where action = 'api_key.revoked' and target_id = $1`, [tenant.keyId]);
+    const audit = await ownerQuery(
+      t,
+      `select actor_user_id from audit_logs where action = 'api_key.revoked' and target_id = $1`,
+      [tenant.keyId],
+    );
     expect(audit).toEqual([{ actor_user_id: tenant.userId }]);
   });
 
   it('keeps last_used_at cheaply: set on first use, not rewritten within the minute', async () => {
     const tenant = await meteredTenant(t, plan.id);
-    const lastUsed = async () => (await ownerQuery(t, 'select last_used_at from api_keys where id = $1', [tenant.keyId]))[0].last_used_at;
+    const lastUsed = async () =>
+      (await ownerQuery(t, 'select last_used_at from api_keys where id = $1', [tenant.keyId]))[0].last_used_at;
     expect(await lastUsed()).toBeNull();
     await t.api.get('/v1/entitlements/api_calls', { token: tenant.key });
     const first = await lastUsed();

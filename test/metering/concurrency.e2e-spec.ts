@@ -26,12 +26,17 @@ describe('metering under concurrency', () => {
     const accepted = results.filter((r) => r.status === 201);
     const refused = results.filter((r) => r.status === 403);
     expect({ accepted: accepted.length, refused: refused.length }).toEqual({ accepted: 100, refused: 50 });
-    for (const r of refused) expect(r.body).toMatchObject({ code: 'limit_exceeded', metric: 'api_calls', limit: 100, used: 100, requested: 1 });
+    for (const r of refused)
+      expect(r.body).toMatchObject({ code: 'limit_exceeded', metric: 'api_calls', limit: 100, used: 100, requested: 1 });
     // Every accepted write saw a distinct counter value: 1 … 100.
     expect(accepted.map((r) => r.body.used).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(await counters(t, tenant.tenantId)).toEqual([expect.objectContaining({ metric: 'api_calls', used: 100 })]);
     expect(await eventCount(t, tenant.tenantId)).toBe(100);
-    expect((await t.api.get('/v1/entitlements/api_calls', { token: tenant.key })).body).toMatchObject({ used: 100, remaining: 0, allowed: false });
+    expect((await t.api.get('/v1/entitlements/api_calls', { token: tenant.key })).body).toMatchObject({
+      used: 100,
+      remaining: 0,
+      allowed: false,
+    });
   });
 
   it('never exceeds the limit with mixed quantities: accepted quantities = counter = events ≤ limit', async () => {
@@ -46,7 +51,11 @@ describe('metering under concurrency', () => {
     const refusedQuantities = quantities.filter((_, i) => results[i].status === 403);
     expect(100 - total).toBeLessThan(Math.max(...refusedQuantities));
     expect((await counters(t, tenant.tenantId))[0].used).toBe(total);
-    const [{ sum }] = await ownerQuery<{ sum: number }>(t, 'select sum(quantity)::int as sum from usage_events where tenant_id = $1', [tenant.tenantId]);
+    const [{ sum }] = await ownerQuery<{ sum: number }>(
+      t,
+      'select sum(quantity)::int as sum from usage_events where tenant_id = $1',
+      [tenant.tenantId],
+    );
     expect(sum).toBe(total);
   });
 
@@ -92,10 +101,23 @@ describe('metering under concurrency', () => {
     it('refuses the same key with another report (409 idempotency_key_reused) and counts nothing', async () => {
       const key = randomUUID();
       await record(t, tenant, { metric: 'api_calls', quantity: 3 }, { idempotencyKey: key });
-      expectProblem(await record(t, tenant, { metric: 'api_calls', quantity: 4 }, { idempotencyKey: key }), 409, 'idempotency_key_reused');
-      expectProblem(await record(t, tenant, { metric: 'emails_sent', quantity: 3 }, { idempotencyKey: key }), 409, 'idempotency_key_reused');
       expectProblem(
-        await record(t, tenant, { metric: 'api_calls', quantity: 3, occurredAt: '2021-01-01T00:00:00Z' }, { idempotencyKey: key }),
+        await record(t, tenant, { metric: 'api_calls', quantity: 4 }, { idempotencyKey: key }),
+        409,
+        'idempotency_key_reused',
+      );
+      expectProblem(
+        await record(t, tenant, { metric: 'emails_sent', quantity: 3 }, { idempotencyKey: key }),
+        409,
+        'idempotency_key_reused',
+      );
+      expectProblem(
+        await record(
+          t,
+          tenant,
+          { metric: 'api_calls', quantity: 3, occurredAt: '2021-01-01T00:00:00Z' },
+          { idempotencyKey: key },
+        ),
         409,
         'idempotency_key_reused',
       );
@@ -127,7 +149,9 @@ describe('metering under concurrency', () => {
       const tight = await meteredTenant(t, (await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 1 }])).id);
       const key = randomUUID();
       const results = await burst(30, (i) =>
-        i % 3 === 0 ? record(t, tight, { metric: 'api_calls' }) : record(t, tight, { metric: 'api_calls' }, { idempotencyKey: key }),
+        i % 3 === 0
+          ? record(t, tight, { metric: 'api_calls' })
+          : record(t, tight, { metric: 'api_calls' }, { idempotencyKey: key }),
       );
       const keyed = results.filter((_, i) => i % 3 !== 0);
       const unkeyed = results.filter((_, i) => i % 3 === 0);
@@ -135,7 +159,11 @@ describe('metering under concurrency', () => {
       expect(winners).toHaveLength(1);
       if (keyed.some((r) => r.status === 201)) {
         // The keyed report won the unit: every keyed request answers 201 alike; every other write is refused.
-        for (const r of keyed) expect({ status: r.status, body: r.body }).toEqual({ status: 201, body: { metric: 'api_calls', used: 1, limit: 1, remaining: 0 } });
+        for (const r of keyed)
+          expect({ status: r.status, body: r.body }).toEqual({
+            status: 201,
+            body: { metric: 'api_calls', used: 1, limit: 1, remaining: 0 },
+          });
         for (const r of unkeyed) expect(r.status).toBe(403);
       } else {
         // An unkeyed write won the unit: the keyed report is refused, never counted.
@@ -179,7 +207,9 @@ describe('metering under concurrency', () => {
 
     it('lets one of several simultaneous different reports with one key through; the rest are 409', async () => {
       const key = randomUUID();
-      const results = await burst(10, (i) => record(t, tenant, { metric: 'api_calls', quantity: i + 1 }, { idempotencyKey: key }));
+      const results = await burst(10, (i) =>
+        record(t, tenant, { metric: 'api_calls', quantity: i + 1 }, { idempotencyKey: key }),
+      );
       const winners = results.filter((r) => r.status === 201);
       expect(winners).toHaveLength(1);
       for (const r of results.filter((x) => x.status !== 201)) expect(r.body.code).toBe('idempotency_key_reused');

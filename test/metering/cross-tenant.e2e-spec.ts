@@ -54,28 +54,49 @@ describe('metering: cross-tenant isolation over HTTP', () => {
     const bUser = await addMember(t.api, b, 'tenant_user');
     const outsider = await registerUser(t.api, 'outsider');
     await record(t, a, { metric: 'api_calls', quantity: 7, idempotencyKey: 'alpha-secret-key' });
-    await eventually(async () => (await ownerQuery(t, 'select id from notifications where tenant_id = $1', [a.tenantId])).length === 1);
+    await eventually(
+      async () => (await ownerQuery(t, 'select id from notifications where tenant_id = $1', [a.tenantId])).length === 1,
+    );
     const [{ id: notificationId }] = await ownerQuery(t, 'select id from notifications where tenant_id = $1', [a.tenantId]);
     return {
       a,
       b,
       bUser,
       outsider,
-      secrets: ['Alpha Metered Secret', a.tenantId, a.keyId, a.key, a.subscription.id, notificationId, 'alpha-secret-key', a.email],
+      secrets: [
+        'Alpha Metered Secret',
+        a.tenantId,
+        a.keyId,
+        a.key,
+        a.subscription.id,
+        notificationId,
+        'alpha-secret-key',
+        a.email,
+      ],
     };
   }
 
   const snapshotOf = async (tenantId: string) => ({
-    keys: await ownerQuery(t, 'select id, name, revoked_at, last_used_at from api_keys where tenant_id = $1 order by id', [tenantId]),
-    counters: await ownerQuery(t, 'select metric, period_start, used from usage_counters where tenant_id = $1 order by metric', [tenantId]),
+    keys: await ownerQuery(t, 'select id, name, revoked_at, last_used_at from api_keys where tenant_id = $1 order by id', [
+      tenantId,
+    ]),
+    counters: await ownerQuery(t, 'select metric, period_start, used from usage_counters where tenant_id = $1 order by metric', [
+      tenantId,
+    ]),
     events: await ownerQuery(t, 'select id from usage_events where tenant_id = $1 order by id', [tenantId]),
     notifications: await ownerQuery(t, 'select id from notifications where tenant_id = $1 order by id', [tenantId]),
   });
 
   const pathFor = (route: RouteInfo, w: World) =>
-    route.path === '/v1/usage/history' ? HISTORY : fillPath(route.path, route.path.includes('{metric}') ? 'api_calls' : w.a.keyId);
+    route.path === '/v1/usage/history'
+      ? HISTORY
+      : fillPath(route.path, route.path.includes('{metric}') ? 'api_calls' : w.a.keyId);
   const bodyFor = (route: RouteInfo) =>
-    route.method === 'POST' ? (route.path === '/v1/usage' ? { metric: 'api_calls' } : { name: 'Owned by B', mode: 'live' }) : undefined;
+    route.method === 'POST'
+      ? route.path === '/v1/usage'
+        ? { metric: 'api_calls' }
+        : { name: 'Owned by B', mode: 'live' }
+      : undefined;
 
   it('covers every tenant-scoped route of the issue', () => {
     expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([...ISSUE_ROUTES].sort());
@@ -94,9 +115,13 @@ describe('metering: cross-tenant isolation over HTTP', () => {
         const res = await t.api.request(route.method, pathFor(route, w), bodyFor(route), { token, tenant: w.a.tenantId });
         const label = `${who}: ${route.method} ${route.path}`;
         expect({ label, status: [403, 404].includes(res.status) ? 'refused' : res.status }).toEqual({ label, status: 'refused' });
-        expect({ label, type: res.headers.get('content-type') }).toEqual({ label, type: expect.stringMatching(/^application\/problem\+json/) });
+        expect({ label, type: res.headers.get('content-type') }).toEqual({
+          label,
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
         const text = JSON.stringify(res.body);
-        for (const secret of w.secrets) expect({ label, leaks: text.includes(secret) ? secret : null }).toEqual({ label, leaks: null });
+        for (const secret of w.secrets)
+          expect({ label, leaks: text.includes(secret) ? secret : null }).toEqual({ label, leaks: null });
       }
     }
     expect(await snapshotOf(w.a.tenantId)).toEqual(before);
@@ -135,7 +160,10 @@ describe('metering: cross-tenant isolation over HTTP', () => {
 
     // A's key still works and sees only A.
     expect((await t.api.get('/v1/entitlements/api_calls', { token: w.a.key })).body.used).toBe(7);
-    expect({ ...(await snapshotOf(w.a.tenantId)), keys: before.keys.map((k: any) => ({ ...k, last_used_at: expect.anything() })) }).toEqual({
+    expect({
+      ...(await snapshotOf(w.a.tenantId)),
+      keys: before.keys.map((k: any) => ({ ...k, last_used_at: expect.anything() })),
+    }).toEqual({
       ...before,
       keys: before.keys.map((k: any) => ({ ...k, last_used_at: expect.anything() })),
     });

@@ -1,6 +1,13 @@
 import { ownerQuery, type TestApp } from '../support/app.js';
 import type { ApiResponse } from '../support/client.js';
-import { createApiKey, createPlan, createPolicy, createTenantWithAdmin, subscribe, type TenantWithAdmin } from '../support/factories.js';
+import {
+  createApiKey,
+  createPlan,
+  createPolicy,
+  createTenantWithAdmin,
+  subscribe,
+  type TenantWithAdmin,
+} from '../support/factories.js';
 
 export interface PolicySpec {
   metric: string;
@@ -10,13 +17,23 @@ export interface PolicySpec {
 }
 
 /** A free monthly plan limiting the given metrics (one new policy each). */
-export async function meteredPlan(t: TestApp, adminToken: string, specs: PolicySpec[], input: { name?: string; priceAmount?: number } = {}): Promise<any> {
+export async function meteredPlan(
+  t: TestApp,
+  adminToken: string,
+  specs: PolicySpec[],
+  input: { name?: string; priceAmount?: number } = {},
+): Promise<any> {
   const policyIds: string[] = [];
   for (const spec of specs) {
     if (spec.warningThresholds) {
       const res = await t.api.post(
         '/v1/policies',
-        { metric: spec.metric, limit: spec.limit, enforcement: spec.enforcement ?? 'hard', warningThresholds: spec.warningThresholds },
+        {
+          metric: spec.metric,
+          limit: spec.limit,
+          enforcement: spec.enforcement ?? 'hard',
+          warningThresholds: spec.warningThresholds,
+        },
         { token: adminToken },
       );
       if (res.status !== 201) throw new Error(`create policy failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -44,14 +61,23 @@ export async function meteredTenant(t: TestApp, planId: string, name = 'Metered 
 }
 
 /** POST /v1/usage with the tenant's API key. */
-export function record(t: TestApp, tenant: MeteredTenant | string, body: object, options: { idempotencyKey?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+export function record(
+  t: TestApp,
+  tenant: MeteredTenant | string,
+  body: object,
+  options: { idempotencyKey?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
   const key = typeof tenant === 'string' ? tenant : tenant.key;
   return t.api.post('/v1/usage', body, { token: key, ...options });
 }
 
 /** The counter rows of a tenant, as the owner sees them. */
 export async function counters(t: TestApp, tenantId: string): Promise<{ metric: string; used: number; period_start: Date }[]> {
-  return ownerQuery(t, 'select metric, used::int as used, period_start from usage_counters where tenant_id = $1 order by period_start, metric', [tenantId]);
+  return ownerQuery(
+    t,
+    'select metric, used::int as used, period_start from usage_counters where tenant_id = $1 order by period_start, metric',
+    [tenantId],
+  );
 }
 
 export async function eventCount(t: TestApp, tenantId: string, metric?: string): Promise<number> {

@@ -1,5 +1,12 @@
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
-import { addMember, createPlatformAdmin, createPolicy, createTenantWithAdmin, expectProblem, subscribe } from '../support/factories.js';
+import {
+  addMember,
+  createPlatformAdmin,
+  createPolicy,
+  createTenantWithAdmin,
+  expectProblem,
+  subscribe,
+} from '../support/factories.js';
 import { counters, eventCount, meteredPlan, meteredTenant, MeteredTenant, record } from './support.js';
 
 /** Usage recording, limits, gauges, entitlements, the usage views and history — over HTTP, by API key and by JWT. */
@@ -31,7 +38,13 @@ describe('metering: usage and entitlements', () => {
 
     const refused = await record(t, tenant, { metric: 'api_calls' });
     expectProblem(refused, 403, 'limit_exceeded');
-    expect(refused.body).toMatchObject({ metric: 'api_calls', limit: 5, used: 5, requested: 1, resetsAt: tenant.subscription.currentPeriodEnd });
+    expect(refused.body).toMatchObject({
+      metric: 'api_calls',
+      limit: 5,
+      used: 5,
+      requested: 1,
+      resetsAt: tenant.subscription.currentPeriodEnd,
+    });
     expect(await counters(t, tenant.tenantId)).toEqual([expect.objectContaining({ metric: 'api_calls', used: 5 })]);
     expect(await eventCount(t, tenant.tenantId)).toBe(4);
   });
@@ -67,7 +80,12 @@ describe('metering: usage and entitlements', () => {
   it('counts metrics the plan does not limit when the platform knows them; refuses unknown ones (400)', async () => {
     const plan = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 5 }]);
     const tenant = await meteredTenant(t, plan.id);
-    expect((await record(t, tenant, { metric: 'emails_sent', quantity: 7 })).body).toEqual({ metric: 'emails_sent', used: 7, limit: null, remaining: null });
+    expect((await record(t, tenant, { metric: 'emails_sent', quantity: 7 })).body).toEqual({
+      metric: 'emails_sent',
+      used: 7,
+      limit: null,
+      remaining: null,
+    });
     const unknown = await record(t, tenant, { metric: 'widgets_made' });
     expectProblem(unknown, 400, 'validation_failed');
     expect(unknown.body.errors).toEqual([{ field: 'metric', message: expect.stringContaining('widgets_made') }]);
@@ -87,16 +105,35 @@ describe('metering: usage and entitlements', () => {
   it('sets storage_mb with operation set: raising is held to the hard limit, lowering always goes', async () => {
     const plan = await meteredPlan(t, adminToken, [{ metric: 'storage_mb', limit: 100 }]);
     const tenant = await meteredTenant(t, plan.id);
-    expect((await record(t, tenant, { metric: 'storage_mb', operation: 'set', value: 60 })).body).toEqual({ metric: 'storage_mb', used: 60, limit: 100, remaining: 40 });
+    expect((await record(t, tenant, { metric: 'storage_mb', operation: 'set', value: 60 })).body).toEqual({
+      metric: 'storage_mb',
+      used: 60,
+      limit: 100,
+      remaining: 40,
+    });
     expect((await record(t, tenant, { metric: 'storage_mb', quantity: 30 })).body).toMatchObject({ used: 90, remaining: 10 });
     const over = await record(t, tenant, { metric: 'storage_mb', operation: 'set', value: 101 });
     expectProblem(over, 403, 'limit_exceeded');
     expect(over.body).toMatchObject({ metric: 'storage_mb', limit: 100, used: 90, requested: 11, resetsAt: null });
     expectProblem(await record(t, tenant, { metric: 'storage_mb', quantity: 11 }), 403, 'limit_exceeded');
-    expect((await record(t, tenant, { metric: 'storage_mb', operation: 'set', value: 0 })).body).toMatchObject({ used: 0, remaining: 100 });
+    expect((await record(t, tenant, { metric: 'storage_mb', operation: 'set', value: 0 })).body).toMatchObject({
+      used: 0,
+      remaining: 100,
+    });
     const entitlement = await t.api.get('/v1/entitlements/storage_mb?quantity=100', { token: tenant.key });
-    expect(entitlement.body).toEqual({ metric: 'storage_mb', kind: 'gauge', allowed: true, used: 0, limit: 100, remaining: 100, enforcement: 'hard', resetsAt: null });
-    expect((await ownerQuery(t, 'select value::int as value from usage_gauges where tenant_id = $1', [tenant.tenantId]))[0].value).toBe(0);
+    expect(entitlement.body).toEqual({
+      metric: 'storage_mb',
+      kind: 'gauge',
+      allowed: true,
+      used: 0,
+      limit: 100,
+      remaining: 100,
+      enforcement: 'hard',
+      resetsAt: null,
+    });
+    expect(
+      (await ownerQuery(t, 'select value::int as value from usage_gauges where tenant_id = $1', [tenant.tenantId]))[0].value,
+    ).toBe(0);
     expect(await eventCount(t, tenant.tenantId, 'storage_mb')).toBe(3);
   });
 
@@ -106,9 +143,19 @@ describe('metering: usage and entitlements', () => {
     const res = await record(t, tenant, { metric: 'max_users' });
     expectProblem(res, 400, 'validation_failed');
     expect(res.body.errors).toEqual([{ field: 'metric', message: expect.stringContaining('membership') }]);
-    expect((await t.api.get('/v1/entitlements/max_users', { token: tenant.key })).body).toMatchObject({ kind: 'gauge', allowed: true, used: 1, limit: 2, remaining: 1 });
+    expect((await t.api.get('/v1/entitlements/max_users', { token: tenant.key })).body).toMatchObject({
+      kind: 'gauge',
+      allowed: true,
+      used: 1,
+      limit: 2,
+      remaining: 1,
+    });
     await addMember(t.api, tenant);
-    expect((await t.api.get('/v1/entitlements/max_users', { token: tenant.key })).body).toMatchObject({ allowed: false, used: 2, remaining: 0 });
+    expect((await t.api.get('/v1/entitlements/max_users', { token: tenant.key })).body).toMatchObject({
+      allowed: false,
+      used: 2,
+      remaining: 0,
+    });
   });
 
   it('answers entitlements with used, limit, remaining, allowed (for a quantity) and resetsAt', async () => {
@@ -157,7 +204,10 @@ describe('metering: usage and entitlements', () => {
       subscriptionId: tenant.subscription.id,
       periodStart: tenant.subscription.currentPeriodStart,
       periodEnd: end,
-      metrics: [...expected, { metric: 'emails_sent', kind: 'counter', used: 3, limit: null, remaining: null, enforcement: null, resetsAt: end }],
+      metrics: [
+        ...expected,
+        { metric: 'emails_sent', kind: 'counter', used: 3, limit: null, remaining: null, enforcement: null, resetsAt: end },
+      ],
     });
     expect((await t.api.get('/v1/usage', asAdmin(tenant))).body).toEqual(usage.body);
     expect((await t.api.get('/v1/subscription', asAdmin(tenant))).body.usage).toEqual(expected);
@@ -178,7 +228,11 @@ describe('metering: usage and entitlements', () => {
     const small = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 10 }], { name: 'Small', priceAmount: 1000 });
     const large = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 20 }], { name: 'Large', priceAmount: 2000 });
     const tenant = await createTenantWithAdmin(t.api);
-    await t.api.post('/v1/payment-methods', { cardNumber: '4242424242424242', expMonth: 12, expYear: 2099 }, { token: tenant.token });
+    await t.api.post(
+      '/v1/payment-methods',
+      { cardNumber: '4242424242424242', expMonth: 12, expYear: 2099 },
+      { token: tenant.token },
+    );
     await subscribe(t.api, tenant, small.id);
     const key = (await t.api.post('/v1/api-keys', { name: 'k', mode: 'test' }, { token: tenant.token })).body.secret;
     expect((await record(t, key, { metric: 'api_calls', quantity: 10 })).body).toMatchObject({ used: 10, remaining: 0 });
@@ -186,8 +240,17 @@ describe('metering: usage and entitlements', () => {
 
     const upgraded = await t.api.post('/v1/subscription/change', { planId: large.id, timing: 'now' }, { token: tenant.token });
     expect(upgraded.status).toBe(200);
-    expect((await t.api.get('/v1/entitlements/api_calls', { token: key })).body).toMatchObject({ used: 10, limit: 20, remaining: 10, allowed: true });
-    expect((await record(t, key, { metric: 'api_calls', quantity: 10 })).body).toMatchObject({ used: 20, limit: 20, remaining: 0 });
+    expect((await t.api.get('/v1/entitlements/api_calls', { token: key })).body).toMatchObject({
+      used: 10,
+      limit: 20,
+      remaining: 10,
+      allowed: true,
+    });
+    expect((await record(t, key, { metric: 'api_calls', quantity: 10 })).body).toMatchObject({
+      used: 20,
+      limit: 20,
+      remaining: 0,
+    });
     expectProblem(await record(t, key, { metric: 'api_calls' }), 403, 'limit_exceeded');
     expect((await counters(t, tenant.tenantId)).map((c) => c.used)).toEqual([20]);
   });
@@ -205,9 +268,19 @@ describe('metering: usage and entitlements', () => {
     const tenant = await meteredTenant(t, plan.id);
     const user = await addMember(t.api, tenant, 'tenant_user');
     expect((await t.api.post('/v1/usage', { metric: 'api_calls' }, asAdmin(tenant))).status).toBe(201);
-    expectProblem(await t.api.post('/v1/usage', { metric: 'api_calls' }, { token: user.token, tenant: tenant.tenantId }), 403, 'forbidden');
+    expectProblem(
+      await t.api.post('/v1/usage', { metric: 'api_calls' }, { token: user.token, tenant: tenant.tenantId }),
+      403,
+      'forbidden',
+    );
     expect((await t.api.get('/v1/usage', { token: user.token })).status).toBe(200);
-    expect((await t.api.get('/v1/usage/history?metric=api_calls&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z', { token: user.token })).status).toBe(200);
+    expect(
+      (
+        await t.api.get('/v1/usage/history?metric=api_calls&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z', {
+          token: user.token,
+        })
+      ).status,
+    ).toBe(200);
     expect(await eventCount(t, tenant.tenantId)).toBe(1);
   });
 
@@ -219,14 +292,19 @@ describe('metering: usage and entitlements', () => {
     expect((await t.api.post('/v1/usage', { metric: 'api_calls', quantity: 2 }, asPlatform)).body).toMatchObject({ used: 2 });
     expect((await t.api.get('/v1/entitlements/api_calls', asPlatform)).body).toMatchObject({ used: 2, limit: 10 });
     expect((await t.api.get('/v1/usage', asPlatform)).body.metrics).toEqual([expect.objectContaining({ used: 2 })]);
-    const audit = await ownerQuery(t, `select after->>'path' as path from audit_logs where action = 'platform.tenant.access' and actor_user_id = $1 order by created_at`, [
-      admin.userId,
-    ]);
+    const audit = await ownerQuery(
+      t,
+      `select after->>'path' as path from audit_logs where action = 'platform.tenant.access' and actor_user_id = $1 order by created_at`,
+      [admin.userId],
+    );
     expect(audit.map((a) => a.path)).toEqual(['/v1/usage', '/v1/entitlements/api_calls', '/v1/usage']);
   });
 
   it('refuses bad reports with 400 and counts nothing', async () => {
-    const plan = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 1000 }, { metric: 'storage_mb', limit: 1000 }]);
+    const plan = await meteredPlan(t, adminToken, [
+      { metric: 'api_calls', limit: 1000 },
+      { metric: 'storage_mb', limit: 1000 },
+    ]);
     const tenant = await meteredTenant(t, plan.id);
     const bad: [object, string, Record<string, string>?][] = [
       [{}, 'metric'],
@@ -259,7 +337,10 @@ describe('metering: usage and entitlements', () => {
       const res = await record(t, tenant, body, { headers });
       const label = JSON.stringify(body).slice(0, 80);
       expect({ label, status: res.status, code: res.body.code }).toEqual({ label, status: 400, code: 'validation_failed' });
-      expect({ label, fields: res.body.errors.map((e: { field: string }) => e.field) }).toEqual({ label, fields: expect.arrayContaining([field]) });
+      expect({ label, fields: res.body.errors.map((e: { field: string }) => e.field) }).toEqual({
+        label,
+        fields: expect.arrayContaining([field]),
+      });
     }
     const malformed = await t.api.request('POST', '/v1/usage', undefined, { token: tenant.key, raw: '{"metric": ' });
     expectProblem(malformed, 400, 'validation_failed');
@@ -270,13 +351,18 @@ describe('metering: usage and entitlements', () => {
     expect(await counters(t, tenant.tenantId)).toEqual([]);
     // A past occurredAt is fine, and a little clock skew ahead too.
     expect((await record(t, tenant, { metric: 'api_calls', occurredAt: '2020-01-01T00:00:00Z' })).status).toBe(201);
-    expect((await record(t, tenant, { metric: 'api_calls', occurredAt: new Date(Date.now() + 60_000).toISOString() })).status).toBe(201);
+    expect(
+      (await record(t, tenant, { metric: 'api_calls', occurredAt: new Date(Date.now() + 60_000).toISOString() })).status,
+    ).toBe(201);
   });
 
   describe('history', () => {
     let tenant: MeteredTenant;
     beforeAll(async () => {
-      const plan = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: null }, { metric: 'storage_mb', limit: 100 }]);
+      const plan = await meteredPlan(t, adminToken, [
+        { metric: 'api_calls', limit: null },
+        { metric: 'storage_mb', limit: 100 },
+      ]);
       tenant = await meteredTenant(t, plan.id);
       const reports: [string, number][] = [
         ['2021-03-01T00:15:00Z', 2],
@@ -290,9 +376,12 @@ describe('metering: usage and entitlements', () => {
     });
 
     it('sums a counter in zero-filled hour buckets over [from, to)', async () => {
-      const res = await t.api.get('/v1/usage/history?metric=api_calls&from=2021-03-01T00:30:00Z&to=2021-03-01T03:00:00Z&granularity=hour', {
-        token: tenant.key,
-      });
+      const res = await t.api.get(
+        '/v1/usage/history?metric=api_calls&from=2021-03-01T00:30:00Z&to=2021-03-01T03:00:00Z&granularity=hour',
+        {
+          token: tenant.key,
+        },
+      );
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
         metric: 'api_calls',
@@ -308,7 +397,9 @@ describe('metering: usage and entitlements', () => {
     });
 
     it('sums day buckets (the default granularity)', async () => {
-      const res = await t.api.get('/v1/usage/history?metric=api_calls&from=2021-03-01T00:00:00Z&to=2021-03-06T00:00:00Z', { token: tenant.key });
+      const res = await t.api.get('/v1/usage/history?metric=api_calls&from=2021-03-01T00:00:00Z&to=2021-03-06T00:00:00Z', {
+        token: tenant.key,
+      });
       expect(res.body.buckets).toEqual([
         { start: '2021-03-01T00:00:00.000Z', quantity: 10, events: 3 },
         { start: '2021-03-02T00:00:00.000Z', quantity: 7, events: 1 },
@@ -316,7 +407,10 @@ describe('metering: usage and entitlements', () => {
         { start: '2021-03-04T00:00:00.000Z', quantity: 0, events: 0 },
         { start: '2021-03-05T00:00:00.000Z', quantity: 11, events: 1 },
       ]);
-      const emails = await t.api.get('/v1/usage/history?metric=emails_sent&from=2021-03-01T00:00:00Z&to=2021-03-02T00:00:00Z', asAdmin(tenant));
+      const emails = await t.api.get(
+        '/v1/usage/history?metric=emails_sent&from=2021-03-01T00:00:00Z&to=2021-03-02T00:00:00Z',
+        asAdmin(tenant),
+      );
       expect(emails.body.buckets).toEqual([{ start: '2021-03-01T00:00:00.000Z', quantity: 100, events: 1 }]);
     });
 
@@ -352,7 +446,9 @@ describe('metering: usage and entitlements', () => {
       await insert('00000000-0000-4000-8000-00000000beef', '00000000-0000-4000-8000-00000000beef');
       await ownerQuery(t, 'vacuum analyze usage_events');
       const started = Date.now();
-      const res = await t.api.get('/v1/usage/history?metric=api_calls&from=2022-01-01T00:00:00Z&to=2022-02-01T00:00:00Z', { token: tenant.key });
+      const res = await t.api.get('/v1/usage/history?metric=api_calls&from=2022-01-01T00:00:00Z&to=2022-02-01T00:00:00Z', {
+        token: tenant.key,
+      });
       const elapsed = Date.now() - started;
       expect(res.body.buckets).toHaveLength(31);
       // i × 3 min < 31 days: i = 1 … 14 879.
@@ -394,13 +490,25 @@ describe('metering: usage and entitlements', () => {
     expect((await t.api.get(`/v1/admin/usage?${range}&metric=emails_sent`, { token: admin.token })).body.metrics).toEqual([
       { metric: 'emails_sent', quantity: 1, events: 1, tenants: 1 },
     ]);
-    const audit = await ownerQuery(t, `select tenant_id, target_id from audit_logs where action = 'platform.usage.read' and actor_user_id = $1`, [admin.userId]);
+    const audit = await ownerQuery(
+      t,
+      `select tenant_id, target_id from audit_logs where action = 'platform.usage.read' and actor_user_id = $1`,
+      [admin.userId],
+    );
     expect(audit).toHaveLength(3);
     expect(audit.filter((r) => r.tenant_id === a.tenantId)).toHaveLength(1);
     expectProblem(await t.api.get(`/v1/admin/usage?${range}`, { token: a.token }), 403, 'forbidden');
     expectProblem(await t.api.get(`/v1/admin/usage?${range}`, { token: a.key }), 403, 'forbidden');
-    expectProblem(await t.api.get('/v1/admin/usage?from=2023-07-01T00:00:00Z&to=2023-06-01T00:00:00Z', { token: admin.token }), 400, 'validation_failed');
-    expectProblem(await t.api.get('/v1/admin/usage?from=2020-01-01T00:00:00Z&to=2023-06-01T00:00:00Z', { token: admin.token }), 400, 'validation_failed');
+    expectProblem(
+      await t.api.get('/v1/admin/usage?from=2023-07-01T00:00:00Z&to=2023-06-01T00:00:00Z', { token: admin.token }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await t.api.get('/v1/admin/usage?from=2020-01-01T00:00:00Z&to=2023-06-01T00:00:00Z', { token: admin.token }),
+      400,
+      'validation_failed',
+    );
     expectProblem(await t.api.get('/v1/admin/usage?tenantId=nope', { token: admin.token }), 400, 'validation_failed');
   });
 });

@@ -22,9 +22,14 @@ describe('metering: limit warnings and billing periods', () => {
     if (res.status !== 200) throw new Error(`clock: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
-  const notifications = async (tenant: MeteredTenant) => (await t.api.get('/v1/notifications?limit=100', asAdmin(tenant))).body.data;
+  const notifications = async (tenant: MeteredTenant) =>
+    (await t.api.get('/v1/notifications?limit=100', asAdmin(tenant))).body.data;
   const warningAudits = (tenantId: string) =>
-    ownerQuery(t, `select target_id, after from audit_logs where tenant_id = $1 and action = 'usage.limit_warning' order by created_at`, [tenantId]);
+    ownerQuery(
+      t,
+      `select target_id, after from audit_logs where tenant_id = $1 and action = 'usage.limit_warning' order by created_at`,
+      [tenantId],
+    );
 
   it('records each crossed threshold once, even under a burst and with the job run twice', async () => {
     const plan = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 10, warningThresholds: [50, 80, 100] }]);
@@ -58,7 +63,15 @@ describe('metering: limit warnings and billing periods', () => {
     const again = listed.find((n: any) => n.threshold === 80);
     await queue.add(
       'warn',
-      { tenantId: tenant.tenantId, subscriptionId: tenant.subscription.id, metric: 'api_calls', periodStart: again.periodStart, threshold: 80, used: 8, limit: 10 },
+      {
+        tenantId: tenant.tenantId,
+        subscriptionId: tenant.subscription.id,
+        metric: 'api_calls',
+        periodStart: again.periodStart,
+        threshold: 80,
+        used: 8,
+        limit: 10,
+      },
       { jobId: `again-${tenant.tenantId}` },
     );
     await eventually(async () => (await queue.getJobState(`again-${tenant.tenantId}`)) === 'completed');
@@ -120,15 +133,25 @@ describe('metering: limit warnings and billing periods', () => {
       const res = await t.api.get('/v1/subscription', asAdmin(tenant));
       return res.body.currentPeriodStart === first.currentPeriodEnd && res.body;
     });
-    expect(renewed.usage.find((u: any) => u.metric === 'api_calls')).toMatchObject({ used: 0, remaining: 3, resetsAt: renewed.currentPeriodEnd });
+    expect(renewed.usage.find((u: any) => u.metric === 'api_calls')).toMatchObject({
+      used: 0,
+      remaining: 3,
+      resetsAt: renewed.currentPeriodEnd,
+    });
     expect((await t.api.get('/v1/entitlements/api_calls', { token: tenant.key })).body).toMatchObject({
       allowed: true,
       used: 0,
       limit: 3,
       resetsAt: renewed.currentPeriodEnd,
     });
-    expect((await t.api.get('/v1/entitlements/storage_mb', { token: tenant.key })).body).toMatchObject({ used: 40, resetsAt: null });
-    expect((await t.api.get('/v1/usage', { token: tenant.key })).body).toMatchObject({ periodStart: renewed.currentPeriodStart, periodEnd: renewed.currentPeriodEnd });
+    expect((await t.api.get('/v1/entitlements/storage_mb', { token: tenant.key })).body).toMatchObject({
+      used: 40,
+      resetsAt: null,
+    });
+    expect((await t.api.get('/v1/usage', { token: tenant.key })).body).toMatchObject({
+      periodStart: renewed.currentPeriodStart,
+      periodEnd: renewed.currentPeriodEnd,
+    });
 
     for (let i = 0; i < 3; i++) expect((await record(t, tenant, { metric: 'api_calls' })).body.used).toBe(i + 1);
     expectProblem(await record(t, tenant, { metric: 'api_calls' }), 403, 'limit_exceeded');
@@ -145,8 +168,12 @@ describe('metering: limit warnings and billing periods', () => {
     expect(listed.map((n: any) => n.periodStart).sort()).toEqual([first.currentPeriodStart, renewed.currentPeriodStart]);
 
     // History spans both periods (occurredAt defaults to the application clock).
-    const history = await t.api.get('/v1/usage/history?metric=api_calls&from=2031-03-01T00:00:00Z&to=2031-04-02T00:00:00Z', { token: tenant.key });
-    const byDay = Object.fromEntries(history.body.buckets.filter((b: any) => b.quantity).map((b: any) => [b.start.slice(0, 10), b.quantity]));
+    const history = await t.api.get('/v1/usage/history?metric=api_calls&from=2031-03-01T00:00:00Z&to=2031-04-02T00:00:00Z', {
+      token: tenant.key,
+    });
+    const byDay = Object.fromEntries(
+      history.body.buckets.filter((b: any) => b.quantity).map((b: any) => [b.start.slice(0, 10), b.quantity]),
+    );
     expect(byDay).toEqual({ '2031-03-01': 3, '2031-04-01': 3 });
   });
 });

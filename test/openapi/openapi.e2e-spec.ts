@@ -22,7 +22,10 @@ interface Operation {
 interface Document {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { type?: string; properties?: Record<string, unknown>; required?: string[] }>; securitySchemes: Record<string, unknown> };
+  components: {
+    schemas: Record<string, { type?: string; properties?: Record<string, unknown>; required?: string[] }>;
+    securitySchemes: Record<string, unknown>;
+  };
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete', 'options', 'head', 'trace']);
@@ -30,7 +33,8 @@ const PUBLIC = new Set(['POST /v1/auth/register', 'POST /v1/auth/login', 'POST /
 const isPublic = (method: string, path: string) => path.startsWith('/health/') || PUBLIC.has(`${method.toUpperCase()} ${path}`);
 
 /** API.md's tenant-scoped ("T") routes; the document must offer X-Tenant-Id on each. */
-const TENANT_ROUTE = /^\/v1\/(tenant|members|subscriptions?|usage|entitlements|api-keys|notifications|payment-methods|invoices|payments|audit-logs|dashboard)(\/|$)/;
+const TENANT_ROUTE =
+  /^\/v1\/(tenant|members|subscriptions?|usage|entitlements|api-keys|notifications|payment-methods|invoices|payments|audit-logs|dashboard)(\/|$)/;
 
 // Jest runs from the repository root (rootDir of jest.config.js).
 const document = JSON.parse(readFileSync(join(process.cwd(), 'openapi.json'), 'utf8')) as Document;
@@ -52,7 +56,8 @@ describe('openapi.json', () => {
     const ids = new Map<string, string>();
     for (const { name, op } of operations) {
       if (!op.operationId) problems.push(`${name}: no operationId`);
-      else if (ids.has(op.operationId)) problems.push(`${name}: operationId ${op.operationId} also used by ${ids.get(op.operationId)}`);
+      else if (ids.has(op.operationId))
+        problems.push(`${name}: operationId ${op.operationId} also used by ${ids.get(op.operationId)}`);
       else ids.set(op.operationId, name);
       if (!op.summary?.trim()) problems.push(`${name}: no summary`);
       if (!op.tags?.length) problems.push(`${name}: no tag`);
@@ -97,7 +102,13 @@ describe('openapi.json', () => {
   it('leaves the public operations open', () => {
     const open = operations.filter(({ method, path }) => isPublic(method, path));
     expect(open.map((o) => o.name).sort()).toEqual(
-      expect.arrayContaining(['GET /health/live', 'GET /health/ready', 'POST /v1/auth/login', 'POST /v1/auth/refresh', 'POST /v1/auth/register']),
+      expect.arrayContaining([
+        'GET /health/live',
+        'GET /health/ready',
+        'POST /v1/auth/login',
+        'POST /v1/auth/refresh',
+        'POST /v1/auth/register',
+      ]),
     );
     for (const { op, name } of open) expect({ name, security: op.security ?? [] }).toEqual({ name, security: [] });
   });
@@ -107,7 +118,8 @@ describe('openapi.json', () => {
     for (const { path, op, name } of operations) {
       const header = op.parameters?.find((p) => p.in === 'header' && p.name.toLowerCase() === 'x-tenant-id');
       if (TENANT_ROUTE.test(path) && !header) problems.push(`${name}: X-Tenant-Id not documented`);
-      if (!TENANT_ROUTE.test(path) && header) problems.push(`${name}: X-Tenant-Id documented on a route that is not tenant-scoped`);
+      if (!TENANT_ROUTE.test(path) && header)
+        problems.push(`${name}: X-Tenant-Id documented on a route that is not tenant-scoped`);
       // Optional: it may be left out when the caller belongs to exactly one tenant (API.md).
       if (header?.required) problems.push(`${name}: X-Tenant-Id must be optional`);
     }
@@ -118,14 +130,17 @@ describe('openapi.json', () => {
     const schema = document.components.schemas.ProblemDetails;
     expect(schema).toBeDefined();
     expect(schema.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'code', 'detail', 'requestId']));
-    expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(['type', 'title', 'status', 'code', 'detail', 'errors', 'requestId']));
+    expect(Object.keys(schema.properties ?? {})).toEqual(
+      expect.arrayContaining(['type', 'title', 'status', 'code', 'detail', 'errors', 'requestId']),
+    );
 
     const problems: string[] = [];
     for (const { path, op, name } of operations) {
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) < 400 || path.startsWith('/health/')) continue; // terminus documents its own 503 body
         const ref = response.content?.['application/problem+json']?.schema?.$ref;
-        if (ref !== '#/components/schemas/ProblemDetails') problems.push(`${name}: ${status} is not application/problem+json ProblemDetails`);
+        if (ref !== '#/components/schemas/ProblemDetails')
+          problems.push(`${name}: ${status} is not application/problem+json ProblemDetails`);
       }
     }
     expect(problems).toEqual([]);
@@ -134,8 +149,7 @@ describe('openapi.json', () => {
   it('documents 400 on every operation that takes a body, path id or query', () => {
     const problems: string[] = [];
     for (const { op, name } of operations) {
-      const takesInput =
-        'requestBody' in op || (op.parameters ?? []).some((p) => p.in === 'path' || p.in === 'query');
+      const takesInput = 'requestBody' in op || (op.parameters ?? []).some((p) => p.in === 'path' || p.in === 'query');
       if (takesInput && !op.responses['400']) problems.push(`${name}: no 400 response`);
     }
     expect(problems).toEqual([]);
@@ -162,7 +176,8 @@ describe('openapi.json', () => {
       const query = new Set((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name));
       if (!query.has('limit') || !query.has('cursor')) problems.push(`${name}: limit/cursor not documented`);
       const page = document.components.schemas[ok.split('/').pop()!];
-      if (!page.required?.includes('data') || !page.required?.includes('nextCursor')) problems.push(`${name}: page envelope incomplete`);
+      if (!page.required?.includes('data') || !page.required?.includes('nextCursor'))
+        problems.push(`${name}: page envelope incomplete`);
     }
     expect(problems).toEqual([]);
   });

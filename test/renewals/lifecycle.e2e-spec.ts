@@ -1,5 +1,13 @@
 import { eventually, startTestApp, TestApp } from '../support/app.js';
-import { addCard, CARDS, createPlan, createPlatformAdmin, createTenantWithAdmin, subscribe, TenantWithAdmin } from '../support/factories.js';
+import {
+  addCard,
+  CARDS,
+  createPlan,
+  createPlatformAdmin,
+  createTenantWithAdmin,
+  subscribe,
+  TenantWithAdmin,
+} from '../support/factories.js';
 
 /**
  * Subscriptions living on their own, driven by the application clock alone: moving the clock
@@ -29,10 +37,11 @@ describe('renewals, trials, dunning and fixed terms (clock-driven)', () => {
   const history = async (tenant: TenantWithAdmin) => (await t.api.get('/v1/subscriptions', as(tenant))).body.data[0];
 
   /** Waits until the tenant's latest subscription matches. */
-  const until = (tenant: TenantWithAdmin, check: (s: any) => boolean) => eventually(async () => {
-    const s = await history(tenant);
-    return check(s) && s;
-  });
+  const until = (tenant: TenantWithAdmin, check: (s: any) => boolean) =>
+    eventually(async () => {
+      const s = await history(tenant);
+      return check(s) && s;
+    });
 
   it('walks trial → active → renewal → past_due → recovered → past_due → three failed retries → expired', async () => {
     const plan = await createPlan(t.api, adminToken, { name: 'Team', priceAmount: 2000, trialDays: 14 });
@@ -131,7 +140,9 @@ describe('renewals, trials, dunning and fixed terms (clock-driven)', () => {
     const jumper = await createTenantWithAdmin(t.api);
     await addCard(t.api, jumper);
     await subscribe(t.api, jumper, big.id);
-    expect((await t.api.post('/v1/subscription/change', { planId: small.id }, as(jumper))).body.subscription.scheduledChange.plan.id).toBe(small.id);
+    expect(
+      (await t.api.post('/v1/subscription/change', { planId: small.id }, as(jumper))).body.subscription.scheduledChange.plan.id,
+    ).toBe(small.id);
     const leaver = await createTenantWithAdmin(t.api);
     await addCard(t.api, leaver);
     await subscribe(t.api, leaver, big.id);

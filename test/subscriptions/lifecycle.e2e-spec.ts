@@ -47,10 +47,24 @@ describe('subscription lifecycle', () => {
     await addMember(t.api, tenant);
     const res = await t.api.get('/v1/subscription', as(tenant));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'active', plan: { id: starter.id, code: starter.code, name: 'Starter', version: 1 }, cancelAtPeriodEnd: false, trialEnd: null, scheduledChange: null });
+    expect(res.body).toMatchObject({
+      status: 'active',
+      plan: { id: starter.id, code: starter.code, name: 'Starter', version: 1 },
+      cancelAtPeriodEnd: false,
+      trialEnd: null,
+      scheduledChange: null,
+    });
     expect(res.body.usage).toEqual([
       { metric: 'max_users', kind: 'gauge', used: 2, limit: 3, remaining: 1, enforcement: 'hard', resetsAt: null },
-      { metric: 'api_calls', kind: 'counter', used: 0, limit: 1000, remaining: 1000, enforcement: 'hard', resetsAt: res.body.currentPeriodEnd },
+      {
+        metric: 'api_calls',
+        kind: 'counter',
+        used: 0,
+        limit: 1000,
+        remaining: 1000,
+        enforcement: 'hard',
+        resetsAt: res.body.currentPeriodEnd,
+      },
     ]);
   });
 
@@ -74,7 +88,11 @@ describe('subscription lifecycle', () => {
     const tenant = await paidTenant();
     await addMember(t.api, tenant);
     await addMember(t.api, tenant);
-    const extra = await t.api.post('/v1/auth/register', { email: `x-${Date.now()}@example.test`, password: 'correct-horse-battery', name: 'Extra' });
+    const extra = await t.api.post('/v1/auth/register', {
+      email: `x-${Date.now()}@example.test`,
+      password: 'correct-horse-battery',
+      name: 'Extra',
+    });
     const res = await t.api.post('/v1/members', { email: extra.body.user.email, role: 'tenant_user' }, as(tenant));
     expectProblem(res, 403, 'limit_exceeded');
     expect(res.body).toMatchObject({ metric: 'max_users', limit: 3, used: 3, requested: 1 });
@@ -113,7 +131,11 @@ describe('subscription lifecycle', () => {
     expect(preview.body.timing).toBe('now');
     expect(preview.body.lines.map((l: any) => l.kind)).toEqual(['proration_credit', 'subscription']);
     expect(preview.body.lines[1].amount).toBe(30000);
-    const res = await t.api.post('/v1/subscription/change', { planId: yearly.id, prorationDate: preview.body.effectiveAt }, as(tenant));
+    const res = await t.api.post(
+      '/v1/subscription/change',
+      { planId: yearly.id, prorationDate: preview.body.effectiveAt },
+      as(tenant),
+    );
     expect(res.status).toBe(200);
     expect(res.body.subscription.currentPeriodStart).toBe(preview.body.effectiveAt);
     const start = new Date(res.body.subscription.currentPeriodStart);
@@ -139,15 +161,30 @@ describe('subscription lifecycle', () => {
     expect(history.body.data.map((s: any) => s.status)).toEqual(['cancelled']);
     // A new subscription may start after the old one ended.
     expect((await t.api.post('/v1/subscription', { planId: starter.id }, as(tenant))).status).toBe(201);
-    expect((await t.api.get('/v1/subscriptions', as(tenant))).body.data.map((s: any) => s.status)).toEqual(['active', 'cancelled']);
+    expect((await t.api.get('/v1/subscriptions', as(tenant))).body.data.map((s: any) => s.status)).toEqual([
+      'active',
+      'cancelled',
+    ]);
   });
 
   it('refuses changing to the same plan version, bad timings and unknown plans', async () => {
     const tenant = await paidTenant();
     expectProblem(await t.api.post('/v1/subscription/change', { planId: starter.id }, as(tenant)), 409, 'conflict');
-    expectProblem(await t.api.post('/v1/subscription/change', { planId: pro.id, timing: 'later' }, as(tenant)), 400, 'validation_failed');
-    expectProblem(await t.api.post('/v1/subscription/change', { planId: '00000000-0000-4000-8000-000000000000' }, as(tenant)), 400, 'validation_failed');
-    expectProblem(await t.api.post('/v1/subscription/change', { planId: pro.id, prorationDate: '2001-01-01T00:00:00Z' }, as(tenant)), 400, 'validation_failed');
+    expectProblem(
+      await t.api.post('/v1/subscription/change', { planId: pro.id, timing: 'later' }, as(tenant)),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await t.api.post('/v1/subscription/change', { planId: '00000000-0000-4000-8000-000000000000' }, as(tenant)),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await t.api.post('/v1/subscription/change', { planId: pro.id, prorationDate: '2001-01-01T00:00:00Z' }, as(tenant)),
+      400,
+      'validation_failed',
+    );
   });
 
   it('lets tenant users read but not change the subscription', async () => {
@@ -156,7 +193,12 @@ describe('subscription lifecycle', () => {
     const opts = { token: user.token, tenant: tenant.tenantId };
     expect((await t.api.get('/v1/subscription', opts)).status).toBe(200);
     expect((await t.api.get('/v1/subscriptions', opts)).status).toBe(200);
-    for (const path of ['/v1/subscription/cancel', '/v1/subscription/resume', '/v1/subscription/change', '/v1/subscription/preview']) {
+    for (const path of [
+      '/v1/subscription/cancel',
+      '/v1/subscription/resume',
+      '/v1/subscription/change',
+      '/v1/subscription/preview',
+    ]) {
       expectProblem(await t.api.post(path, { planId: pro.id }, opts), 403, 'forbidden');
     }
   });
@@ -167,7 +209,14 @@ describe('subscription lifecycle', () => {
     await t.api.post('/v1/subscription/cancel', {}, as(tenant));
     const logs = await t.api.get('/v1/audit-logs?limit=100', as(tenant));
     const actions = logs.body.data.map((l: any) => l.action);
-    expect(actions).toEqual(expect.arrayContaining(['subscription.created', 'subscription.plan_changed', 'subscription.cancel_scheduled', 'invoice.created']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'subscription.created',
+        'subscription.plan_changed',
+        'subscription.cancel_scheduled',
+        'invoice.created',
+      ]),
+    );
     const changed = logs.body.data.find((l: any) => l.action === 'subscription.plan_changed');
     expect(changed.before.plan.id).toBe(starter.id);
     expect(changed.after.plan.id).toBe(pro.id);
@@ -176,11 +225,23 @@ describe('subscription lifecycle', () => {
   describe('application clock', () => {
     it('is moved by platform admins only, forward only', async () => {
       const tenant = await createTenantWithAdmin(t.api);
-      expectProblem(await t.api.request('PUT', '/v1/admin/clock', { now: '2031-01-01T00:00:00Z' }, { token: tenant.token }), 403, 'forbidden');
+      expectProblem(
+        await t.api.request('PUT', '/v1/admin/clock', { now: '2031-01-01T00:00:00Z' }, { token: tenant.token }),
+        403,
+        'forbidden',
+      );
       const ahead = await t.api.request('PUT', '/v1/admin/clock', { now: '2031-01-01T00:00:00Z' }, { token: adminToken });
       expect(ahead.status).toBe(200);
-      expectProblem(await t.api.request('PUT', '/v1/admin/clock', { now: '2030-06-01T00:00:00Z' }, { token: adminToken }), 409, 'conflict');
-      expectProblem(await t.api.request('PUT', '/v1/admin/clock', { now: 'tomorrow' }, { token: adminToken }), 400, 'validation_failed');
+      expectProblem(
+        await t.api.request('PUT', '/v1/admin/clock', { now: '2030-06-01T00:00:00Z' }, { token: adminToken }),
+        409,
+        'conflict',
+      );
+      expectProblem(
+        await t.api.request('PUT', '/v1/admin/clock', { now: 'tomorrow' }, { token: adminToken }),
+        400,
+        'validation_failed',
+      );
       const read = await t.api.get('/v1/admin/clock', { token: adminToken });
       expect(read.body.controllable).toBe(true);
       expect(read.body.now >= '2031-01-01T00:00:00').toBe(true);
@@ -197,6 +258,10 @@ describe('application clock without CLOCK_CONTROL', () => {
 
   it('cannot be moved', async () => {
     const admin = await createPlatformAdmin(t);
-    expectProblem(await t.api.request('PUT', '/v1/admin/clock', { now: '2040-01-01T00:00:00Z' }, { token: admin.token }), 404, 'not_found');
+    expectProblem(
+      await t.api.request('PUT', '/v1/admin/clock', { now: '2040-01-01T00:00:00Z' }, { token: admin.token }),
+      404,
+      'not_found',
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { eventually, startTestApp, TestApp } from '../support/app.js';
-import { addCard, createPlan, createPlatformAdmin, createTenantWithAdmin, subscribe, TenantWithAdmin } from '../support/factories.js';
+import {
+  addCard,
+  createPlan,
+  createPlatformAdmin,
+  createTenantWithAdmin,
+  subscribe,
+  TenantWithAdmin,
+} from '../support/factories.js';
 
 /**
  * The issue's worked example, driven by the application clock: on Starter (1000/month) from
@@ -39,12 +46,24 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
 
     const first = await t.api.get('/v1/invoices', as());
     expect(first.body.data).toHaveLength(1);
-    expect(first.body.data[0]).toMatchObject({ number: 'INV-000001', status: 'paid', totalAmount: 1000, billingReason: 'subscription_create' });
+    expect(first.body.data[0]).toMatchObject({
+      number: 'INV-000001',
+      status: 'paid',
+      totalAmount: 1000,
+      billingReason: 'subscription_create',
+    });
 
     await moveClock('2030-01-16T00:00:00Z');
     const preview = await t.api.post('/v1/subscription/preview', { planId: pro.id }, as());
     expect(preview.status).toBe(200);
-    expect(preview.body).toMatchObject({ timing: 'now', currency: 'USD', subtotal: 1032, total: 1032, creditApplied: 0, creditAdded: 0 });
+    expect(preview.body).toMatchObject({
+      timing: 'now',
+      currency: 'USD',
+      subtotal: 1032,
+      total: 1032,
+      creditApplied: 0,
+      creditAdded: 0,
+    });
     expect(preview.body.lines.map((l: any) => [l.kind, l.amount])).toEqual([
       ['proration_credit', -516],
       ['proration_charge', 1548],

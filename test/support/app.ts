@@ -62,13 +62,19 @@ export async function startTestApp(
     PLATFORM_ADMIN_PASSWORD: 'admin-password-123',
     ...overrides,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(AppConfig).useValue(config).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger: false });
   await configureApp(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   let worker: INestApplicationContext | null = null;
   const startWorker = async () => {
-    worker = await Test.createTestingModule({ imports: [WorkerModule] }).overrideProvider(AppConfig).useValue(config).compile();
+    worker = await Test.createTestingModule({ imports: [WorkerModule] })
+      .overrideProvider(AppConfig)
+      .useValue(config)
+      .compile();
     await worker.init();
     return worker;
   };

@@ -135,7 +135,13 @@ export async function createPlan(api: ApiClient, adminToken: string, input: Plan
 }
 
 /** A limit policy created by a platform admin. */
-export async function createPolicy(api: ApiClient, adminToken: string, metric: string, limit: number | null, enforcement: 'hard' | 'soft' = 'hard'): Promise<any> {
+export async function createPolicy(
+  api: ApiClient,
+  adminToken: string,
+  metric: string,
+  limit: number | null,
+  enforcement: 'hard' | 'soft' = 'hard',
+): Promise<any> {
   const res = await api.post('/v1/policies', { metric, limit, enforcement }, { token: adminToken });
   if (res.status !== 201) throw new Error(`create policy failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -144,7 +150,11 @@ export async function createPolicy(api: ApiClient, adminToken: string, metric: s
 export const CARDS = { ok: '4242424242424242', declined: '4000000000000002', insufficient: '4000000000009995' } as const;
 
 export async function addCard(api: ApiClient, tenant: TenantWithAdmin, cardNumber: string = CARDS.ok): Promise<any> {
-  const res = await api.post('/v1/payment-methods', { cardNumber, expMonth: 12, expYear: 2099 }, { token: tenant.token, tenant: tenant.tenantId });
+  const res = await api.post(
+    '/v1/payment-methods',
+    { cardNumber, expMonth: 12, expYear: 2099 },
+    { token: tenant.token, tenant: tenant.tenantId },
+  );
   if (res.status !== 201) throw new Error(`add card failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
@@ -156,7 +166,12 @@ export async function subscribe(api: ApiClient, tenant: TenantWithAdmin, planId:
 }
 
 /** A new API key of the tenant (created by its admin); `secret` is the whole key, shown once. */
-export async function createApiKey(api: ApiClient, tenant: TenantWithAdmin, mode: 'test' | 'live' = 'live', name = 'Backend'): Promise<any> {
+export async function createApiKey(
+  api: ApiClient,
+  tenant: TenantWithAdmin,
+  mode: 'test' | 'live' = 'live',
+  name = 'Backend',
+): Promise<any> {
   const res = await api.post('/v1/api-keys', { name, mode }, { token: tenant.token, tenant: tenant.tenantId });
   if (res.status !== 201) throw new Error(`create API key failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;

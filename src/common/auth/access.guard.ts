@@ -77,7 +77,8 @@ export class AccessGuard extends AuthGuard('jwt') {
    * always acting for its own tenant — naming another one with X-Tenant-Id is refused.
    */
   private async activateApiKey(rule: AccessRule, request: FastifyRequest, token: string): Promise<boolean> {
-    if (!rule.apiKey || !rule.tenant) throw Errors.forbidden('API keys may only call the metering routes (/v1/usage, /v1/entitlements)');
+    if (!rule.apiKey || !rule.tenant)
+      throw Errors.forbidden('API keys may only call the metering routes (/v1/usage, /v1/entitlements)');
     const requestedTenant = this.requestedTenant(rule, request);
     this.authenticator ??= this.moduleRef.get(ApiKeyAuthenticator, { strict: false });
     const key = await this.authenticator.authenticate(token);

@@ -40,7 +40,10 @@ export class ClockController {
 
   @Put()
   @PlatformAdmin()
-  @ApiOperation({ operationId: 'adminSetClock', summary: 'Move the application clock forward (CLOCK_CONTROL=true, not production); due renewals and retries run at once' })
+  @ApiOperation({
+    operationId: 'adminSetClock',
+    summary: 'Move the application clock forward (CLOCK_CONTROL=true, not production); due renewals and retries run at once',
+  })
   @ApiOkResponse({ type: ClockDto })
   @ApiProblems(400, 404, 409)
   async set(@Body() dto: SetClockDto): Promise<ClockDto> {

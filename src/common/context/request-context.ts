@@ -44,7 +44,7 @@ export class RequestContext {
   constructor(private readonly cls: ClsService<ContextStore>) {}
 
   get requestId(): string {
-    return this.cls.isActive() ? this.cls.getId() ?? 'none' : 'none';
+    return this.cls.isActive() ? (this.cls.getId() ?? 'none') : 'none';
   }
 
   get actor(): Actor {

@@ -6,12 +6,17 @@ import { Errors } from '../errors/app-error.js';
 export class PageQuery {
   /** Page size, 1–100. */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   limit: number = 20;
 
   /** Opaque cursor from the previous page's `nextCursor`. */
   @ApiPropertyOptional({ type: String, description: "Opaque cursor from the previous page's `nextCursor`." })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   cursor?: string;
 }
 

@@ -15,6 +15,9 @@ export const NoBody = createParamDecorator((_data: unknown, ctx: ExecutionContex
   const body: unknown = ctx.switchToHttp().getRequest<{ body?: unknown }>().body;
   const fields = body && typeof body === 'object' ? Object.keys(body) : [];
   if (fields.length) {
-    throw Errors.validation('This request takes no body', fields.map((field) => ({ field, message: `${field} is not allowed` })));
+    throw Errors.validation(
+      'This request takes no body',
+      fields.map((field) => ({ field, message: `${field} is not allowed` })),
+    );
   }
 });

@@ -24,7 +24,9 @@ function canonical(value: unknown): string {
  * let anyone with the table guess them back.
  */
 export function requestHash(key: Buffer, method: string, path: string, body: unknown): string {
-  return createHmac('sha256', key).update(`${method} ${path}\n${canonical(body)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`${method} ${path}\n${canonical(body)}`)
+    .digest('hex');
 }
 
 /**

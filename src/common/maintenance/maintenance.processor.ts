@@ -34,7 +34,11 @@ export class MaintenanceProcessor extends ConfiguredWorker implements OnApplicat
     const weekAgo = new Date(now.getTime() - 7 * 24 * 3600_000);
     const result = await this.session.run({}, async (em) => {
       const keys = await em.execute<QueryResult>('delete from idempotency_keys where expires_at <= ?', [now], 'run');
-      const sessions = await em.execute<QueryResult>('delete from sessions where expires_at <= ? or revoked_at <= ?', [now, weekAgo], 'run');
+      const sessions = await em.execute<QueryResult>(
+        'delete from sessions where expires_at <= ? or revoked_at <= ?',
+        [now, weekAgo],
+        'run',
+      );
       return { idempotencyKeys: keys.affectedRows, sessions: sessions.affectedRows };
     });
     this.logger.log(result, 'purged expired records');

@@ -42,7 +42,11 @@ export class AuditService {
 
   /** Many entries in one multi-row insert, right away (for batch jobs; same transaction). */
   async recordMany(entries: AuditEntry[]): Promise<void> {
-    if (entries.length) await this.em.insertMany(AuditLog, entries.map((e) => this.row(e)));
+    if (entries.length)
+      await this.em.insertMany(
+        AuditLog,
+        entries.map((e) => this.row(e)),
+      );
   }
 
   private row(entry: AuditEntry) {

@@ -46,7 +46,10 @@ export class ApiKeyStrategy extends ApiKeyAuthenticator {
     let key = this.known.get(parsed.prefix);
     if (key && !timingSafeEqual(key.hash, hash)) throw Errors.unauthenticated('Invalid API key');
     if (!key) {
-      const [row] = await this.sql.rows<{ key_id: string; key_tenant: string; key_mode: ApiKeyMode }>(LOOKUP, [parsed.prefix, hash]);
+      const [row] = await this.sql.rows<{ key_id: string; key_tenant: string; key_mode: ApiKeyMode }>(LOOKUP, [
+        parsed.prefix,
+        hash,
+      ]);
       if (!row) throw Errors.unauthenticated('Invalid or revoked API key');
       key = { id: row.key_id, tenantId: row.key_tenant, mode: row.key_mode, hash, touchedAt: 0 };
       this.remember(parsed.prefix, key);

@@ -44,7 +44,9 @@ export class ApiKeysService {
     const after = decodeCursor(query.cursor);
     const rows = await this.em.find(
       ApiKey,
-      after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {},
+      after
+        ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] }
+        : {},
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 },
     );
     return toPage(rows, query.limit, (k) => ({ at: k.createdAt.toISOString(), id: k.id }), ApiKeyDto.from);

@@ -54,7 +54,13 @@ export class AuthService {
       if (error instanceof UniqueConstraintViolationException) throw AuthErrors.emailTaken();
       throw error;
     }
-    this.audit.record({ action: 'user.registered', targetType: 'user', targetId: user.id, actorUserId: user.id, after: toUserDto(user) });
+    this.audit.record({
+      action: 'user.registered',
+      targetType: 'user',
+      targetId: user.id,
+      actorUserId: user.id,
+      after: toUserDto(user),
+    });
     return { user: toUserDto(user), ...(await this.startSession(user)) };
   }
 
@@ -88,8 +94,19 @@ export class AuthService {
     const spent = await this.em.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: now });
     if (spent === 0) {
       // Reuse means the token leaked: end the session, and keep that even though we answer 401.
-      await this.em.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: now, revokedReason: 'refresh_token_reused' });
-      this.audit.record({ action: 'session.revoked', targetType: 'session', targetId: session.id, tenantId: null, actorUserId: session.user.id, after: { reason: 'refresh_token_reused' } });
+      await this.em.nativeUpdate(
+        Session,
+        { id: session.id, revokedAt: null },
+        { revokedAt: now, revokedReason: 'refresh_token_reused' },
+      );
+      this.audit.record({
+        action: 'session.revoked',
+        targetType: 'session',
+        targetId: session.id,
+        tenantId: null,
+        actorUserId: session.user.id,
+        after: { reason: 'refresh_token_reused' },
+      });
       throw AuthErrors.invalidRefreshToken().keepingWork();
     }
     return this.issueTokens(session, now);
@@ -97,7 +114,11 @@ export class AuthService {
 
   async logout(): Promise<void> {
     const actor = this.context.actor;
-    await this.em.nativeUpdate(Session, { id: actor.sessionId, revokedAt: null }, { revokedAt: this.clock.realNow(), revokedReason: 'logout' });
+    await this.em.nativeUpdate(
+      Session,
+      { id: actor.sessionId, revokedAt: null },
+      { revokedAt: this.clock.realNow(), revokedReason: 'logout' },
+    );
     this.audit.record({ action: 'session.logged_out', targetType: 'session', targetId: actor.sessionId, tenantId: null });
   }
 
@@ -120,7 +141,11 @@ export class AuthService {
     const actor = this.context.actor;
     const user = await this.em.findOneOrFail(User, actor.userId);
     // The caller's own memberships across tenants: RLS shows them through app.user_id.
-    const memberships = await this.em.find(Membership, { user: actor.userId }, { filters: { [TENANT_FILTER]: false }, orderBy: { createdAt: 'asc' } });
+    const memberships = await this.em.find(
+      Membership,
+      { user: actor.userId },
+      { filters: { [TENANT_FILTER]: false }, orderBy: { createdAt: 'asc' } },
+    );
     const tenants = await this.em.find(Tenant, { id: memberships.map((m) => m.tenantId) });
     const names = new Map(tenants.map((t) => [t.id, t.name]));
     return {

@@ -10,7 +10,12 @@ export class PasswordHasher {
   private decoy?: Promise<string>;
 
   constructor(config: AppConfig) {
-    this.options = { type: argon2.argon2id, memoryCost: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST, parallelism: 1 };
+    this.options = {
+      type: argon2.argon2id,
+      memoryCost: config.ARGON2_MEMORY_KIB,
+      timeCost: config.ARGON2_TIME_COST,
+      parallelism: 1,
+    };
   }
 
   hash(password: string): Promise<string> {

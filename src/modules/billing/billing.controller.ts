@@ -27,7 +27,10 @@ export class BillingController {
 
   @Post('payment-methods')
   @TenantAdmin()
-  @ApiOperation({ operationId: 'addPaymentMethod', summary: 'Add a card; it becomes the default (only brand, last4 and expiry are kept)' })
+  @ApiOperation({
+    operationId: 'addPaymentMethod',
+    summary: 'Add a card; it becomes the default (only brand, last4 and expiry are kept)',
+  })
   @ApiCreatedResponse({ type: PaymentMethodDto })
   @ApiProblems(400)
   addPaymentMethod(@Body() dto: AddPaymentMethodDto) {

@@ -11,11 +11,15 @@ describe('priceInvoice', () => {
 
   it('conserves money: charged + credit used − credit added = subtotal', () => {
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }), { maxLength: 5 }), fc.bigInt({ min: 0n, max: 10n ** 9n }), (lines, balance) => {
-        const p = priceInvoice(lines, balance);
-        expect(p.total + p.creditApplied - p.creditAdded).toBe(p.subtotal);
-        expect(p.total >= 0n && p.creditApplied >= 0n && p.creditAdded >= 0n && p.creditApplied <= balance).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }), { maxLength: 5 }),
+        fc.bigInt({ min: 0n, max: 10n ** 9n }),
+        (lines, balance) => {
+          const p = priceInvoice(lines, balance);
+          expect(p.total + p.creditApplied - p.creditAdded).toBe(p.subtotal);
+          expect(p.total >= 0n && p.creditApplied >= 0n && p.creditAdded >= 0n && p.creditApplied <= balance).toBe(true);
+        },
+      ),
     );
   });
 });

@@ -23,7 +23,12 @@ export class InvoicesService {
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: query.limit + 1,
     });
-    const page = toPage(rows, query.limit, (i) => ({ at: i.createdAt.toISOString(), id: i.id }), (i) => i);
+    const page = toPage(
+      rows,
+      query.limit,
+      (i) => ({ at: i.createdAt.toISOString(), id: i.id }),
+      (i) => i,
+    );
     const lines = await this.linesOf(page.data);
     return { data: page.data.map((i) => InvoiceDto.from(i, lines.get(i.id) ?? [])), nextCursor: page.nextCursor };
   }
@@ -52,7 +57,10 @@ export class InvoicesService {
       throw Errors.invalidTransition(`The invoice is ${result.status}, not open`);
     }
     if (!result.paid) {
-      throw Errors.paymentFailed(result.failureCode ?? 'card_declined', `The payment failed: ${result.failureCode}`).keepingWork();
+      throw Errors.paymentFailed(
+        result.failureCode ?? 'card_declined',
+        `The payment failed: ${result.failureCode}`,
+      ).keepingWork();
     }
     return this.get(id);
   }

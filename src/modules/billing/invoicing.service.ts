@@ -129,24 +129,87 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
       const paid = !result || result.status === 'succeeded';
       const { tenantId, subscriptionId, currency, periodStart, periodEnd } = d.item;
       invoices.push({
-        id: d.id, tenantId, number: d.number, subscription: subscriptionId, billingReason: 'subscription_cycle' as const,
-        status: paid ? ('paid' as const) : ('open' as const), currency, subtotalAmount: d.pricing.subtotal,
-        creditAppliedAmount: d.pricing.creditApplied, totalAmount: d.pricing.total, periodStart, periodEnd,
-        attemptCount: result ? 1 : 0, dunningStartedAt: paid ? null : now, nextAttemptAt: paid ? null : nextRetryAt(now, 1),
-        paidAt: paid ? now : null, createdAt: now, updatedAt: now,
+        id: d.id,
+        tenantId,
+        number: d.number,
+        subscription: subscriptionId,
+        billingReason: 'subscription_cycle' as const,
+        status: paid ? ('paid' as const) : ('open' as const),
+        currency,
+        subtotalAmount: d.pricing.subtotal,
+        creditAppliedAmount: d.pricing.creditApplied,
+        totalAmount: d.pricing.total,
+        periodStart,
+        periodEnd,
+        attemptCount: result ? 1 : 0,
+        dunningStartedAt: paid ? null : now,
+        nextAttemptAt: paid ? null : nextRetryAt(now, 1),
+        paidAt: paid ? now : null,
+        createdAt: now,
+        updatedAt: now,
       });
-      lines.push({ id: newId(), tenantId, invoice: d.id, position: 0, kind: d.line.kind, description: d.line.description, amount: d.line.amount, periodStart, periodEnd, calculation: { ...d.line.calculation } });
+      lines.push({
+        id: newId(),
+        tenantId,
+        invoice: d.id,
+        position: 0,
+        kind: d.line.kind,
+        description: d.line.description,
+        amount: d.line.amount,
+        periodStart,
+        periodEnd,
+        calculation: { ...d.line.calculation },
+      });
       if (d.pricing.creditApplied > 0n) {
-        lines.push({ id: newId(), tenantId, invoice: d.id, position: 1, kind: 'credit_applied', description: 'Credit balance applied', amount: -d.pricing.creditApplied, periodStart, periodEnd, calculation: null });
-        credits.push({ id: newId(), tenantId, currency, amount: -d.pricing.creditApplied, reason: 'applied_to_invoice', invoice: d.id, createdAt: now });
+        lines.push({
+          id: newId(),
+          tenantId,
+          invoice: d.id,
+          position: 1,
+          kind: 'credit_applied',
+          description: 'Credit balance applied',
+          amount: -d.pricing.creditApplied,
+          periodStart,
+          periodEnd,
+          calculation: null,
+        });
+        credits.push({
+          id: newId(),
+          tenantId,
+          currency,
+          amount: -d.pricing.creditApplied,
+          reason: 'applied_to_invoice',
+          invoice: d.id,
+          createdAt: now,
+        });
       }
       if (result) {
-        payments.push({ id: newId(), tenantId, invoice: d.id, paymentMethodId: d.card?.id ?? null, amount: d.pricing.total, currency, status: result.status, failureCode: result.failureCode, providerChargeId: result.id || null, attempt: 1, createdAt: now });
+        payments.push({
+          id: newId(),
+          tenantId,
+          invoice: d.id,
+          paymentMethodId: d.card?.id ?? null,
+          amount: d.pricing.total,
+          currency,
+          status: result.status,
+          failureCode: result.failureCode,
+          providerChargeId: result.id || null,
+          attempt: 1,
+          createdAt: now,
+        });
       }
       audits.push({
         action: result ? (paid ? 'invoice.paid' : 'invoice.payment_failed') : 'invoice.created',
-        targetType: 'invoice', targetId: d.id, tenantId, actorUserId: null,
-        after: { number: d.number, reason: 'subscription_cycle', totalAmount: Number(d.pricing.total), failureCode: result?.failureCode ?? null },
+        targetType: 'invoice',
+        targetId: d.id,
+        tenantId,
+        actorUserId: null,
+        after: {
+          number: d.number,
+          reason: 'subscription_cycle',
+          totalAmount: Number(d.pricing.total),
+          failureCode: result?.failureCode ?? null,
+        },
       });
     }
     await this.em.insertMany(Invoice, invoices);
@@ -200,8 +263,14 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
             })),
           )
         : null;
-    await enqueue(QUEUES.proration, due.filter((i) => i.attempt_count === 0));
-    await enqueue(QUEUES.paymentRetries, due.filter((i) => i.attempt_count > 0));
+    await enqueue(
+      QUEUES.proration,
+      due.filter((i) => i.attempt_count === 0),
+    );
+    await enqueue(
+      QUEUES.paymentRetries,
+      due.filter((i) => i.attempt_count > 0),
+    );
     return due.length;
   }
 
@@ -223,7 +292,13 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     } else if (invoice.nextAttemptAt === null) {
       invoice.status = 'uncollectible';
       await this.em.flush();
-      this.audit.record({ action: 'invoice.uncollectible', targetType: 'invoice', targetId: invoice.id, tenantId: invoice.tenantId, after: { number: invoice.number } });
+      this.audit.record({
+        action: 'invoice.uncollectible',
+        targetType: 'invoice',
+        targetId: invoice.id,
+        tenantId: invoice.tenantId,
+        after: { number: invoice.number },
+      });
       await this.payments.exhausted(subscription);
     } else {
       await this.payments.failed(subscription, result.failureCode);
@@ -237,7 +312,11 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     const now = this.clock.now();
     const numbers = await this.nextNumbers(drafts.map((d) => d.subscription.tenantId));
     const byCurrency = new Map<string, string[]>();
-    for (const d of drafts) byCurrency.set(d.subscription.planVersion.currency, [...(byCurrency.get(d.subscription.planVersion.currency) ?? []), d.subscription.tenantId]);
+    for (const d of drafts)
+      byCurrency.set(d.subscription.planVersion.currency, [
+        ...(byCurrency.get(d.subscription.planVersion.currency) ?? []),
+        d.subscription.tenantId,
+      ]);
     const balances = new Map<string, bigint>();
     for (const [currency, tenants] of byCurrency) {
       for (const [tenant, balance] of await this.balances(tenants, currency)) balances.set(`${tenant}:${currency}`, balance);
@@ -274,12 +353,40 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
       });
       const allLines: StoredLine[] = lines.map((l) => ({ ...l, calculation: { ...l.calculation } }));
       if (creditApplied > 0n) {
-        allLines.push({ kind: 'credit_applied', description: 'Credit balance applied', amount: -creditApplied, periodStart, periodEnd, calculation: null });
-        this.em.create(CreditEntry, { tenantId, currency, amount: -creditApplied, reason: 'applied_to_invoice', invoice, createdAt: now });
+        allLines.push({
+          kind: 'credit_applied',
+          description: 'Credit balance applied',
+          amount: -creditApplied,
+          periodStart,
+          periodEnd,
+          calculation: null,
+        });
+        this.em.create(CreditEntry, {
+          tenantId,
+          currency,
+          amount: -creditApplied,
+          reason: 'applied_to_invoice',
+          invoice,
+          createdAt: now,
+        });
       }
       if (creditAdded > 0n) {
-        allLines.push({ kind: 'credit_to_balance', description: 'Unused amount added to your credit balance', amount: creditAdded, periodStart, periodEnd, calculation: null });
-        this.em.create(CreditEntry, { tenantId, currency, amount: creditAdded, reason: 'proration_credit', invoice, createdAt: now });
+        allLines.push({
+          kind: 'credit_to_balance',
+          description: 'Unused amount added to your credit balance',
+          amount: creditAdded,
+          periodStart,
+          periodEnd,
+          calculation: null,
+        });
+        this.em.create(CreditEntry, {
+          tenantId,
+          currency,
+          amount: creditAdded,
+          reason: 'proration_credit',
+          invoice,
+          createdAt: now,
+        });
       }
       allLines.forEach((line, position) =>
         this.em.create(InvoiceLine, {
@@ -300,7 +407,13 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         targetId: invoice.id,
         tenantId,
         actorUserId: this.context.actorOrNull?.userId ?? null,
-        after: { number: invoice.number, status: invoice.status, totalAmount: Number(total), creditApplied: Number(creditApplied), reason },
+        after: {
+          number: invoice.number,
+          status: invoice.status,
+          totalAmount: Number(total),
+          creditApplied: Number(creditApplied),
+          reason,
+        },
       });
       return invoice;
     });
@@ -316,7 +429,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     if (!invoices.length) return [];
     const now = this.clock.now();
     const byTenant = cards ?? (await this.defaultCards(invoices.map((i) => i.tenantId)));
-    const results = await this.chargeAll(
+    const results = (await this.chargeAll(
       invoices.map((invoice) => ({
         charge: true,
         tenantId: invoice.tenantId,
@@ -325,7 +438,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         currency: invoice.currency,
         key: this.chargeKey(invoice, invoice.attemptCount + 1),
       })),
-    ) as ChargeResult[];
+    )) as ChargeResult[];
     const outcomes = invoices.map((invoice, i) => {
       const result = results[i];
       const card = byTenant.get(invoice.tenantId) ?? null;
@@ -357,7 +470,12 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         targetId: invoice.id,
         tenantId: invoice.tenantId,
         actorUserId: this.context.actorOrNull?.userId ?? null,
-        after: { number: invoice.number, attempt: invoice.attemptCount, amount: Number(invoice.totalAmount), failureCode: result.failureCode },
+        after: {
+          number: invoice.number,
+          attempt: invoice.attemptCount,
+          amount: Number(invoice.totalAmount),
+          failureCode: result.failureCode,
+        },
       });
       return { paid: result.status === 'succeeded', failureCode: result.failureCode };
     });
@@ -375,7 +493,12 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         requests.slice(start, start + CHARGE_CONCURRENCY).map(async (r, j) => {
           if (!r.charge) return;
           results[start + j] = r.card
-            ? await this.gateway.charge({ token: r.card.providerToken, amount: r.amount, currency: r.currency, idempotencyKey: r.key })
+            ? await this.gateway.charge({
+                token: r.card.providerToken,
+                amount: r.amount,
+                currency: r.currency,
+                idempotencyKey: r.key,
+              })
             : { id: '', status: 'failed', failureCode: 'no_payment_method' };
         }),
       );

@@ -52,7 +52,8 @@ export class MockPaymentGateway extends PaymentGateway {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const key = `gateway:charge:${request.idempotencyKey}`;
-    const outcome = /^pm_mock_(success|card_declined|insufficient_funds)_/.exec(request.token)?.[1] as ChargeOutcomeCode | undefined;
+    const outcome = /^pm_mock_(success|card_declined|insufficient_funds)_/.exec(request.token)?.[1] as
+      ChargeOutcomeCode | undefined;
     const result: ChargeResult = {
       id: `ch_mock_${randomBytes(12).toString('hex')}`,
       status: outcome === 'success' ? 'succeeded' : 'failed',

@@ -23,7 +23,11 @@ export class PaymentMethodsService {
 
   /** The default card: the newest one not removed. */
   private async defaultCard(): Promise<PaymentMethod | null> {
-    const [newest] = await this.em.find(PaymentMethod, { deletedAt: null }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 1 });
+    const [newest] = await this.em.find(
+      PaymentMethod,
+      { deletedAt: null },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 1 },
+    );
     return newest ?? null;
   }
 
@@ -38,7 +42,12 @@ export class PaymentMethodsService {
       },
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 },
     );
-    return toPage(rows, query.limit, (pm) => ({ at: pm.createdAt.toISOString(), id: pm.id }), (pm) => PaymentMethodDto.from(pm, pm.id === defaultCard?.id));
+    return toPage(
+      rows,
+      query.limit,
+      (pm) => ({ at: pm.createdAt.toISOString(), id: pm.id }),
+      (pm) => PaymentMethodDto.from(pm, pm.id === defaultCard?.id),
+    );
   }
 
   async add(dto: AddPaymentMethodDto): Promise<PaymentMethodDto> {
@@ -70,7 +79,12 @@ export class PaymentMethodsService {
     if (!pm) throw Errors.notFound('Payment method');
     pm.deletedAt = this.clock.realNow();
     await this.em.flush();
-    this.audit.record({ action: 'payment_method.removed', targetType: 'payment_method', targetId: id, before: PaymentMethodDto.from(pm, false) });
+    this.audit.record({
+      action: 'payment_method.removed',
+      targetType: 'payment_method',
+      targetId: id,
+      before: PaymentMethodDto.from(pm, false),
+    });
   }
 
   /** A card of the tenant by id, or the default (newest) card; null when the tenant has none. */

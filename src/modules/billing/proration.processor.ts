@@ -33,7 +33,11 @@ abstract class CollectionProcessor extends ConfiguredWorker {
   async process(job: Job<CollectInvoiceJob>): Promise<{ outcome: string }> {
     const { tenantId, invoiceId, subscriptionId } = job.data;
     const result = await this.tenantJob.run(tenantId, () => this.invoicing.collectOpen(invoiceId, { dueOnly: this.dueOnly }));
-    const outcome = result.paid ? 'paid' : result.failureCode ? `failed:${result.failureCode} (invoice ${result.status})` : `skipped: invoice ${result.status}`;
+    const outcome = result.paid
+      ? 'paid'
+      : result.failureCode
+        ? `failed:${result.failureCode} (invoice ${result.status})`
+        : `skipped: invoice ${result.status}`;
     await job.log(`tenant ${tenantId} subscription ${subscriptionId} invoice ${invoiceId}: ${outcome}`);
     this.logger.log({ tenantId, subscriptionId, invoiceId, outcome }, 'invoice collection');
     return { outcome };

@@ -27,7 +27,9 @@ export class LimitWarningProcessor extends ConfiguredWorker {
   async process(job: Job<LimitWarningJob>): Promise<{ recorded: boolean }> {
     const warning = job.data;
     const recorded = await this.tenantJob.run(warning.tenantId, () => this.notifications.recordLimitWarning(warning));
-    await job.log(`tenant ${warning.tenantId} ${warning.metric} ${warning.threshold}%: ${recorded ? 'recorded' : 'already recorded'}`);
+    await job.log(
+      `tenant ${warning.tenantId} ${warning.metric} ${warning.threshold}%: ${recorded ? 'recorded' : 'already recorded'}`,
+    );
     this.logger.log({ ...warning, recorded }, 'limit warning');
     return { recorded };
   }

@@ -17,7 +17,13 @@ import { UsageService } from './usage.service.js';
 @Global()
 @Module({
   controllers: [UsageController, AdminUsageController, NotificationsController],
-  providers: [UsageService, UsageHistoryService, NotificationsService, LimitWarnings, { provide: MeteredUsage, useClass: CounterUsage }],
+  providers: [
+    UsageService,
+    UsageHistoryService,
+    NotificationsService,
+    LimitWarnings,
+    { provide: MeteredUsage, useClass: CounterUsage },
+  ],
   exports: [MeteredUsage, NotificationsService],
 })
 export class MeteringModule {}

@@ -21,7 +21,9 @@ export class NotificationsService {
     const after = decodeCursor(query.cursor);
     const rows = await this.em.find(
       Notification,
-      after ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] } : {},
+      after
+        ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] }
+        : {},
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 },
     );
     return toPage(rows, query.limit, (n) => ({ at: n.createdAt.toISOString(), id: n.id }), NotificationDto.from);
@@ -59,7 +61,14 @@ export class NotificationsService {
       targetId: warning.subscriptionId,
       tenantId: warning.tenantId,
       actorUserId: null,
-      after: { notificationId: rows[0].id, metric: warning.metric, threshold: warning.threshold, used: warning.used, limit: warning.limit, periodStart: warning.periodStart },
+      after: {
+        notificationId: rows[0].id,
+        metric: warning.metric,
+        threshold: warning.threshold,
+        used: warning.used,
+        limit: warning.limit,
+        periodStart: warning.periodStart,
+      },
     });
     return true;
   }

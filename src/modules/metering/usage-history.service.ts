@@ -29,7 +29,9 @@ export class UsageHistoryService {
   async history(query: UsageHistoryQuery): Promise<UsageHistoryDto> {
     const granularity: Granularity = query.granularity ?? 'day';
     if (kindOf(query.metric) === 'gauge') {
-      throw MeteringErrors.invalid([{ field: 'metric', message: `${query.metric} is a gauge (a level); history is kept for counters` }]);
+      throw MeteringErrors.invalid([
+        { field: 'metric', message: `${query.metric} is a gauge (a level); history is kept for counters` },
+      ]);
     }
     const from = new Date(query.from);
     const to = new Date(query.to);
@@ -75,7 +77,12 @@ export class UsageHistoryService {
     return {
       from: from.toISOString(),
       to: to.toISOString(),
-      metrics: rows.map((r) => ({ metric: r.metric, quantity: Number(r.quantity), events: Number(r.events), tenants: Number(r.tenants) })),
+      metrics: rows.map((r) => ({
+        metric: r.metric,
+        quantity: Number(r.quantity),
+        events: Number(r.events),
+        tenants: Number(r.tenants),
+      })),
     };
   }
 }

@@ -13,7 +13,13 @@ import {
 
 describe('planWrite', () => {
   it('increments counters by quantity (default 1)', () => {
-    expect(planWrite({ metric: 'api_calls' })).toEqual({ metric: 'api_calls', kind: 'counter', operation: 'increment', amount: 1, builtIn: true });
+    expect(planWrite({ metric: 'api_calls' })).toEqual({
+      metric: 'api_calls',
+      kind: 'counter',
+      operation: 'increment',
+      amount: 1,
+      builtIn: true,
+    });
     expect(planWrite({ metric: 'emails_sent', quantity: 5 })).toEqual({
       metric: 'emails_sent',
       kind: 'counter',
@@ -24,13 +30,19 @@ describe('planWrite', () => {
   });
 
   it('sets or increments storage_mb', () => {
-    expect(planWrite({ metric: 'storage_mb', operation: 'set', value: 0 })).toMatchObject({ kind: 'gauge', operation: 'set', amount: 0 });
+    expect(planWrite({ metric: 'storage_mb', operation: 'set', value: 0 })).toMatchObject({
+      kind: 'gauge',
+      operation: 'set',
+      amount: 0,
+    });
     expect(planWrite({ metric: 'storage_mb', quantity: 3 })).toMatchObject({ kind: 'gauge', operation: 'increment', amount: 3 });
   });
 
   it('refuses max_users (it follows membership), set on counters, and mixed-up fields', () => {
     expect(planWrite({ metric: 'max_users' })).toEqual([{ field: 'metric', message: expect.stringContaining('membership') }]);
-    expect(planWrite({ metric: 'api_calls', operation: 'set', value: 3 })).toEqual([{ field: 'operation', message: expect.any(String) }]);
+    expect(planWrite({ metric: 'api_calls', operation: 'set', value: 3 })).toEqual([
+      { field: 'operation', message: expect.any(String) },
+    ]);
     expect(planWrite({ metric: 'storage_mb', operation: 'set' })).toEqual([{ field: 'value', message: expect.any(String) }]);
     expect(planWrite({ metric: 'storage_mb', operation: 'set', value: 1, quantity: 1 })).toEqual([
       { field: 'quantity', message: expect.any(String) },
@@ -59,7 +71,10 @@ describe('answers', () => {
     expect(remainingOf(100, 130)).toBe(0);
     expect(remainingOf(null, 5)).toBeNull();
     expect(warningFor('api_calls', 100, 100)).toBeUndefined();
-    expect(warningFor('api_calls', 101, 100)).toEqual({ code: 'over_limit', message: 'api_calls is over its limit of 100 (101 used)' });
+    expect(warningFor('api_calls', 101, 100)).toEqual({
+      code: 'over_limit',
+      message: 'api_calls is over its limit of 100 (101 used)',
+    });
     expect(warningFor('api_calls', 5, null)).toBeUndefined();
     expect(isAllowed(99, 100, 'hard')).toBe(true);
     expect(isAllowed(100, 100, 'hard')).toBe(false);
@@ -112,17 +127,19 @@ describe('history buckets', () => {
   it('aligns to UTC hours and days and covers [from, to)', () => {
     expect(bucketStart(d('2030-01-01T10:59:59.999Z'), 'hour').toISOString()).toBe('2030-01-01T10:00:00.000Z');
     expect(bucketStart(d('2030-01-01T23:59:59Z'), 'day').toISOString()).toBe('2030-01-01T00:00:00.000Z');
-    expect((bucketsBetween(d('2030-01-01T10:30:00Z'), d('2030-01-01T13:00:00Z'), 'hour') as Date[]).map((b) => b.toISOString())).toEqual([
-      '2030-01-01T10:00:00.000Z',
-      '2030-01-01T11:00:00.000Z',
-      '2030-01-01T12:00:00.000Z',
-    ]);
+    expect(
+      (bucketsBetween(d('2030-01-01T10:30:00Z'), d('2030-01-01T13:00:00Z'), 'hour') as Date[]).map((b) => b.toISOString()),
+    ).toEqual(['2030-01-01T10:00:00.000Z', '2030-01-01T11:00:00.000Z', '2030-01-01T12:00:00.000Z']);
     expect((bucketsBetween(d('2030-01-01T00:00:00Z'), d('2030-01-03T00:00:01Z'), 'day') as Date[]).length).toBe(3);
   });
 
   it('refuses an empty or reversed range and too many buckets', () => {
-    expect(bucketsBetween(d('2030-01-02T00:00:00Z'), d('2030-01-01T00:00:00Z'), 'day')).toEqual([{ field: 'to', message: 'to must be after from' }]);
-    expect(bucketsBetween(d('2030-01-01T00:00:00Z'), d('2030-01-01T00:00:00Z'), 'hour')).toEqual([{ field: 'to', message: 'to must be after from' }]);
+    expect(bucketsBetween(d('2030-01-02T00:00:00Z'), d('2030-01-01T00:00:00Z'), 'day')).toEqual([
+      { field: 'to', message: 'to must be after from' },
+    ]);
+    expect(bucketsBetween(d('2030-01-01T00:00:00Z'), d('2030-01-01T00:00:00Z'), 'hour')).toEqual([
+      { field: 'to', message: 'to must be after from' },
+    ]);
     const start = d('2030-01-01T00:00:00Z');
     expect(bucketsBetween(start, new Date(start.getTime() + MAX_BUCKETS * 3_600_000), 'hour')).toHaveLength(MAX_BUCKETS);
     expect(bucketsBetween(start, new Date(start.getTime() + MAX_BUCKETS * 3_600_000 + 1), 'hour')).toEqual([

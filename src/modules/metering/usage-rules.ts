@@ -44,10 +44,14 @@ export function planWrite(write: UsageWrite): PlannedWrite | FieldError[] {
     errors.push({ field: 'metric', message: 'max_users follows the tenant membership: add or remove members instead' });
   } else if (operation === 'set') {
     if (!SETTABLE_GAUGES.includes(write.metric)) {
-      errors.push({ field: 'operation', message: `set applies to gauges (${SETTABLE_GAUGES.join(', ')}); ${write.metric} is a ${kind}` });
+      errors.push({
+        field: 'operation',
+        message: `set applies to gauges (${SETTABLE_GAUGES.join(', ')}); ${write.metric} is a ${kind}`,
+      });
     }
     if (write.value === undefined) errors.push({ field: 'value', message: 'value is required with operation set' });
-    if (write.quantity !== undefined) errors.push({ field: 'quantity', message: 'quantity is not used with operation set (use value)' });
+    if (write.quantity !== undefined)
+      errors.push({ field: 'quantity', message: 'quantity is not used with operation set (use value)' });
   } else if (write.value !== undefined) {
     errors.push({ field: 'value', message: 'value is only used with operation set (use quantity)' });
   }
@@ -66,7 +70,9 @@ export function planWrite(write: UsageWrite): PlannedWrite | FieldError[] {
  * the amount and an explicit occurredAt (a default timestamp differs on every retry).
  */
 export function writeFingerprint(write: PlannedWrite, occurredAt: string | undefined): Buffer {
-  return createHash('sha256').update(`${write.metric}\n${write.operation}\n${write.amount}\n${occurredAt ?? ''}`).digest();
+  return createHash('sha256')
+    .update(`${write.metric}\n${write.operation}\n${write.amount}\n${occurredAt ?? ''}`)
+    .digest();
 }
 
 export function remainingOf(limit: number | null, used: number): number | null {

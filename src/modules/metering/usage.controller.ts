@@ -31,7 +31,8 @@ export class UsageController {
   @SingleStatement()
   @ApiOperation({
     operationId: 'recordUsage',
-    summary: 'Report usage (API key or tenant_admin): counted at once against the limit; over a hard limit 403 limit_exceeded and nothing counted',
+    summary:
+      'Report usage (API key or tenant_admin): counted at once against the limit; over a hard limit 403 limit_exceeded and nothing counted',
     description:
       'Counters (`api_calls`, custom metrics) add `quantity` (default 1) to the current billing period. `storage_mb` is a level: ' +
       '`{"metric":"storage_mb","operation":"set","value":512}` replaces it (lowering is always accepted), `quantity` adds to it. ' +
@@ -54,7 +55,10 @@ export class UsageController {
   @Get('usage')
   @MeteringReader()
   @SingleStatement()
-  @ApiOperation({ operationId: 'getUsage', summary: 'Use of every metric in the current billing period, against the plan limits' })
+  @ApiOperation({
+    operationId: 'getUsage',
+    summary: 'Use of every metric in the current billing period, against the plan limits',
+  })
   @ApiOkResponse({ type: UsageSummaryDto })
   @ApiProblems(404)
   summary() {
@@ -63,7 +67,10 @@ export class UsageController {
 
   @Get('usage/history')
   @MeteringReader()
-  @ApiOperation({ operationId: 'getUsageHistory', summary: 'Usage of a counter metric in hour or day buckets between from and to' })
+  @ApiOperation({
+    operationId: 'getUsageHistory',
+    summary: 'Usage of a counter metric in hour or day buckets between from and to',
+  })
   @ApiOkResponse({ type: UsageHistoryDto })
   @ApiProblems(400)
   usageHistory(@Query() query: UsageHistoryQuery) {
@@ -73,12 +80,16 @@ export class UsageController {
   @Get('entitlements/:metric')
   @MeteringReader()
   @SingleStatement()
-  @ApiOperation({ operationId: 'getEntitlement', summary: 'May I? Use, limit and whether `quantity` more (default 1) would be accepted now' })
+  @ApiOperation({
+    operationId: 'getEntitlement',
+    summary: 'May I? Use, limit and whether `quantity` more (default 1) would be accepted now',
+  })
   @ApiParam({ name: 'metric', example: 'api_calls', schema: { type: 'string', pattern: METRIC_KEY.source } })
   @ApiOkResponse({ type: EntitlementDto })
   @ApiProblems(400, 404)
   entitlement(@Param('metric') metric: string, @Query() query: EntitlementQuery) {
-    if (!METRIC_KEY.test(metric)) throw MeteringErrors.invalid([{ field: 'metric', message: 'metric must be lowercase letters, digits and underscores' }]);
+    if (!METRIC_KEY.test(metric))
+      throw MeteringErrors.invalid([{ field: 'metric', message: 'metric must be lowercase letters, digits and underscores' }]);
     return this.usage.entitlement(metric, query.quantity);
   }
 }

@@ -10,7 +10,15 @@ import { BUILT_IN_METRICS, kindOf } from '../policies/metrics.js';
 import { EntitlementDto, MetricUsageDto, RecordUsageDto, UsageRecordedDto, UsageSummaryDto } from './dto/usage.dto.js';
 import { LimitWarnings } from './limit-warnings.js';
 import { MeteringErrors } from './metering.errors.js';
-import { crossedThresholds, isAllowed, OCCURRED_AT_SKEW_MS, planWrite, remainingOf, warningFor, writeFingerprint } from './usage-rules.js';
+import {
+  crossedThresholds,
+  isAllowed,
+  OCCURRED_AT_SKEW_MS,
+  planWrite,
+  remainingOf,
+  warningFor,
+  writeFingerprint,
+} from './usage-rules.js';
 
 type Enforcement = 'hard' | 'soft';
 type Kind = 'gauge' | 'counter';
@@ -146,11 +154,14 @@ export class UsageService {
     config: AppConfig,
   ) {
     const options = { maxInFlight: config.METERING_BATCH_IN_FLIGHT, maxItems: config.METERING_BATCH_MAX };
-    this.recorder = new StatementBatcher((items) => this.sql.rows<RecordRow>(RECORD_BATCH, recordBatchValues(items, this.clock.realNow())), {
-      ...options,
-      // Counter and gauge rows are locked in this order by every batch.
-      lockOrder: (item) => `${item.tenantId}:${item.metric}`,
-    });
+    this.recorder = new StatementBatcher(
+      (items) => this.sql.rows<RecordRow>(RECORD_BATCH, recordBatchValues(items, this.clock.realNow())),
+      {
+        ...options,
+        // Counter and gauge rows are locked in this order by every batch.
+        lockOrder: (item) => `${item.tenantId}:${item.metric}`,
+      },
+    );
     this.entitlements = new StatementBatcher(
       (items) => this.sql.rows<EntitlementRow>(ENTITLEMENT_BATCH, entitlementBatchValues(items, this.clock.realNow())),
       options,
@@ -206,7 +217,13 @@ export class UsageService {
         throw Errors.idempotencyKeyReused();
       case 'limit_exceeded': {
         const requested = write.operation === 'set' ? write.amount - used : write.amount;
-        throw MeteringErrors.limitExceeded(write.metric, limit!, used, requested, write.kind === 'counter' ? new Date(row.period_to!) : null);
+        throw MeteringErrors.limitExceeded(
+          write.metric,
+          limit!,
+          used,
+          requested,
+          write.kind === 'counter' ? new Date(row.period_to!) : null,
+        );
       }
       case 'unknown_metric':
         throw MeteringErrors.unknownMetric(write.metric);
@@ -214,7 +231,13 @@ export class UsageService {
         this.refuse(row.outcome);
     }
     const warning = warningFor(write.metric, used, limit);
-    const body: UsageRecordedDto = { metric: write.metric, used, limit, remaining: remainingOf(limit, used), ...(warning ? { warning } : {}) };
+    const body: UsageRecordedDto = {
+      metric: write.metric,
+      used,
+      limit,
+      remaining: remainingOf(limit, used),
+      ...(warning ? { warning } : {}),
+    };
     if (row.outcome === 'replayed') return { body, replayed: true };
 
     for (const threshold of crossedThresholds(num(row.used_before)!, used, limit, row.warning_thresholds ?? [])) {
@@ -232,7 +255,12 @@ export class UsageService {
   }
 
   async entitlement(metric: string, quantity = 1): Promise<EntitlementDto> {
-    const row = await this.entitlements.submit({ ...this.caller(), metric, kind: kindOf(metric), builtIn: Object.hasOwn(BUILT_IN_METRICS, metric) });
+    const row = await this.entitlements.submit({
+      ...this.caller(),
+      metric,
+      kind: kindOf(metric),
+      builtIn: Object.hasOwn(BUILT_IN_METRICS, metric),
+    });
     if (row.outcome === 'unknown_metric') throw MeteringErrors.metricNotFound(metric);
     if (row.outcome !== 'ok') this.refuse(row.outcome);
     const used = Number(row.used_total);
@@ -254,19 +282,21 @@ export class UsageService {
     const rows = await this.sql.rows<UsageRow>(USAGE, [caller.tenantId, caller.apiKeyId, caller.touch, this.clock.realNow()]);
     const first = rows[0];
     if (first.outcome !== 'ok') this.refuse(first.outcome);
-    const metrics = rows.filter((r) => r.metric_key !== null).map((r): MetricUsageDto => {
-      const used = Number(r.used_total);
-      const limit = num(r.limit_value);
-      return {
-        metric: r.metric_key!,
-        kind: r.metric_kind,
-        used,
-        limit,
-        remaining: remainingOf(limit, used),
-        enforcement: r.enforcement_mode,
-        resetsAt: r.metric_kind === 'counter' ? iso(r.period_to) : null,
-      };
-    });
+    const metrics = rows
+      .filter((r) => r.metric_key !== null)
+      .map((r): MetricUsageDto => {
+        const used = Number(r.used_total);
+        const limit = num(r.limit_value);
+        return {
+          metric: r.metric_key!,
+          kind: r.metric_kind,
+          used,
+          limit,
+          remaining: remainingOf(limit, used),
+          enforcement: r.enforcement_mode,
+          resetsAt: r.metric_kind === 'counter' ? iso(r.period_to) : null,
+        };
+      });
     return { subscriptionId: first.subscription, periodStart: iso(first.period_from), periodEnd: iso(first.period_to), metrics };
   }
 }

@@ -40,7 +40,12 @@ export class PlansService {
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
     );
     const versions = await this.currentVersions(plans);
-    return toPage(plans, query.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }), (p) => PlanDto.from(p, versions.get(p.id)!));
+    return toPage(
+      plans,
+      query.limit,
+      (p) => ({ at: p.createdAt.toISOString(), id: p.id }),
+      (p) => PlanDto.from(p, versions.get(p.id)!),
+    );
   }
 
   async get(id: string): Promise<PlanDto> {
@@ -55,10 +60,17 @@ export class PlansService {
     let from = 0;
     if (after) {
       const last = await this.em.findOne(PlanVersion, { id: after.id, plan });
-      if (!last) throw Errors.validation('Invalid cursor', [{ field: 'cursor', message: 'cursor is not one this API issued for this plan' }]);
+      if (!last)
+        throw Errors.validation('Invalid cursor', [
+          { field: 'cursor', message: 'cursor is not one this API issued for this plan' },
+        ]);
       from = last.version;
     }
-    const versions = await this.em.find(PlanVersion, { plan, version: { $gt: from } }, { orderBy: { version: 'asc' }, limit: query.limit + 1 });
+    const versions = await this.em.find(
+      PlanVersion,
+      { plan, version: { $gt: from } },
+      { orderBy: { version: 'asc' }, limit: query.limit + 1 },
+    );
     return toPage(versions, query.limit, (v) => ({ at: v.createdAt.toISOString(), id: v.id }), PlanVersionDto.from);
   }
 
@@ -82,7 +94,8 @@ export class PlansService {
     try {
       await this.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw Errors.conflict(`A plan with code ${dto.code} already exists`);
+      if (error instanceof UniqueConstraintViolationException)
+        throw Errors.conflict(`A plan with code ${dto.code} already exists`);
       throw error;
     }
     const after = PlanDto.from(plan, version);
@@ -96,7 +109,9 @@ export class PlansService {
     const current = await this.currentVersion(plan);
     const before = PlanDto.from(plan, current);
     const now = this.clock.realNow();
-    const renamed = (dto.name !== undefined && dto.name !== plan.name) || (dto.description !== undefined && dto.description !== plan.description);
+    const renamed =
+      (dto.name !== undefined && dto.name !== plan.name) ||
+      (dto.description !== undefined && dto.description !== plan.description);
     if (dto.name !== undefined) plan.name = dto.name;
     if (dto.description !== undefined) plan.description = dto.description;
 
@@ -139,7 +154,14 @@ export class PlansService {
     plan.status = 'archived';
     plan.updatedAt = this.clock.realNow();
     await this.em.flush();
-    this.audit.record({ action: 'plan.archived', targetType: 'plan', targetId: id, tenantId: null, before: { status: 'active' }, after: { status: 'archived' } });
+    this.audit.record({
+      action: 'plan.archived',
+      targetType: 'plan',
+      targetId: id,
+      tenantId: null,
+      before: { status: 'active' },
+      after: { status: 'archived' },
+    });
     return PlanDto.from(plan, await this.currentVersion(plan));
   }
 

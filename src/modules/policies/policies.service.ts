@@ -22,11 +22,10 @@ export class PoliciesService {
   ) {}
 
   async list(query: PolicyQuery): Promise<Page<PolicyDto>> {
-    const rows = await this.em.find(
-      Policy,
-      afterCursor(query.cursor, 'asc'),
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
-    );
+    const rows = await this.em.find(Policy, afterCursor(query.cursor, 'asc'), {
+      orderBy: { createdAt: 'asc', id: 'asc' },
+      limit: query.limit + 1,
+    });
     return toPage(rows, query.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }), PolicyDto.from);
   }
 
@@ -41,12 +40,16 @@ export class PoliciesService {
     const byId = new Map(found.map((p) => [p.id, p]));
     const missing = unique.filter((id) => !byId.has(id));
     if (missing.length) {
-      throw Errors.validation(`Unknown policy: ${missing.join(', ')}`, [{ field: 'policyIds', message: `unknown policy ${missing.join(', ')}` }]);
+      throw Errors.validation(`Unknown policy: ${missing.join(', ')}`, [
+        { field: 'policyIds', message: `unknown policy ${missing.join(', ')}` },
+      ]);
     }
     const metrics = new Set<string>();
     for (const p of found) {
       if (metrics.has(p.metric)) {
-        throw Errors.validation(`Two policies limit ${p.metric}`, [{ field: 'policyIds', message: `more than one policy for metric ${p.metric}` }]);
+        throw Errors.validation(`Two policies limit ${p.metric}`, [
+          { field: 'policyIds', message: `more than one policy for metric ${p.metric}` },
+        ]);
       }
       metrics.add(p.metric);
     }
@@ -75,12 +78,14 @@ export class PoliciesService {
     const policy = await this.load(id);
     const before = PolicyDto.from(policy);
     if (dto.name !== undefined) policy.name = dto.name;
-    else if (dto.limit !== undefined && policy.name === defaultName(policy.metric, policy.limit)) policy.name = defaultName(policy.metric, dto.limit);
+    else if (dto.limit !== undefined && policy.name === defaultName(policy.metric, policy.limit))
+      policy.name = defaultName(policy.metric, dto.limit);
     if (dto.limit !== undefined) policy.limit = dto.limit;
     if (dto.enforcement !== undefined) policy.enforcement = dto.enforcement;
     if (dto.warningThresholds !== undefined) policy.warningThresholds = sortThresholds(dto.warningThresholds);
     // Nothing differs from what is stored: no write, no audit entry.
-    if (JSON.stringify({ ...PolicyDto.from(policy), updatedAt: null }) === JSON.stringify({ ...before, updatedAt: null })) return before;
+    if (JSON.stringify({ ...PolicyDto.from(policy), updatedAt: null }) === JSON.stringify({ ...before, updatedAt: null }))
+      return before;
     policy.updatedAt = this.clock.realNow();
     await this.em.flush();
     const after = PolicyDto.from(policy);

@@ -13,7 +13,11 @@ export class PlanMemberLimit extends MemberLimit {
   }
 
   async assertAllows(newCount: number): Promise<void> {
-    const subscription = await this.em.findOne(Subscription, { status: { $in: [...LIVE_STATUSES] } }, { populate: ['planVersion'] });
+    const subscription = await this.em.findOne(
+      Subscription,
+      { status: { $in: [...LIVE_STATUSES] } },
+      { populate: ['planVersion'] },
+    );
     const limit = subscription?.planVersion.limits.find((l) => l.metric === 'max_users');
     if (!limit || limit.limit === null || limit.enforcement !== 'hard') return;
     if (newCount > limit.limit) throw SubscriptionErrors.limitExceeded('max_users', limit.limit, newCount - 1, 1, null);

@@ -48,12 +48,16 @@ export class RenewalProcessor extends ConfiguredWorker implements OnApplicationB
     await this.clock.sync();
     if (job.name === SCAN_JOB) {
       const found = await this.renewals.scan();
-      await job.log(`scan at ${this.clock.now().toISOString()}: ${found.renewals} renewals, ${found.collections} collections due`);
+      await job.log(
+        `scan at ${this.clock.now().toISOString()}: ${found.renewals} renewals, ${found.collections} collections due`,
+      );
       return found;
     }
     if (job.name === RENEW_JOB) {
       const renewed = await this.renewals.renewAllDue();
-      await job.log(`tenant ${job.data.tenantId} subscription ${job.data.subscriptionId}: ${renewed} subscriptions renewed in this run`);
+      await job.log(
+        `tenant ${job.data.tenantId} subscription ${job.data.subscriptionId}: ${renewed} subscriptions renewed in this run`,
+      );
       this.logger.log({ tenantId: job.data.tenantId, subscriptionId: job.data.subscriptionId, renewed }, 'renew job');
       return { renewed };
     }

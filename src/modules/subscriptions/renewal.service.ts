@@ -179,22 +179,48 @@ export class RenewalService {
         if (decision.kind !== 'renew') {
           const event = decision.kind === 'cancel' ? 'cancelled_at_period_end' : 'term_completed';
           moves.push({
-            id: row.id, tenant_id: row.tenant_id, status: transition(row.status, event), plan_id: current.planId, plan_version_id: current.id,
-            billing_anchor: row.billing_anchor, period_start: row.current_period_start, period_end: row.current_period_end,
-            cycles_billed: row.cycles_billed, ended_at: decision.endedAt.toISOString(), ended_reason: event, plan_code: current.planCode,
+            id: row.id,
+            tenant_id: row.tenant_id,
+            status: transition(row.status, event),
+            plan_id: current.planId,
+            plan_version_id: current.id,
+            billing_anchor: row.billing_anchor,
+            period_start: row.current_period_start,
+            period_end: row.current_period_end,
+            cycles_billed: row.cycles_billed,
+            ended_at: decision.endedAt.toISOString(),
+            ended_reason: event,
+            plan_code: current.planCode,
           });
           continue;
         }
         const version = decision.version as VersionRow;
         const move: SubscriptionMove = {
-          id: row.id, tenant_id: row.tenant_id, status: row.status, plan_id: version.planId, plan_version_id: version.id,
-          billing_anchor: decision.anchor.toISOString(), period_start: decision.periodStart.toISOString(), period_end: decision.periodEnd.toISOString(),
-          cycles_billed: row.cycles_billed + 1, ended_at: null, ended_reason: null, plan_code: version.planCode,
+          id: row.id,
+          tenant_id: row.tenant_id,
+          status: row.status,
+          plan_id: version.planId,
+          plan_version_id: version.id,
+          billing_anchor: decision.anchor.toISOString(),
+          period_start: decision.periodStart.toISOString(),
+          period_end: decision.periodEnd.toISOString(),
+          cycles_billed: row.cycles_billed + 1,
+          ended_at: null,
+          ended_reason: null,
+          plan_code: version.planCode,
         };
         moves.push(move);
         charges.push({
-          move, fromTrial: decision.fromTrial, planCode: version.planCode, subscriptionId: row.id, tenantId: row.tenant_id,
-          planName: version.planName, price: version.price, currency: version.currency, periodStart: decision.periodStart, periodEnd: decision.periodEnd,
+          move,
+          fromTrial: decision.fromTrial,
+          planCode: version.planCode,
+          subscriptionId: row.id,
+          tenantId: row.tenant_id,
+          planName: version.planName,
+          price: version.price,
+          currency: version.currency,
+          periodStart: decision.periodStart,
+          periodEnd: decision.periodEnd,
         });
       }
 
@@ -202,11 +228,25 @@ export class RenewalService {
       const audits: AuditEntry[] = [];
       outcomes.forEach((outcome, i) => {
         const { move, fromTrial } = charges[i];
-        const event = outcome.paid ? (fromTrial ? 'trial_converted' : 'renewed') : fromTrial ? 'trial_payment_failed' : 'renewal_payment_failed';
+        const event = outcome.paid
+          ? fromTrial
+            ? 'trial_converted'
+            : 'renewed'
+          : fromTrial
+            ? 'trial_payment_failed'
+            : 'renewal_payment_failed';
         move.status = transition(move.status as SubscriptionStatus, event);
-        audits.push(this.entry(move, `subscription.${event}`, { invoice: outcome.invoice.number, periodStart: move.period_start, periodEnd: move.period_end, failureCode: outcome.failureCode }));
+        audits.push(
+          this.entry(move, `subscription.${event}`, {
+            invoice: outcome.invoice.number,
+            periodStart: move.period_start,
+            periodEnd: move.period_end,
+            failureCode: outcome.failureCode,
+          }),
+        );
       });
-      for (const move of moves.filter((m) => m.ended_reason)) audits.push(this.entry(move, `subscription.${move.ended_reason}`, {}));
+      for (const move of moves.filter((m) => m.ended_reason))
+        audits.push(this.entry(move, `subscription.${move.ended_reason}`, {}));
       await em.execute(MOVE_SQL, [now, JSON.stringify(moves)]);
       await this.audit.recordMany(audits);
       this.logger.log({ renewed: charges.length, ended: moves.length - charges.length }, 'renewal batch');

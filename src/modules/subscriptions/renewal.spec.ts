@@ -47,15 +47,34 @@ describe('decideRenewal', () => {
 
   it('converts a trial: the first paid period starts at the trial end, anchored there', () => {
     const trialEnd = at('2030-01-15T12:00:00Z');
-    const decision = decideRenewal(state({ status: 'trialing', cyclesBilled: 0, billingAnchor: trialEnd, currentPeriodEnd: trialEnd }), monthly, null, trialEnd);
-    expect(decision).toMatchObject({ kind: 'renew', fromTrial: true, periodStart: trialEnd, periodEnd: at('2030-02-15T12:00:00Z'), anchor: trialEnd });
+    const decision = decideRenewal(
+      state({ status: 'trialing', cyclesBilled: 0, billingAnchor: trialEnd, currentPeriodEnd: trialEnd }),
+      monthly,
+      null,
+      trialEnd,
+    );
+    expect(decision).toMatchObject({
+      kind: 'renew',
+      fromTrial: true,
+      periodStart: trialEnd,
+      periodEnd: at('2030-02-15T12:00:00Z'),
+      anchor: trialEnd,
+    });
   });
 
   it('applies a scheduled change; a new interval re-anchors at the period end', () => {
     const decision = decideRenewal(state(), monthly, yearly, at('2030-02-28T00:00:00Z'));
-    expect(decision).toMatchObject({ kind: 'renew', version: yearly, anchor: at('2030-02-28T00:00:00Z'), periodEnd: at('2031-02-28T00:00:00Z') });
+    expect(decision).toMatchObject({
+      kind: 'renew',
+      version: yearly,
+      anchor: at('2030-02-28T00:00:00Z'),
+      periodEnd: at('2031-02-28T00:00:00Z'),
+    });
     const cheaper = { ...monthly, id: 'v3' };
-    expect(decideRenewal(state(), monthly, cheaper, at('2030-02-28T00:00:00Z'))).toMatchObject({ version: cheaper, periodEnd: at('2030-03-31T00:00:00Z') });
+    expect(decideRenewal(state(), monthly, cheaper, at('2030-02-28T00:00:00Z'))).toMatchObject({
+      version: cheaper,
+      periodEnd: at('2030-03-31T00:00:00Z'),
+    });
   });
 });
 

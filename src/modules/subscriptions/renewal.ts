@@ -30,7 +30,12 @@ export type RenewalDecision =
   /** Bill the next period on `version` (the pinned one, or the scheduled change). */
   | { kind: 'renew'; version: RenewalTerms; periodStart: Date; periodEnd: Date; anchor: Date; fromTrial: boolean };
 
-export function decideRenewal(state: RenewalState, current: RenewalTerms, scheduled: RenewalTerms | null, now: Date): RenewalDecision {
+export function decideRenewal(
+  state: RenewalState,
+  current: RenewalTerms,
+  scheduled: RenewalTerms | null,
+  now: Date,
+): RenewalDecision {
   const end = state.currentPeriodEnd;
   if (end.getTime() > now.getTime()) return { kind: 'none' };
   if (state.status !== 'active' && state.status !== 'trialing') return { kind: 'none' };

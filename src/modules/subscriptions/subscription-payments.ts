@@ -25,7 +25,9 @@ export class SubscriptionPayments {
   /** A charge for the subscription failed: it becomes past due (dunning follows). */
   async failed(subscription: Subscription, failureCode: string | null): Promise<void> {
     if (subscription.status !== 'active' && subscription.status !== 'trialing') return;
-    await this.move(subscription, subscription.status === 'trialing' ? 'trial_payment_failed' : 'renewal_payment_failed', { failureCode });
+    await this.move(subscription, subscription.status === 'trialing' ? 'trial_payment_failed' : 'renewal_payment_failed', {
+      failureCode,
+    });
   }
 
   /**

@@ -5,7 +5,8 @@ export const SubscriptionErrors = {
   none: () => Errors.notFound('Live subscription'),
   alreadyLive: () => Errors.conflict('The tenant already has a live subscription'),
   samePlan: () => Errors.conflict('The subscription is already on the current version of this plan'),
-  currencyMismatch: () => Errors.conflict('Plans in another currency cannot replace this subscription; cancel and subscribe again'),
+  currencyMismatch: () =>
+    Errors.conflict('Plans in another currency cannot replace this subscription; cancel and subscribe again'),
   downgradeBlocked: (violations: GaugeViolation[]) =>
     new AppError(
       409,

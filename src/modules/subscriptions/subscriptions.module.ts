@@ -14,7 +14,13 @@ import { SubscriptionsService } from './subscriptions.service.js';
 @Module({
   imports: [PlansModule, TenancyModule],
   controllers: [SubscriptionsController],
-  providers: [SubscriptionsService, SubscriptionUsage, SubscriptionPayments, RenewalService, { provide: MemberLimit, useClass: PlanMemberLimit }],
+  providers: [
+    SubscriptionsService,
+    SubscriptionUsage,
+    SubscriptionPayments,
+    RenewalService,
+    { provide: MemberLimit, useClass: PlanMemberLimit },
+  ],
   exports: [SubscriptionsService, SubscriptionPayments, RenewalService, MemberLimit],
 })
 export class SubscriptionsModule {}

@@ -61,16 +61,17 @@ export class SubscriptionsService {
   }
 
   async history(query: PageQuery): Promise<Page<SubscriptionDto>> {
-    const rows = await this.em.find(
-      Subscription,
-      afterCursor(query.cursor, 'desc'),
-      {
-        populate: POPULATE,
-        orderBy: { createdAt: 'desc', id: 'desc' },
-        limit: query.limit + 1,
-      },
+    const rows = await this.em.find(Subscription, afterCursor(query.cursor, 'desc'), {
+      populate: POPULATE,
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.limit + 1,
+    });
+    const page = toPage(
+      rows,
+      query.limit,
+      (s) => ({ at: s.createdAt.toISOString(), id: s.id }),
+      (s) => s,
     );
-    const page = toPage(rows, query.limit, (s) => ({ at: s.createdAt.toISOString(), id: s.id }), (s) => s);
     return { data: await Promise.all(page.data.map((s) => this.toDto(s))), nextCursor: page.nextCursor };
   }
 
@@ -81,7 +82,12 @@ export class SubscriptionsService {
     const now = this.clock.now();
     const trial = version.trialDays > 0;
     const paid = version.priceAmount > 0n;
-    const cardId = paid && !trial ? await this.billing.resolvePaymentMethod(paymentMethodId) : paymentMethodId ? await this.billing.resolvePaymentMethod(paymentMethodId) : null;
+    const cardId =
+      paid && !trial
+        ? await this.billing.resolvePaymentMethod(paymentMethodId)
+        : paymentMethodId
+          ? await this.billing.resolvePaymentMethod(paymentMethodId)
+          : null;
     if (paid && !trial && !cardId) throw SubscriptionErrors.noPaymentMethod();
 
     const trialEnd = trial ? addDays(now, version.trialDays) : null;
@@ -112,7 +118,12 @@ export class SubscriptionsService {
     }
 
     if (!trial) {
-      const line = periodLine(version.plan.name, version.priceAmount, subscription.currentPeriodStart, subscription.currentPeriodEnd);
+      const line = periodLine(
+        version.plan.name,
+        version.priceAmount,
+        subscription.currentPeriodStart,
+        subscription.currentPeriodEnd,
+      );
       const outcome = await this.billing.invoiceAndCharge(subscription, [line], cardId);
       if (!outcome.paid) {
         subscription.status = transition(subscription.status, 'initial_payment_failed');
@@ -120,8 +131,16 @@ export class SubscriptionsService {
         subscription.endedReason = 'initial_payment_failed';
         await this.billing.voidInvoice(outcome.invoice.id);
         await this.em.flush();
-        this.audit.record({ action: 'subscription.payment_failed', targetType: 'subscription', targetId: subscription.id, after: { status: subscription.status, failureCode: outcome.failureCode } });
-        throw Errors.paymentFailed(outcome.failureCode ?? 'card_declined', `The first payment failed: ${outcome.failureCode}`).keepingWork();
+        this.audit.record({
+          action: 'subscription.payment_failed',
+          targetType: 'subscription',
+          targetId: subscription.id,
+          after: { status: subscription.status, failureCode: outcome.failureCode },
+        });
+        throw Errors.paymentFailed(
+          outcome.failureCode ?? 'card_declined',
+          `The first payment failed: ${outcome.failureCode}`,
+        ).keepingWork();
       }
       subscription.cyclesBilled = 1;
       await this.em.flush();
@@ -207,7 +226,13 @@ export class SubscriptionsService {
     subscription.updatedAt = now;
     await this.em.flush();
     const after = await this.toDto(subscription);
-    this.audit.record({ action: atPeriodEnd ? 'subscription.cancel_scheduled' : 'subscription.cancelled', targetType: 'subscription', targetId: subscription.id, before, after });
+    this.audit.record({
+      action: atPeriodEnd ? 'subscription.cancel_scheduled' : 'subscription.cancelled',
+      targetType: 'subscription',
+      targetId: subscription.id,
+      before,
+      after,
+    });
     return after;
   }
 
@@ -239,7 +264,12 @@ export class SubscriptionsService {
   }
 
   /** Works out what a change to `planId` would do, without doing it. */
-  private async plan(subscription: Subscription, planId: string, requested?: Timing, prorationDate?: string): Promise<PlannedChange> {
+  private async plan(
+    subscription: Subscription,
+    planId: string,
+    requested?: Timing,
+    prorationDate?: string,
+  ): Promise<PlannedChange> {
     this.guard(() => assertActionAllowed(subscription.status, 'change_plan', subscription));
     if (await this.billing.hasOpenInvoice(subscription.id)) {
       // Unpaid time must not turn into credit: settle the open invoice first.
@@ -282,7 +312,11 @@ export class SubscriptionsService {
    */
   private prorationInstant(subscription: Subscription, at: Date): Date {
     const now = this.clock.now();
-    const earliest = Math.max(subscription.currentPeriodStart.getTime(), subscription.updatedAt.getTime(), now.getTime() - 3600_000);
+    const earliest = Math.max(
+      subscription.currentPeriodStart.getTime(),
+      subscription.updatedAt.getTime(),
+      now.getTime() - 3600_000,
+    );
     if (at.getTime() > now.getTime() || at.getTime() < earliest) {
       throw Errors.validation('prorationDate must be within the last hour of the current period', [
         { field: 'prorationDate', message: 'must be in the current period, at most an hour ago and not in the future' },

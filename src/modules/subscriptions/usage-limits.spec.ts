@@ -1,7 +1,12 @@
 import { gaugeViolations, isUpgrade, usageView } from './usage-limits.js';
 import type { PlanLimit } from '../plans/plan-terms.js';
 
-const limit = (metric: string, kind: 'gauge' | 'counter', value: number | null, enforcement: 'hard' | 'soft' = 'hard'): PlanLimit => ({
+const limit = (
+  metric: string,
+  kind: 'gauge' | 'counter',
+  value: number | null,
+  enforcement: 'hard' | 'soft' = 'hard',
+): PlanLimit => ({
   policyId: metric,
   metric,
   kind,
@@ -20,7 +25,11 @@ describe('usage limits', () => {
   });
 
   it('blocks only hard gauge limits below current use', () => {
-    const used = new Map([['max_users', 6], ['api_calls', 1000], ['storage_mb', 10]]);
+    const used = new Map([
+      ['max_users', 6],
+      ['api_calls', 1000],
+      ['storage_mb', 10],
+    ]);
     const limits = [limit('max_users', 'gauge', 5), limit('api_calls', 'counter', 10), limit('storage_mb', 'gauge', 5, 'soft')];
     expect(gaugeViolations(limits, used)).toEqual([{ metric: 'max_users', limit: 5, used: 6 }]);
     expect(gaugeViolations([limit('max_users', 'gauge', 6)], used)).toEqual([]);

@@ -13,7 +13,6 @@ import { TenancyErrors } from './tenancy.errors.js';
 import { slugify } from './slug.js';
 import { MemberLimit } from './member-limit.port.js';
 
-
 const toMemberDto = (m: Membership): MemberDto => ({
   userId: m.user.id,
   email: m.user.email,
@@ -74,11 +73,11 @@ export class TenancyService {
   }
 
   async listMembers(query: PageQuery): Promise<Page<MemberDto>> {
-    const rows = await this.em.find(
-      Membership,
-      afterCursor(query.cursor, 'asc'),
-      { populate: ['user'], orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
-    );
+    const rows = await this.em.find(Membership, afterCursor(query.cursor, 'asc'), {
+      populate: ['user'],
+      orderBy: { createdAt: 'asc', id: 'asc' },
+      limit: query.limit + 1,
+    });
     return toPage(rows, query.limit, (m) => ({ at: m.createdAt.toISOString(), id: m.id }), toMemberDto);
   }
 
@@ -87,7 +86,12 @@ export class TenancyService {
     const user = await this.em.findOne(User, { email });
     if (!user) throw TenancyErrors.userNotFound();
     await this.memberLimit.assertAllows((await this.countMembers()) + 1);
-    const membership = this.em.create(Membership, { tenantId: this.context.tenantId, user, role, createdAt: this.clock.realNow() });
+    const membership = this.em.create(Membership, {
+      tenantId: this.context.tenantId,
+      user,
+      role,
+      createdAt: this.clock.realNow(),
+    });
     try {
       await this.em.flush();
     } catch (error) {

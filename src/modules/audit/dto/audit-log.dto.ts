@@ -5,13 +5,16 @@ import type { AuditLog } from '../audit-log.entity.js';
 
 export class AuditQuery extends PageQuery {
   /** Only entries of this action, e.g. `member.added`. */
-  @IsOptional() @IsString() @MaxLength(100)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   action?: string;
 }
 
 export class AdminAuditQuery extends AuditQuery {
   /** Only entries of this tenant. */
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   tenantId?: string;
 }
 

@@ -9,7 +9,10 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 
 export class CreateApiKeyDto {
   /** What the key is for. @example "Production backend" */
-  @Transform(trim) @IsString() @MinLength(1) @MaxLength(200)
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name!: string;
 
   /** `test` or `live`: part of the secret (`sk_test_…` / `sk_live_…`) so that the two are never mixed up. */

@@ -6,37 +6,53 @@ const normalizeEmail = ({ value }: { value: unknown }) => (typeof value === 'str
 
 export class RegisterDto {
   /** @example ada@example.com */
-  @Transform(normalizeEmail) @IsEmail() @MaxLength(254)
+  @Transform(normalizeEmail)
+  @IsEmail()
+  @MaxLength(254)
   email!: string;
 
   /** At least 10 characters. */
-  @IsString() @MinLength(10) @MaxLength(200)
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
   password!: string;
 
   /** @example "Ada Lovelace" */
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name!: string;
 }
 
 export class LoginDto {
-  @Transform(normalizeEmail) @IsEmail() @MaxLength(254)
+  @Transform(normalizeEmail)
+  @IsEmail()
+  @MaxLength(254)
   email!: string;
 
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   password!: string;
 }
 
 export class RefreshDto {
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   refreshToken!: string;
 }
 
 export class ChangePasswordDto {
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   currentPassword!: string;
 
   /** At least 10 characters. */
-  @IsString() @MinLength(10) @MaxLength(200)
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
   newPassword!: string;
 }
 

@@ -9,15 +9,20 @@ export class AddPaymentMethodDto {
   /** Card number, digits only (spaces are ignored). Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds. */
   @ApiProperty({ example: '4242424242424242' })
   @Transform(({ value }) => (typeof value === 'string' ? value.replace(/\s+/g, '') : value))
-  @IsString() @Matches(/^\d{12,19}$/, { message: 'cardNumber must be 12 to 19 digits' })
+  @IsString()
+  @Matches(/^\d{12,19}$/, { message: 'cardNumber must be 12 to 19 digits' })
   cardNumber!: string;
 
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 12, example: 12 })
-  @IsInt() @Min(1) @Max(12)
+  @IsInt()
+  @Min(1)
+  @Max(12)
   expMonth!: number;
 
   @ApiProperty({ type: 'integer', minimum: 2000, maximum: 2100, example: 2034 })
-  @IsInt() @Min(2000) @Max(2100)
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
   expYear!: number;
 }
 

@@ -1,8 +1,28 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { METRIC_KEY } from '../../policies/metrics.js';
-import { GRANULARITIES, type Granularity, MAX_GAUGE_VALUE, MAX_QUANTITY, USAGE_OPERATIONS, type UsageOperation } from '../usage-rules.js';
+import {
+  GRANULARITIES,
+  type Granularity,
+  MAX_GAUGE_VALUE,
+  MAX_QUANTITY,
+  USAGE_OPERATIONS,
+  type UsageOperation,
+} from '../usage-rules.js';
 
 const METRIC_MESSAGE = 'metric must be lowercase letters, digits and underscores';
 /** Optional, but not null: a count or a level left out has a meaning, null has none. */
@@ -17,22 +37,30 @@ const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);
 export class RecordUsageDto {
   /** @example "api_calls" */
   @ApiProperty({ pattern: METRIC_KEY.source })
-  @IsString() @Matches(METRIC_KEY, { message: METRIC_MESSAGE })
+  @IsString()
+  @Matches(METRIC_KEY, { message: METRIC_MESSAGE })
   metric!: string;
 
   /** `increment` (default) adds `quantity`; `set` replaces a gauge's level with `value` (storage_mb). */
   @ApiPropertyOptional({ enum: USAGE_OPERATIONS, default: 'increment' })
-  @IsOmittable() @IsIn(USAGE_OPERATIONS)
+  @IsOmittable()
+  @IsIn(USAGE_OPERATIONS)
   operation?: UsageOperation;
 
   /** How much to add (operation `increment`). */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 })
-  @IsOmittable() @IsInt() @Min(1) @Max(MAX_QUANTITY)
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_QUANTITY)
   quantity?: number;
 
   /** The new level (operation `set`). */
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_GAUGE_VALUE })
-  @IsOmittable() @IsInt() @Min(0) @Max(MAX_GAUGE_VALUE)
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_GAUGE_VALUE)
   value?: number;
 
   /**
@@ -40,7 +68,8 @@ export class RecordUsageDto {
    * clock. It is counted in the current billing period whatever its time.
    */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   occurredAt?: string;
 
   /**
@@ -48,7 +77,10 @@ export class RecordUsageDto {
    * unique per tenant, a replay answers as the first report and counts nothing.
    */
   @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
   idempotencyKey?: string;
 }
 
@@ -76,7 +108,11 @@ export class UsageRecordedDto {
 export class EntitlementQuery {
   /** Ask for this many units (default 1): `allowed` says whether they would be accepted now. */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_QUANTITY)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_QUANTITY)
   quantity?: number;
 }
 
@@ -132,7 +168,8 @@ export class UsageSummaryDto {
 export class UsageHistoryQuery {
   /** @example "api_calls" */
   @ApiProperty({ pattern: METRIC_KEY.source })
-  @IsString() @Matches(METRIC_KEY, { message: METRIC_MESSAGE })
+  @IsString()
+  @Matches(METRIC_KEY, { message: METRIC_MESSAGE })
   metric!: string;
 
   /** Start of the range (inclusive). */
@@ -147,7 +184,8 @@ export class UsageHistoryQuery {
 
   /** Bucket size (UTC hours or days); at most 1000 buckets per query. */
   @ApiPropertyOptional({ enum: GRANULARITIES, default: 'day' })
-  @IsOptional() @IsIn(GRANULARITIES)
+  @IsOptional()
+  @IsIn(GRANULARITIES)
   granularity?: Granularity;
 }
 
@@ -178,20 +216,25 @@ export class UsageHistoryDto {
 export class AdminUsageQuery {
   /** Start of the range (inclusive; default 30 days before `to`). */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   from?: string;
 
   /** End of the range (exclusive; default now). */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   to?: string;
 
   @ApiPropertyOptional({ pattern: METRIC_KEY.source })
-  @IsOptional() @IsString() @Matches(METRIC_KEY, { message: METRIC_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @Matches(METRIC_KEY, { message: METRIC_MESSAGE })
   metric?: string;
 
   /** Only this tenant. */
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   tenantId?: string;
 }
 

@@ -24,24 +24,32 @@ const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? va
 
 export class CreatePlanDto {
   /** Unique, stable identifier. @example "pro" */
-  @IsString() @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'code must be lowercase letters, digits, _ or -' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'code must be lowercase letters, digits, _ or -' })
   code!: string;
 
   /** @example "Pro" */
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name!: string;
 
-  @IsOptional() @IsString() @MaxLength(2000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
   description?: string;
 
   /** Price per interval in minor units (4900 = 49.00). */
   @ApiProperty({ type: 'integer', minimum: 0, example: 4900 })
-  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   priceAmount!: number;
 
   /** ISO 4217 code. */
   @ApiProperty({ example: 'USD' })
-  @Transform(upper) @IsCurrency()
+  @Transform(upper)
+  @IsCurrency()
   currency!: string;
 
   @ApiProperty({ enum: INTERVALS })
@@ -49,21 +57,34 @@ export class CreatePlanDto {
   interval!: (typeof INTERVALS)[number];
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 365, default: 1 })
-  @IsOptional() @IsInt() @Min(1) @Max(365)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
   intervalCount?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 730, default: 0 })
-  @IsOptional() @IsInt() @Min(0) @Max(730)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(730)
   trialDays?: number;
 
   /** Number of paid periods, then the subscription expires; null = until cancelled. */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, nullable: true, default: null })
-  @IsOptional() @ValidateIf((_o, v) => v !== null) @IsInt() @Min(1) @Max(10000)
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
   durationCycles?: number | null;
 
   /** Limit policies of the plan (one per metric). */
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true })
   policyIds?: string[];
 }
 
@@ -73,7 +94,8 @@ export class UpdatePlanDto extends PartialType(OmitType(CreatePlanDto, ['code'] 
 export class PlanQuery extends PageQuery {
   /** Platform admins may list archived plans too. */
   @ApiPropertyOptional({ enum: ['active', 'archived'] })
-  @IsOptional() @IsIn(['active', 'archived'])
+  @IsOptional()
+  @IsIn(['active', 'archived'])
   status?: 'active' | 'archived';
 }
 

@@ -1,31 +1,57 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
 import { METRIC_KEY } from '../metrics.js';
 import type { Policy } from '../policy.entity.js';
 
 export class CreatePolicyDto {
   /** @example "Up to 10 users" */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name?: string;
 
   /** `max_users`, `api_calls`, `storage_mb`, or a custom counter key (lowercase, digits, underscores). */
   @ApiProperty({ example: 'api_calls', pattern: METRIC_KEY.source })
-  @IsString() @Matches(METRIC_KEY, { message: 'metric must be lowercase letters, digits and underscores' })
+  @IsString()
+  @Matches(METRIC_KEY, { message: 'metric must be lowercase letters, digits and underscores' })
   metric!: string;
 
   /** The limit; null = unlimited. */
   @ApiProperty({ type: 'integer', nullable: true, minimum: 0, example: 1000 })
-  @ValidateIf((_o, v) => v !== null) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   limit!: number | null;
 
   @ApiPropertyOptional({ enum: ['hard', 'soft'], default: 'hard' })
-  @IsOptional() @IsIn(['hard', 'soft'])
+  @IsOptional()
+  @IsIn(['hard', 'soft'])
   enforcement?: 'hard' | 'soft';
 
   /** Usage percentages that raise a warning. */
   @ApiPropertyOptional({ type: [Number], default: [80, 100], example: [80, 100] })
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @IsInt({ each: true }) @Min(1, { each: true }) @Max(1000, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(1000, { each: true })
   warningThresholds?: number[];
 }
 

@@ -13,7 +13,8 @@ export class SubscribeDto {
 
   /** Card to charge; the default (newest) card when left out. */
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   paymentMethodId?: string;
 }
 
@@ -24,7 +25,8 @@ export class ChangePlanDto {
 
   /** `now` (default for upgrades, prorated) or `period_end` (default for downgrades, scheduled). */
   @ApiPropertyOptional({ enum: TIMINGS })
-  @IsOptional() @IsIn(TIMINGS)
+  @IsOptional()
+  @IsIn(TIMINGS)
   timing?: Timing;
 
   /**
@@ -32,14 +34,16 @@ export class ChangePlanDto {
    * it showed). Must lie in the current period, within the last hour, and not in the future.
    */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   prorationDate?: string;
 }
 
 export class CancelDto {
   /** true (default): end at the end of the current period; false: end now. */
   @ApiPropertyOptional({ default: true })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   atPeriodEnd?: boolean;
 }
 

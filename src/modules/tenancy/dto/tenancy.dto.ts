@@ -10,12 +10,18 @@ export const TENANT_ROLES: TenantRole[] = ['tenant_admin', 'tenant_user'];
 
 export class CreateTenantDto {
   /** @example Acme Inc. */
-  @Transform(trim) @IsString() @MinLength(1) @MaxLength(200)
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name!: string;
 }
 
 export class UpdateTenantDto {
-  @Transform(trim) @IsString() @MinLength(1) @MaxLength(200)
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name!: string;
 }
 
@@ -28,13 +34,20 @@ export class TenantDto {
   createdAt!: string;
 
   static from(tenant: Tenant): TenantDto {
-    return { id: tenant.id, name: tenant.name, slug: tenant.slug, status: tenant.status, createdAt: tenant.createdAt.toISOString() };
+    return {
+      id: tenant.id,
+      name: tenant.name,
+      slug: tenant.slug,
+      status: tenant.status,
+      createdAt: tenant.createdAt.toISOString(),
+    };
   }
 }
 
 export class AddMemberDto {
   /** An existing user's email. */
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value)) @IsEmail()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsEmail()
   email!: string;
 
   @ApiProperty({ enum: TENANT_ROLES })
@@ -59,7 +72,8 @@ export class MemberDto {
 
 export class AdminTenantQuery extends PageQuery {
   @ApiProperty({ enum: ['active', 'suspended'], required: false })
-  @IsOptional() @IsIn(['active', 'suspended'])
+  @IsOptional()
+  @IsIn(['active', 'suspended'])
   status?: TenantStatus;
 }
 
