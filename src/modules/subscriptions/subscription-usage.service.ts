@@ -18,10 +18,7 @@ export class SubscriptionUsage {
   async usedByMetric(subscription: Subscription | null, limits: PlanLimit[]): Promise<Map<string, number>> {
     const others = limits.map((l) => l.metric).filter((metric) => metric !== 'max_users');
     const metered = others.length ? await this.metered.current(subscription, others) : new Map<string, number>();
-    const used = new Map<string, number>();
-    for (const limit of limits) {
-      used.set(limit.metric, limit.metric === 'max_users' ? await this.tenancy.countMembers() : (metered.get(limit.metric) ?? 0));
-    }
-    return used;
+    const members = limits.some((l) => l.metric === 'max_users') ? await this.tenancy.countMembers() : 0;
+    return new Map(limits.map((l) => [l.metric, l.metric === 'max_users' ? members : (metered.get(l.metric) ?? 0)]));
   }
 }

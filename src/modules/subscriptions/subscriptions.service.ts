@@ -45,11 +45,10 @@ export class SubscriptionsService {
 
   /** The tenant's live subscription, or null; `lock` takes its row lock for a change. */
   async findLive(lock = false): Promise<Subscription | null> {
-    const subscription = await this.em.findOne(
-      Subscription,
-      { status: { $in: [...LIVE_STATUSES] } },
-      lock ? { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } : {},
-    );
+    const where = { status: { $in: [...LIVE_STATUSES] } };
+    if (!lock) return this.em.findOne(Subscription, where, { populate: POPULATE, strategy: 'joined' });
+    // FOR UPDATE cannot cover the nullable side of the joins: lock the row, then load its relations.
+    const subscription = await this.em.findOne(Subscription, where, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (subscription) await this.em.populate(subscription, POPULATE);
     return subscription;
   }
