@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     prepared = await prepareDatabase(config);
   } catch (error) {
     if (error instanceof DatabaseUnreachableError) {
-      console.error(`${error.message}. ${HOW_TO_START}`);
+      console.error(`${error.message.replace(/\.+$/, '')}. ${HOW_TO_START}`);
       process.exit(1);
     }
     throw error;
