@@ -296,9 +296,6 @@ export type EntitlementDto = {
      */
     resetsAt: string | null;
     metric: string;
-    /**
-     * Whether the quantity asked for (default 1) would be accepted now.
-     */
     allowed: boolean;
 };
 
@@ -400,9 +397,18 @@ export type MetricTotalDto = {
 export type MetricUsageDto = {
     kind: 'gauge' | 'counter';
     used: number;
+    /**
+     * null = unlimited.
+     */
     limit: number | null;
     remaining: number | null;
+    /**
+     * null when the plan sets no limit.
+     */
     enforcement: 'hard' | 'soft';
+    /**
+     * When a counter starts again from zero (the period end); null for gauges.
+     */
     resetsAt: string | null;
     metric: string;
 };

@@ -116,12 +116,10 @@ export class EntitlementQuery {
   quantity?: number;
 }
 
-export class EntitlementDto {
+export class MetricUsageDto {
   metric!: string;
   @ApiProperty({ enum: ['gauge', 'counter'] })
   kind!: 'gauge' | 'counter';
-  /** Whether the quantity asked for (default 1) would be accepted now. */
-  allowed!: boolean;
   @ApiProperty({ type: 'integer' })
   used!: number;
   /** null = unlimited. */
@@ -137,20 +135,9 @@ export class EntitlementDto {
   resetsAt!: string | null;
 }
 
-export class MetricUsageDto {
-  metric!: string;
-  @ApiProperty({ enum: ['gauge', 'counter'] })
-  kind!: 'gauge' | 'counter';
-  @ApiProperty({ type: 'integer' })
-  used!: number;
-  @ApiProperty({ type: 'integer', nullable: true })
-  limit!: number | null;
-  @ApiProperty({ type: 'integer', nullable: true })
-  remaining!: number | null;
-  @ApiProperty({ enum: ['hard', 'soft'], nullable: true })
-  enforcement!: 'hard' | 'soft' | null;
-  @ApiProperty({ format: 'date-time', type: String, nullable: true })
-  resetsAt!: string | null;
+/** A metric's usage, and whether the quantity asked for (default 1) would be accepted now. */
+export class EntitlementDto extends MetricUsageDto {
+  allowed!: boolean;
 }
 
 export class UsageSummaryDto {
