@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { BadRequestException, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -10,6 +12,7 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './config/config.js';
 import { Errors, FieldError } from './common/errors/app-error.js';
 import { toProblem } from './common/errors/problem-details.filter.js';
+import { INPUT_LIMITS, inputProblems } from './common/http/input-limits.js';
 import { mountQueueBoard } from './jobs/queue-board.js';
 import { OpsDashboardAuth } from './modules/auth/ops-dashboard-auth.js';
 
@@ -33,12 +36,57 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/**
+ * Refuses, before any validation, transformation or hashing, a body or query that is too wide or
+ * too deep or holds strings PostgreSQL cannot store (see input-limits.ts). Headers need no such
+ * check: Node's parser refuses a NUL in them, and they are Latin-1, so they hold no surrogates.
+ */
+function refuseHostileInput(request: FastifyRequest): void {
+  const errors = [...inputProblems(request.query, 'query'), ...inputProblems(request.body, 'body')].slice(
+    0,
+    INPUT_LIMITS.maxErrors,
+  );
+  if (errors.length) throw Errors.validation(errors.map((f) => f.message).join('; '), errors);
+}
+
+/** Refusals by Node's HTTP parser (a malformed request, headers too large): no request exists yet. */
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request headers are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive'],
+};
+
+function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'The request is not valid HTTP'];
+  const id = randomUUID();
+  const { problem } = toProblem(Object.assign(new Error(detail), { statusCode: status }), id);
+  const body = JSON.stringify(problem);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${id}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 export function createAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestId,
     trustProxy: config.TRUST_PROXY ?? false,
     logger: false,
+    clientErrorHandler,
+    // The router refuses a malformed URL (400) or an over-long path parameter (414) before any
+    // hook or Nest filter runs: answer those as problem details too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const refused =
+        error.statusCode === 414
+          ? Errors.uriTooLong()
+          : Errors.validation('The URL is not valid', [{ field: 'url', message: 'the URL is not validly percent-encoded' }]);
+      const { problem } = toProblem(refused, String(request.id));
+      void reply.status(problem.status).header('x-request-id', request.id).type('application/problem+json').send(problem);
+    },
   });
 }
 
@@ -129,6 +177,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   fastify.addHook('onRequest', (request, reply, done) =>
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
   );
+  fastify.addHook('preValidation', async (request) => refuseHostileInput(request));
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -150,7 +199,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
       forbidNonWhitelisted: true,
       transform: true,
       exceptionFactory: (errors) => {
-        const fields = flatten(errors);
+        const fields = flatten(errors).slice(0, INPUT_LIMITS.maxErrors);
         return fields.length ? Errors.validation(fields.map((f) => f.message).join('; '), fields) : new BadRequestException();
       },
     }),

@@ -37,6 +37,7 @@ export class AppError extends Error {
 export const Errors = {
   validation: (detail: string, errors?: FieldError[]) =>
     new AppError(400, 'validation_failed', 'Validation failed', detail, errors),
+  uriTooLong: () => new AppError(414, 'uri_too_long', 'URI too long', 'A segment of the path is longer than allowed'),
   unauthenticated: (detail = 'Authentication is required') => new AppError(401, 'unauthenticated', 'Unauthenticated', detail),
   forbidden: (detail = 'You are not allowed to do this') => new AppError(403, 'forbidden', 'Forbidden', detail),
   tenantSuspended: () => new AppError(403, 'tenant_suspended', 'Tenant suspended', 'This tenant is suspended'),

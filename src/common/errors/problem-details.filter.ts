@@ -19,9 +19,12 @@ const CODE_BY_STATUS: Record<number, [string, string]> = {
   403: ['forbidden', 'Forbidden'],
   404: ['not_found', 'Not found'],
   405: ['method_not_allowed', 'Method not allowed'],
+  408: ['request_timeout', 'Request timeout'],
   409: ['conflict', 'Conflict'],
   413: ['payload_too_large', 'Payload too large'],
+  414: ['uri_too_long', 'URI too long'],
   415: ['unsupported_media_type', 'Unsupported media type'],
+  431: ['headers_too_large', 'Request headers too large'],
   429: ['rate_limited', 'Too many requests'],
 };
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { QueryInt } from './params.js';
 import { IsInt, IsOptional, IsString, isUUID, Max, Min } from 'class-validator';
 import { Errors } from '../errors/app-error.js';
 
@@ -7,7 +7,7 @@ export class PageQuery {
   /** Page size, 1–100. */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(100)

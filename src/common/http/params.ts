@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext, ParseUUIDPipe } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { Errors } from '../errors/app-error.js';
 
 /**
@@ -21,3 +22,11 @@ export const NoBody = createParamDecorator((_data: unknown, ctx: ExecutionContex
     );
   }
 });
+
+/**
+ * An integer query parameter: only plain decimal digits are converted. `Number()` (what
+ * `@Type(() => Number)` does) also takes `0x10`, `1e1`, ` 16` and `+16`; those stay strings here and
+ * fail `@IsInt()`.
+ */
+export const QueryInt = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value));

@@ -9,14 +9,40 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 export type IdempotencyStart = { replay: false } | { replay: true; body?: unknown; error?: AppError };
 
-/** Canonical JSON (sorted keys) so that the same body always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+/**
+ * Canonical JSON (sorted keys) so that the same body always hashes the same. Iterative, with an
+ * explicit stack: a body's depth must not decide whether hashing it overflows the call stack.
+ */
+export function canonical(root: unknown): string {
+  const out: string[] = [];
+  // Either a value still to write or literal text (brackets, commas, keys), in reverse order.
+  const stack: ({ text: string } | { value: unknown })[] = [{ value: root }];
+  while (stack.length) {
+    const next = stack.pop()!;
+    if ('text' in next) {
+      out.push(next.text);
+      continue;
+    }
+    const value = next.value;
+    if (Array.isArray(value)) {
+      stack.push({ text: ']' });
+      for (let i = value.length - 1; i >= 0; i--) {
+        stack.push({ value: value[i] });
+        if (i > 0) stack.push({ text: ',' });
+      }
+      out.push('[');
+    } else if (value && typeof value === 'object') {
+      const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+      stack.push({ text: '}' });
+      for (let i = entries.length - 1; i >= 0; i--) {
+        stack.push({ value: entries[i][1] }, { text: `${i > 0 ? ',' : ''}${JSON.stringify(entries[i][0])}:` });
+      }
+      out.push('{');
+    } else {
+      out.push(JSON.stringify(value ?? null));
+    }
   }
-  return JSON.stringify(value ?? null);
+  return out.join('');
 }
 
 /**

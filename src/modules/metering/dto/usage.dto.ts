@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { QueryInt } from '../../../common/http/params.js';
 import {
   IsIn,
   IsInt,
@@ -109,7 +109,7 @@ export class EntitlementQuery {
   /** Ask for this many units (default 1): `allowed` says whether they would be accepted now. */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)
