@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
-import { afterCursor, Page, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page } from '../../common/http/pagination.js';
 import { TENANT_FILTER } from '../../database/tenant-filter.js';
 import { AuditLog } from './audit-log.entity.js';
 import { newId } from '../../database/ids.js';
@@ -80,6 +80,6 @@ export class AuditService {
       { ...where, ...(query.action ? { action: query.action } : {}), ...afterCursor(query.cursor, 'desc') },
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1, filters: { [TENANT_FILTER]: tenantFilter } },
     );
-    return toPage(rows, query.limit, (r) => ({ at: r.createdAt.toISOString(), id: r.id }), AuditLogDto.from);
+    return entityPage(this.em, AuditLog, rows, query.limit, AuditLogDto.from);
   }
 }

@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type ApiKeyMode, generateApiKey } from './api-key-secret.js';
 import { ApiKey } from './api-key.entity.js';
@@ -41,15 +41,11 @@ export class ApiKeysService {
   }
 
   async list(query: PageQuery): Promise<Page<ApiKeyDto>> {
-    const after = decodeCursor(query.cursor);
-    const rows = await this.em.find(
-      ApiKey,
-      after
-        ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] }
-        : {},
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 },
-    );
-    return toPage(rows, query.limit, (k) => ({ at: k.createdAt.toISOString(), id: k.id }), ApiKeyDto.from);
+    const rows = await this.em.find(ApiKey, afterCursor(query.cursor, 'desc'), {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.limit + 1,
+    });
+    return entityPage(this.em, ApiKey, rows, query.limit, ApiKeyDto.from);
   }
 
   /** Revokes a key; it is refused from the next request on. Revoking a revoked key changes nothing. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Invoice, InvoiceLine, Payment } from './billing.entities.js';
 import { InvoiceDto, PaymentDto } from './dto/billing.dto.js';
@@ -23,12 +23,7 @@ export class InvoicesService {
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: query.limit + 1,
     });
-    const page = toPage(
-      rows,
-      query.limit,
-      (i) => ({ at: i.createdAt.toISOString(), id: i.id }),
-      (i) => i,
-    );
+    const page = await entityPage(this.em, Invoice, rows, query.limit, (i) => i);
     const lines = await this.linesOf(page.data);
     return { data: page.data.map((i) => InvoiceDto.from(i, lines.get(i.id) ?? [])), nextCursor: page.nextCursor };
   }
@@ -45,7 +40,7 @@ export class InvoicesService {
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: query.limit + 1,
     });
-    return toPage(rows, query.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }), PaymentDto.from);
+    return entityPage(this.em, Payment, rows, query.limit, PaymentDto.from);
   }
 
   /** Charges an open invoice with the default card now; success brings a past-due subscription back to active. */

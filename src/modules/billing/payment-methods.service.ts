@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PaymentMethod } from './billing.entities.js';
 import { luhnValid, notExpired } from './cards.js';
@@ -42,12 +42,7 @@ export class PaymentMethodsService {
       },
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 },
     );
-    return toPage(
-      rows,
-      query.limit,
-      (pm) => ({ at: pm.createdAt.toISOString(), id: pm.id }),
-      (pm) => PaymentMethodDto.from(pm, pm.id === defaultCard?.id),
-    );
+    return entityPage(this.em, PaymentMethod, rows, query.limit, (pm) => PaymentMethodDto.from(pm, pm.id === defaultCard?.id));
   }
 
   async add(dto: AddPaymentMethodDto): Promise<PaymentMethodDto> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
-import { decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { newId } from '../../database/ids.js';
 import { AuditService } from '../audit/audit.service.js';
 import { NotificationDto } from './dto/notification.dto.js';
@@ -18,15 +18,11 @@ export class NotificationsService {
   ) {}
 
   async list(query: PageQuery): Promise<Page<NotificationDto>> {
-    const after = decodeCursor(query.cursor);
-    const rows = await this.em.find(
-      Notification,
-      after
-        ? { $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] }
-        : {},
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 },
-    );
-    return toPage(rows, query.limit, (n) => ({ at: n.createdAt.toISOString(), id: n.id }), NotificationDto.from);
+    const rows = await this.em.find(Notification, afterCursor(query.cursor, 'desc'), {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.limit + 1,
+    });
+    return entityPage(this.em, Notification, rows, query.limit, NotificationDto.from);
   }
 
   /**

@@ -3,7 +3,7 @@ import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mi
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { afterCursor, decodeCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, decodeCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
@@ -40,12 +40,7 @@ export class PlansService {
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
     );
     const versions = await this.currentVersions(plans);
-    return toPage(
-      plans,
-      query.limit,
-      (p) => ({ at: p.createdAt.toISOString(), id: p.id }),
-      (p) => PlanDto.from(p, versions.get(p.id)!),
-    );
+    return entityPage(this.em, Plan, plans, query.limit, (p) => PlanDto.from(p, versions.get(p.id)!));
   }
 
   async get(id: string): Promise<PlanDto> {
@@ -71,7 +66,7 @@ export class PlansService {
       { plan, version: { $gt: from } },
       { orderBy: { version: 'asc' }, limit: query.limit + 1 },
     );
-    return toPage(versions, query.limit, (v) => ({ at: v.createdAt.toISOString(), id: v.id }), PlanVersionDto.from);
+    return entityPage(this.em, PlanVersion, versions, query.limit, PlanVersionDto.from);
   }
 
   async create(dto: CreatePlanDto): Promise<PlanDto> {

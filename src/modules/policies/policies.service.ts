@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
-import { afterCursor, Page, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CreatePolicyDto, PolicyDto, PolicyQuery, UpdatePolicyDto } from './dto/policy.dto.js';
 import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.js';
@@ -26,7 +26,7 @@ export class PoliciesService {
       orderBy: { createdAt: 'asc', id: 'asc' },
       limit: query.limit + 1,
     });
-    return toPage(rows, query.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }), PolicyDto.from);
+    return entityPage(this.em, Policy, rows, query.limit, PolicyDto.from);
   }
 
   async get(id: string): Promise<PolicyDto> {

@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { fromMinor } from '../../common/money.js';
-import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PlanVersion } from '../plans/plan.entity.js';
 import { PlansService } from '../plans/plans.service.js';
@@ -65,12 +65,7 @@ export class SubscriptionsService {
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: query.limit + 1,
     });
-    const page = toPage(
-      rows,
-      query.limit,
-      (s) => ({ at: s.createdAt.toISOString(), id: s.id }),
-      (s) => s,
-    );
+    const page = await entityPage(this.em, Subscription, rows, query.limit, (s) => s);
     return { data: await Promise.all(page.data.map((s) => this.toDto(s))), nextCursor: page.nextCursor };
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
-import { decodeCursor, Page, toPage } from '../../common/http/pagination.js';
+import { decodeCursor, exactTimestampSql, Page, toPage } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { AdminTenantDto, AdminTenantQuery } from './dto/tenancy.dto.js';
@@ -15,6 +15,7 @@ interface TenantRow {
   status: TenantStatus;
   created_at: Date;
   member_count: string;
+  cursor_at: string;
 }
 
 const toDto = (r: TenantRow): AdminTenantDto => ({
@@ -40,7 +41,7 @@ export class AdminTenantsService {
     await this.platform.enter('tenants.read', null);
     const after = decodeCursor(query.cursor);
     const rows = await this.em.execute<TenantRow[]>(
-      `select t.id, t.name, t.slug, t.status, t.created_at,
+      `select t.id, t.name, t.slug, t.status, t.created_at, ${exactTimestampSql('t.created_at')} as cursor_at,
               (select count(*) from memberships m where m.tenant_id = t.id) as member_count
          from tenants t
         where (?::text is null or t.status = ?)
@@ -49,7 +50,7 @@ export class AdminTenantsService {
         limit ?`,
       [query.status ?? null, query.status ?? null, after?.at ?? null, after?.at ?? null, after?.id ?? null, query.limit + 1],
     );
-    return toPage(rows, query.limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }), toDto);
+    return toPage(rows, query.limit, (r) => ({ at: r.cursor_at, id: r.id }), toDto);
   }
 
   async get(id: string): Promise<AdminTenantDto> {
@@ -80,7 +81,7 @@ export class AdminTenantsService {
 
   private async row(id: string): Promise<TenantRow> {
     const [row] = await this.em.execute<TenantRow[]>(
-      `select t.id, t.name, t.slug, t.status, t.created_at,
+      `select t.id, t.name, t.slug, t.status, t.created_at, ${exactTimestampSql('t.created_at')} as cursor_at,
               (select count(*) from memberships m where m.tenant_id = t.id) as member_count
          from tenants t where t.id = ?`,
       [id],

@@ -3,7 +3,7 @@ import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mi
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { RequestContext, TenantRole } from '../../common/context/request-context.js';
-import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
 import { User } from '../auth/user.entity.js';
@@ -78,7 +78,7 @@ export class TenancyService {
       orderBy: { createdAt: 'asc', id: 'asc' },
       limit: query.limit + 1,
     });
-    return toPage(rows, query.limit, (m) => ({ at: m.createdAt.toISOString(), id: m.id }), toMemberDto);
+    return entityPage(this.em, Membership, rows, query.limit, toMemberDto);
   }
 
   async addMember(email: string, role: TenantRole): Promise<MemberDto> {
