@@ -21,6 +21,29 @@ export default tseslint.config(
     },
   },
   {
+    // Request DTOs: `null` only where a field allows it (see src/common/http/optional.ts).
+    files: ['src/modules/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional'],
+              message: 'Use Omittable() (or OmittableOrNull() for a nullable field) from common/http/optional.ts.',
+            },
+            {
+              name: '@nestjs/swagger',
+              importNames: ['PartialType'],
+              message: 'Use PartialBody() from common/http/optional.ts: it keeps null refused.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/config/config.ts', 'src/runtime.ts', 'test/**', 'scripts/**', 'src/launcher.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -83,8 +83,8 @@ describe('cursors: exact, opaque, refused when forged', () => {
     let cursor: string | null = null;
     for (let page = 0; page < 200; page++) {
       const sep = path.includes('?') ? '&' : '?';
-      const query = `${sep}limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const res = await t.api.get(`${path}${query}`, { token, tenant: tenantId });
+      const query: string = `${sep}limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const res: { status: number; body: any } = await t.api.get(`${path}${query}`, { token, tenant: tenantId });
       expect({ path, status: res.status }).toEqual({ path, status: 200 });
       ids.push(...res.body.data.map((row: { id?: string; userId?: string }) => row.id ?? row.userId));
       cursor = res.body.nextCursor;

@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
 import type { AuditLog } from '../audit-log.entity.js';
+import { Omittable } from '../../../common/http/optional.js';
 
 export class AuditQuery extends PageQuery {
   /** Only entries of this action, e.g. `member.added`. */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(100)
   action?: string;
@@ -13,7 +14,7 @@ export class AuditQuery extends PageQuery {
 
 export class AdminAuditQuery extends AuditQuery {
   /** Only entries of this tenant. */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   tenantId?: string;
 }

@@ -1,19 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { QueryInt } from '../../../common/http/params.js';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { METRIC_KEY } from '../../policies/metrics.js';
 import {
   GRANULARITIES,
@@ -23,6 +10,7 @@ import {
   USAGE_OPERATIONS,
   type UsageOperation,
 } from '../usage-rules.js';
+import { Omittable } from '../../../common/http/optional.js';
 
 const METRIC_MESSAGE = 'metric must be lowercase letters, digits and underscores';
 /** Optional, but not null: a count or a level left out has a meaning, null has none. */
@@ -68,7 +56,7 @@ export class RecordUsageDto {
    * clock. It is counted in the current billing period whatever its time.
    */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @Omittable()
   @IsISO8601({ strict: true })
   occurredAt?: string;
 
@@ -77,7 +65,7 @@ export class RecordUsageDto {
    * unique per tenant, a replay answers as the first report and counts nothing.
    */
   @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MinLength(1)
   @MaxLength(255)
@@ -108,7 +96,7 @@ export class UsageRecordedDto {
 export class EntitlementQuery {
   /** Ask for this many units (default 1): `allowed` says whether they would be accepted now. */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 })
-  @IsOptional()
+  @Omittable()
   @QueryInt()
   @IsInt()
   @Min(1)
@@ -171,7 +159,7 @@ export class UsageHistoryQuery {
 
   /** Bucket size (UTC hours or days); at most 1000 buckets per query. */
   @ApiPropertyOptional({ enum: GRANULARITIES, default: 'day' })
-  @IsOptional()
+  @Omittable()
   @IsIn(GRANULARITIES)
   granularity?: Granularity;
 }
@@ -203,24 +191,24 @@ export class UsageHistoryDto {
 export class AdminUsageQuery {
   /** Start of the range (inclusive; default 30 days before `to`). */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @Omittable()
   @IsISO8601({ strict: true })
   from?: string;
 
   /** End of the range (exclusive; default now). */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @Omittable()
   @IsISO8601({ strict: true })
   to?: string;
 
   @ApiPropertyOptional({ pattern: METRIC_KEY.source })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Matches(METRIC_KEY, { message: METRIC_MESSAGE })
   metric?: string;
 
   /** Only this tenant. */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   tenantId?: string;
 }

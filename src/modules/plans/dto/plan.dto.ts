@@ -1,11 +1,10 @@
-import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -18,6 +17,7 @@ import {
 import { PageQuery } from '../../../common/http/pagination.js';
 import { IsCurrency } from '../../../common/money.validators.js';
 import type { Plan, PlanVersion } from '../plan.entity.js';
+import { Omittable, OmittableOrNull, PartialBody } from '../../../common/http/optional.js';
 
 export const INTERVALS = ['day', 'week', 'month', 'year'] as const;
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value);
@@ -34,7 +34,7 @@ export class CreatePlanDto {
   @MaxLength(200)
   name!: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(2000)
   description?: string;
@@ -57,14 +57,14 @@ export class CreatePlanDto {
   interval!: (typeof INTERVALS)[number];
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 365, default: 1 })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(365)
   intervalCount?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 730, default: 0 })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(730)
@@ -72,7 +72,7 @@ export class CreatePlanDto {
 
   /** Number of paid periods, then the subscription expires; null = until cancelled. */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, nullable: true, default: null })
-  @IsOptional()
+  @OmittableOrNull()
   @ValidateIf((_o, v) => v !== null)
   @IsInt()
   @Min(1)
@@ -81,7 +81,7 @@ export class CreatePlanDto {
 
   /** Limit policies of the plan (one per metric). */
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(50)
   @IsUUID('all', { each: true })
@@ -89,12 +89,12 @@ export class CreatePlanDto {
 }
 
 /** Any field of a plan but its code; terms changes publish a new version. */
-export class UpdatePlanDto extends PartialType(OmitType(CreatePlanDto, ['code'] as const)) {}
+export class UpdatePlanDto extends PartialBody(OmitType(CreatePlanDto, ['code'] as const)) {}
 
 export class PlanQuery extends PageQuery {
   /** Platform admins may list archived plans too. */
   @ApiPropertyOptional({ enum: ['active', 'archived'] })
-  @IsOptional()
+  @Omittable()
   @IsIn(['active', 'archived'])
   status?: 'active' | 'archived';
 }

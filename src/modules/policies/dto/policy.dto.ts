@@ -1,10 +1,9 @@
-import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -16,10 +15,11 @@ import {
 import { PageQuery } from '../../../common/http/pagination.js';
 import { METRIC_KEY } from '../metrics.js';
 import type { Policy } from '../policy.entity.js';
+import { Omittable, PartialBody } from '../../../common/http/optional.js';
 
 export class CreatePolicyDto {
   /** @example "Up to 10 users" */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -40,13 +40,13 @@ export class CreatePolicyDto {
   limit!: number | null;
 
   @ApiPropertyOptional({ enum: ['hard', 'soft'], default: 'hard' })
-  @IsOptional()
+  @Omittable()
   @IsIn(['hard', 'soft'])
   enforcement?: 'hard' | 'soft';
 
   /** Usage percentages that raise a warning. */
   @ApiPropertyOptional({ type: [Number], default: [80, 100], example: [80, 100] })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(10)
   @IsInt({ each: true })
@@ -56,7 +56,7 @@ export class CreatePolicyDto {
 }
 
 /** Any field of a policy but its metric. */
-export class UpdatePolicyDto extends PartialType(OmitType(CreatePolicyDto, ['metric'] as const)) {}
+export class UpdatePolicyDto extends PartialBody(OmitType(CreatePolicyDto, ['metric'] as const)) {}
 
 export class PolicyQuery extends PageQuery {}
 

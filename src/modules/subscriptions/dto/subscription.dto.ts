@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsUUID } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
+import { Omittable } from '../../../common/http/optional.js';
 
 export const TIMINGS = ['now', 'period_end'] as const;
 export type Timing = (typeof TIMINGS)[number];
@@ -13,7 +14,7 @@ export class SubscribeDto {
 
   /** Card to charge; the default (newest) card when left out. */
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   paymentMethodId?: string;
 }
@@ -25,7 +26,7 @@ export class ChangePlanDto {
 
   /** `now` (default for upgrades, prorated) or `period_end` (default for downgrades, scheduled). */
   @ApiPropertyOptional({ enum: TIMINGS })
-  @IsOptional()
+  @Omittable()
   @IsIn(TIMINGS)
   timing?: Timing;
 
@@ -34,7 +35,7 @@ export class ChangePlanDto {
    * it showed). Must lie in the current period, within the last hour, and not in the future.
    */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
+  @Omittable()
   @IsISO8601({ strict: true })
   prorationDate?: string;
 }
@@ -42,7 +43,7 @@ export class ChangePlanDto {
 export class CancelDto {
   /** true (default): end at the end of the current period; false: end now. */
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   atPeriodEnd?: boolean;
 }

@@ -1,9 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
 import type { TenantRole } from '../../../common/context/request-context.js';
 import type { Tenant, TenantStatus } from '../tenant.entity.js';
+import { Omittable } from '../../../common/http/optional.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 export const TENANT_ROLES: TenantRole[] = ['tenant_admin', 'tenant_user'];
@@ -72,7 +73,7 @@ export class MemberDto {
 
 export class AdminTenantQuery extends PageQuery {
   @ApiProperty({ enum: ['active', 'suspended'], required: false })
-  @IsOptional()
+  @Omittable()
   @IsIn(['active', 'suspended'])
   status?: TenantStatus;
 }
