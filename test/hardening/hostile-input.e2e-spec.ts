@@ -24,7 +24,7 @@ describe('hostile input: bounded, storable, answered with a 4xx', () => {
     expect(res.body.errors).toEqual([{ field: 'body', message: 'the body has more than 1000 fields' }]);
     expect(JSON.stringify(res.body).length).toBeLessThan(2_000);
     expect(live.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('reports at most 20 field errors', async () => {
