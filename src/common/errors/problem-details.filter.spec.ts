@@ -16,6 +16,9 @@ describe('toProblem', () => {
     expect(toProblem(new BadRequestException('bad'), 'r').problem).toMatchObject({ status: 400, code: 'validation_failed' });
     const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413 });
     expect(toProblem(tooLarge, 'r').problem).toMatchObject({ status: 413, code: 'payload_too_large' });
+    expect(toProblem(Errors.uriTooLong(), 'r').problem).toMatchObject({ status: 414, code: 'uri_too_long' });
+    const headers = Object.assign(new Error('The request headers are too large'), { statusCode: 431 });
+    expect(toProblem(headers, 'r').problem).toMatchObject({ status: 431, code: 'headers_too_large' });
   });
 
   it('hides unexpected errors behind an opaque 500 naming the request id', () => {
