@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { QueryInt } from './params.js';
 import { IsInt, IsOptional, IsString, isUUID, Max, Min } from 'class-validator';
 import type { EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Errors } from '../errors/app-error.js';
+import { QueryInt } from './params.js';
 
 export class PageQuery {
   /** Page size, 1–100. */
