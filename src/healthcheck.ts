@@ -13,9 +13,9 @@ async function healthy(what: string | undefined): Promise<boolean> {
       return false;
     }
   }
-  const res = await fetch(`http://127.0.0.1:${process.env.PORT || 3000}/health/ready`, { signal: AbortSignal.timeout(4000) }).catch(
-    () => null,
-  );
+  const res = await fetch(`http://127.0.0.1:${process.env.PORT || 3000}/health/ready`, {
+    signal: AbortSignal.timeout(4000),
+  }).catch(() => null);
   return res?.ok ?? false;
 }
 

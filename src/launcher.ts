@@ -134,7 +134,8 @@ async function main(): Promise<void> {
       ['DATABASE_URL', config.DATABASE_URL],
     ] as const) {
       const problem = await reachable(url, 5432);
-      if (problem) throw new DatabaseUnreachableError(`PostgreSQL is not reachable at ${new URL(url).host} (${name}): ${problem}`);
+      if (problem)
+        throw new DatabaseUnreachableError(`PostgreSQL is not reachable at ${new URL(url).host} (${name}): ${problem}`);
     }
     await checkRedis(config.REDIS_URL);
     prepared = await prepareDatabase(config);

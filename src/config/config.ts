@@ -39,8 +39,7 @@ function IsServiceUrl(protocols: string[], example: string) {
 }
 
 /** `CORS_ORIGINS`: origins separated by commas or spaces; each must be exactly `scheme://host[:port]`. */
-const toOrigins = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value;
+const toOrigins = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value);
 const IsOriginList = () =>
   ValidateBy({
     name: 'isOriginList',
@@ -229,7 +228,8 @@ function productionProblems(config: AppConfig, given: Record<string, unknown>): 
   for (const [key, published] of Object.entries(PUBLISHED_SECRETS)) {
     const value = config[key as keyof AppConfig];
     if (given[key] === undefined) problems.push(`${key}: must be set in production`);
-    else if (published!.includes(value as string)) problems.push(`${key}: is a published default; set your own secret in production`);
+    else if (published!.includes(value as string))
+      problems.push(`${key}: is a published default; set your own secret in production`);
   }
   if (given.SEED_DEMO !== undefined && config.SEED_DEMO) {
     problems.push('SEED_DEMO: demo accounts share a published password; not allowed in production');

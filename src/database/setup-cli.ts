@@ -11,7 +11,8 @@ try {
   console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Schema up to date');
 } catch (error) {
   // What the operator must fix is said in one message, without a stack.
-  if (!(error instanceof ConfigError || error instanceof SeedRefusedError || error instanceof DatabaseUnreachableError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof SeedRefusedError || error instanceof DatabaseUnreachableError))
+    throw error;
   console.error(error.message);
   process.exitCode = 1;
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, FieldError } from './app-error.js';
+import { problemTypeUri } from './problem-types.js';
 
 export interface ProblemDetails {
   type: string;
@@ -30,7 +31,7 @@ export function toProblem(error: unknown, requestId: string): { problem: Problem
   if (error instanceof AppError) {
     return {
       problem: {
-        type: `https://docs.eshtarek.dev/errors/${error.code}`,
+        type: problemTypeUri(error.code),
         title: error.title,
         status: error.status,
         code: error.code,
@@ -49,7 +50,7 @@ export function toProblem(error: unknown, requestId: string): { problem: Problem
   }
   return {
     problem: {
-      type: 'https://docs.eshtarek.dev/errors/internal',
+      type: problemTypeUri('internal'),
       title: 'Internal server error',
       status: 500,
       code: 'internal',
