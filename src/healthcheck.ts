@@ -1,4 +1,6 @@
 import { statSync } from 'node:fs';
+import 'reflect-metadata';
+import { loadConfig } from './config/config.js';
 import { WORKER_HEARTBEAT_EVERY_MS, WORKER_HEARTBEAT_FILE } from './runtime-ready.js';
 
 /**
@@ -13,7 +15,7 @@ async function healthy(what: string | undefined): Promise<boolean> {
       return false;
     }
   }
-  const res = await fetch(`http://127.0.0.1:${process.env.PORT || 3000}/health/ready`, {
+  const res = await fetch(`http://127.0.0.1:${loadConfig().PORT}/health/ready`, {
     signal: AbortSignal.timeout(4000),
   }).catch(() => null);
   return res?.ok ?? false;
