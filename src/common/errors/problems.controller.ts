@@ -29,7 +29,7 @@ export class ProblemsController {
   @Header('Cache-Control', 'public, max-age=3600')
   @ApiOperation({ operationId: 'getProblemType', summary: "One error code (a problem's `type` URI)" })
   @ApiOkResponse({ type: ProblemTypeDto })
-  @ApiProblems(404)
+  @ApiProblems(400, 404)
   get(@Param('code') code: string): ProblemTypeDto {
     const type = BY_CODE.get(code);
     if (!type) throw Errors.notFound('Error code');
