@@ -44,6 +44,7 @@ function assertPortFree(port: number): Promise<void> {
 /** A TCP connection to the URL's host and port (nothing is created or logged in). */
 function reachable(url: string, defaultPort: number): Promise<string | null> {
   const u = new URL(url);
+  if (!u.hostname) return Promise.resolve(null); // a Unix socket: the real connection below says what is wrong
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.setTimeout(3000, () => socket.destroy(new Error('timed out')));

@@ -67,6 +67,12 @@ describe('loadConfig', () => {
         REDIS_URL: 'rediss://default:pw@cache.example.com:6380',
       }),
     ).not.toThrow();
+    expect(() =>
+      loadConfig({
+        DATABASE_URL: 'postgres:///eshtarek?host=/var/run/postgresql',
+        DATABASE_OWNER_URL: 'postgresql:///eshtarek?host=/var/run/postgresql',
+      }),
+    ).not.toThrow();
   });
 
   describe('CORS_ORIGINS', () => {

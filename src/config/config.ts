@@ -31,7 +31,8 @@ function IsServiceUrl(protocols: string[], example: string) {
       validate: (value: unknown) => {
         if (typeof value !== 'string' || !URL.canParse(value)) return false;
         const url = new URL(value);
-        return protocols.includes(url.protocol.slice(0, -1)) && url.hostname !== '';
+        // A host, or a Unix socket directory in `?host=` (postgres:///eshtarek?host=/var/run/postgresql).
+        return protocols.includes(url.protocol.slice(0, -1)) && (url.hostname !== '' || url.searchParams.has('host'));
       },
       defaultMessage: () => `must be a URL like ${example}`,
     },
