@@ -232,7 +232,7 @@ function productionProblems(config: AppConfig, given: Record<string, unknown>): 
     else if (published!.includes(value as string))
       problems.push(`${key}: is a published default; set your own secret in production`);
   }
-  if (given.SEED_DEMO !== undefined && config.SEED_DEMO) {
+  if (config.SEED_DEMO) {
     problems.push('SEED_DEMO: demo accounts share a published password; not allowed in production');
   }
   if (config.CLOCK_CONTROL) problems.push('CLOCK_CONTROL: the application clock cannot be moved in production');
