@@ -9,8 +9,12 @@ export interface ReadyMessage {
 
 /** Tells the launcher, when there is one (started with an IPC channel), that this process is ready. */
 export function reportReady(port?: number): void {
+  if (!process.send) return;
   const message: ReadyMessage = { type: READY_MESSAGE, port };
-  process.send?.(message);
+  process.send(message);
+  // A launcher that dies without stopping its processes (SIGKILL, a crash) must not leave an API
+  // holding the port: losing the channel is a graceful shutdown.
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
 /** The worker touches this file while it can reach Redis; docker-compose's healthcheck reads its age. */

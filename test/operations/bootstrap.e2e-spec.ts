@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { seed, SeedRefusedError } from '../../src/database/seed.js';
 import type { AppConfig } from '../../src/config/config.js';
-import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
+import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import pg from 'pg';
 import { dbUrl, OWNER_URL, REDIS_URL } from '../support/env.js';
 import { PASSWORD } from '../support/factories.js';
@@ -208,9 +208,18 @@ describe('bootstrap', () => {
           body: JSON.stringify({ email, password: ADMIN_PASSWORD }),
         });
         expect(login.status).toBe(200);
-      } finally {
-        run.child.kill('SIGTERM');
+
+        // A launcher killed outright leaves no API behind: its processes shut down when the channel closes.
+        run.child.kill('SIGKILL');
         await run.exited;
+        await eventually(() =>
+          fetch(`http://127.0.0.1:${port}/health/live`).then(
+            () => false,
+            () => true,
+          ),
+        );
+      } finally {
+        run.child.kill('SIGKILL');
       }
     }, 60_000);
   });
