@@ -111,6 +111,12 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
     meaning: 'The body is larger than 1 MB.',
   },
   {
+    code: 'uri_too_long',
+    status: 414,
+    title: 'URI too long',
+    meaning: 'The URL (path and query) is longer than the API accepts.',
+  },
+  {
     code: 'unsupported_media_type',
     status: 415,
     title: 'Unsupported media type',
