@@ -599,6 +599,9 @@ export type PreviewLineDto = {
 };
 
 export type ProblemDetails = {
+    /**
+     * The error catalogue entry of `code` (`/problems/<code>`, relative to the API)
+     */
     type: string;
     title: string;
     status: number;
@@ -609,6 +612,23 @@ export type ProblemDetails = {
         message: string;
     }>;
     requestId: string;
+};
+
+export type ProblemTypeDto = {
+    code: string;
+    /**
+     * The HTTP status it is answered with.
+     */
+    status: number;
+    title: string;
+    /**
+     * What it means and what the caller can do.
+     */
+    meaning: string;
+};
+
+export type ProblemTypeListDto = {
+    data: Array<ProblemTypeDto>;
 };
 
 export type RecordUsageDto = {
@@ -1022,6 +1042,47 @@ export type HealthReadyResponses = {
 
 export type HealthReadyResponse = HealthReadyResponses[keyof HealthReadyResponses];
 
+export type ListProblemTypesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/problems';
+};
+
+export type ListProblemTypesResponses = {
+    200: ProblemTypeListDto;
+};
+
+export type ListProblemTypesResponse = ListProblemTypesResponses[keyof ListProblemTypesResponses];
+
+export type GetProblemTypeData = {
+    body?: never;
+    path: {
+        code: string;
+    };
+    query?: never;
+    url: '/problems/{code}';
+};
+
+export type GetProblemTypeErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+};
+
+export type GetProblemTypeError = GetProblemTypeErrors[keyof GetProblemTypeErrors];
+
+export type GetProblemTypeResponses = {
+    200: ProblemTypeDto;
+};
+
+export type GetProblemTypeResponse = GetProblemTypeResponses[keyof GetProblemTypeResponses];
+
 export type AdminListAuditLogsData = {
     body?: never;
     path?: never;
@@ -1069,6 +1130,36 @@ export type AdminListAuditLogsResponses = {
 
 export type AdminListAuditLogsResponse = AdminListAuditLogsResponses[keyof AdminListAuditLogsResponses];
 
+export type AdminResetClockData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/admin/clock';
+};
+
+export type AdminResetClockErrors = {
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type AdminResetClockError = AdminResetClockErrors[keyof AdminResetClockErrors];
+
+export type AdminResetClockResponses = {
+    200: ClockDto;
+};
+
+export type AdminResetClockResponse = AdminResetClockResponses[keyof AdminResetClockResponses];
+
 export type AdminGetClockData = {
     body?: never;
     path?: never;
@@ -1115,10 +1206,6 @@ export type AdminSetClockErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
-    /**
-     * Not found, or not visible to the caller (`not_found`)
-     */
-    404: ProblemDetails;
     /**
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */

@@ -103,8 +103,11 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setTitle('Eshtarek API')
     .setDescription(
       'Multi-tenant subscription management. Errors are RFC 9457 problem details; money is integer minor units; ' +
-        'lists are cursor-paginated. Tenant-scoped routes take the tenant from `X-Tenant-Id`.',
+        'lists are cursor-paginated. Tenant-scoped routes take the tenant from `X-Tenant-Id`. ' +
+        "Each problem's `type` is `/problems/<code>`; the error catalogue (every code, status and meaning) is at " +
+        '[/problems](/problems).',
     )
+    .setExternalDoc('Error catalogue', '/problems')
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addBearerAuth(
@@ -124,6 +127,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addTag('api-keys', "The tenant's API keys for server-to-server calls")
     .addTag('notifications', 'Limit warnings and other notices')
     .addTag('health', 'Liveness and readiness')
+    .addTag('errors', "The error catalogue that problems' `type` URIs point at")
     .build();
   const document = SwaggerModule.createDocument(app, builder, {
     // Every route names its operationId; this fallback only makes a forgotten one unique and visible.
@@ -138,7 +142,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     type: 'object',
     required: ['type', 'title', 'status', 'code', 'detail', 'requestId'],
     properties: {
-      type: { type: 'string' },
+      type: {
+        type: 'string',
+        format: 'uri-reference',
+        description: 'The error catalogue entry of `code` (`/problems/<code>`, relative to the API)',
+        example: '/problems/validation_failed',
+      },
       title: { type: 'string' },
       status: { type: 'integer' },
       code: { type: 'string', example: 'validation_failed' },
@@ -171,6 +180,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
         scriptSrc: ["'self'", "'unsafe-inline'"],
+        // helmet's default would make browsers fetch Swagger UI's and Bull Board's assets over https,
+        // which leaves both blank over plain http on any host but localhost; TLS is the proxy's job.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -181,6 +193,26 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // CORS only for the origins the operator lists (none by default: browsers keep the same-origin
+  // rule). Tokens travel in headers, not cookies, so no credentials mode.
+  const { CORS_ORIGINS } = app.get(AppConfig);
+  if (CORS_ORIGINS.length) {
+    app.enableCors({
+      origin: CORS_ORIGINS,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Tenant-Id', 'X-Request-Id'],
+      exposedHeaders: [
+        'X-Request-Id',
+        'Idempotent-Replayed',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+        'Location',
+      ],
+      maxAge: 600,
+    });
+  }
   const opsAuth = app.get(OpsDashboardAuth);
   await mountQueueBoard(app, (scope) =>
     scope.addHook('onRequest', async (request, reply) => {

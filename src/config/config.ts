@@ -1,9 +1,56 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+  validateSync,
+} from 'class-validator';
 
+/** Strict booleans: a typo such as `SEED_DEMO=yes` is an error naming the variable, never a silent false. */
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
 const toBool = ({ value }: { value: unknown }) =>
-  value === undefined ? undefined : value === true || String(value).toLowerCase() === 'true';
+  typeof value === 'string' && value.toLowerCase() in BOOLEANS ? BOOLEANS[value.toLowerCase()] : value;
+const IsStrictBoolean = () => IsBoolean({ message: 'must be true or false (or 1 / 0)' });
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * A connection URL with one of `protocols` and a host. The message never echoes the value: it may
+ * carry a password.
+ */
+function IsServiceUrl(protocols: string[], example: string) {
+  return ValidateBy({
+    name: 'isServiceUrl',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || !URL.canParse(value)) return false;
+        const url = new URL(value);
+        // A host, or a Unix socket directory in `?host=` (postgres:///eshtarek?host=/var/run/postgresql).
+        return protocols.includes(url.protocol.slice(0, -1)) && (url.hostname !== '' || url.searchParams.has('host'));
+      },
+      defaultMessage: () => `must be a URL like ${example}`,
+    },
+  });
+}
+
+/** `CORS_ORIGINS`: origins separated by commas or spaces; each must be exactly `scheme://host[:port]`. */
+const toOrigins = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value);
+const IsOriginList = () =>
+  ValidateBy({
+    name: 'isOriginList',
+    validator: {
+      validate: (value: unknown) =>
+        Array.isArray(value) &&
+        value.every((o) => typeof o === 'string' && URL.canParse(o) && new URL(o).origin === o && /^https?:/.test(o)),
+      defaultMessage: () => 'must list origins such as https://app.example.com (scheme, host, optional port; no path)',
+    },
+  });
 
 /**
  * Every setting the platform reads, validated once at boot. This file is the only reader of
@@ -19,10 +66,10 @@ export class AppConfig {
   @Max(65535)
   PORT = 3000;
 
-  @IsString()
+  @IsServiceUrl(['postgres', 'postgresql'], 'postgres://user:password@host:5432/database')
   DATABASE_URL = 'postgres://eshtarek_app@127.0.0.1:5432/eshtarek';
 
-  @IsString()
+  @IsServiceUrl(['postgres', 'postgresql'], 'postgres://user:password@host:5432/database')
   DATABASE_OWNER_URL = 'postgres://postgres@127.0.0.1:5432/eshtarek';
 
   @Transform(toInt)
@@ -31,7 +78,7 @@ export class AppConfig {
   @Max(500)
   DATABASE_POOL_SIZE = 20;
 
-  @IsString()
+  @IsServiceUrl(['redis', 'rediss'], 'redis://host:6379')
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   /** Prefix of every Redis key (queues, throttling); lets several environments share one Redis. */
@@ -58,16 +105,27 @@ export class AppConfig {
   @Min(3600)
   REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
-  @IsString()
+  @IsEmail({ require_tld: false })
   PLATFORM_ADMIN_EMAIL = 'admin@eshtarek.local';
 
   @IsString()
   @MinLength(10)
   PLATFORM_ADMIN_PASSWORD = 'admin-password-123';
 
+  /**
+   * When an account with PLATFORM_ADMIN_EMAIL already exists but is not a platform admin, the seed
+   * refuses to start; `true` makes it that admin, resets its password to PLATFORM_ADMIN_PASSWORD and
+   * revokes its sessions (audited).
+   */
   @Transform(toBool)
-  @IsBoolean()
-  SEED_DEMO = true;
+  @IsStrictBoolean()
+  PLATFORM_ADMIN_ADOPT_EXISTING = false;
+
+  /** Seed two demo tenants into an empty database; defaults to true outside production (see loadConfig). */
+  @IsOptional()
+  @Transform(toBool)
+  @IsStrictBoolean()
+  SEED_DEMO!: boolean;
 
   /** Failed sign-ins allowed per account in the window before 429. */
   @Transform(toInt)
@@ -101,7 +159,7 @@ export class AppConfig {
   LOG_LEVEL = 'info';
 
   @Transform(toBool)
-  @IsBoolean()
+  @IsStrictBoolean()
   CLOCK_CONTROL = false;
 
   /** How often the worker scans the database for due renewals, retries and pending invoices. */
@@ -147,23 +205,52 @@ export class AppConfig {
   @IsOptional()
   @IsString()
   TRUST_PROXY?: string;
+
+  /** Browser origins allowed to call the API (CORS); empty = no CORS headers at all. */
+  @Transform(toOrigins)
+  @IsOriginList()
+  CORS_ORIGINS: string[] = [];
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * Secret values published in this repository (config defaults, `.env.example`, docker-compose's
+ * former fallbacks): anyone can read them, so production refuses them.
+ */
+export const PUBLISHED_SECRETS: Partial<Record<keyof AppConfig, string[]>> = {
+  JWT_SECRET: ['dev-only-secret-change-me-please-0123456789abcdef', 'change-me-to-a-long-random-secret-of-32-chars'],
+  PLATFORM_ADMIN_PASSWORD: ['admin-password-123', 'demo-password-123'],
+};
+
+/** What production refuses beyond the per-variable rules; one line per problem. */
+function productionProblems(config: AppConfig, given: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [key, published] of Object.entries(PUBLISHED_SECRETS)) {
+    const value = config[key as keyof AppConfig];
+    if (given[key] === undefined) problems.push(`${key}: must be set in production`);
+    else if (published!.includes(value as string))
+      problems.push(`${key}: is a published default; set your own secret in production`);
+  }
+  if (config.SEED_DEMO) {
+    problems.push('SEED_DEMO: demo accounts share a published password; not allowed in production');
+  }
+  if (config.CLOCK_CONTROL) problems.push('CLOCK_CONTROL: the application clock cannot be moved in production');
+  return problems;
+}
 
 /** Parses and validates an environment; throws a `ConfigError` naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const raw: Record<string, unknown> = {};
-  for (const key of [...known, 'TRUST_PROXY']) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  for (const key of [...known, 'TRUST_PROXY', 'SEED_DEMO']) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true });
-  if (errors.length) {
-    const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  if (!errors.length) {
+    config.SEED_DEMO ??= config.NODE_ENV !== 'production';
+    if (config.NODE_ENV === 'production') lines.push(...productionProblems(config, raw));
   }
-  if (config.NODE_ENV === 'production' && config.JWT_SECRET === new AppConfig().JWT_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: must be set in production');
-  }
+  if (lines.length) throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   return config;
 }

@@ -73,32 +73,77 @@ async function seedCatalog(client: pg.Client): Promise<void> {
   }
 }
 
+/** The seed would hand the platform to an account it did not create; the message says what to do. */
+export class SeedRefusedError extends Error {}
+
 /**
- * Makes sure the platform admin from the environment exists (and is one), and fills an empty
- * database with two demo tenants and a demo catalog (policies, Starter and Pro plans). Runs as the owner, once, at start-up.
+ * Makes sure the account PLATFORM_ADMIN_EMAIL exists and is a platform admin. An existing account
+ * that is not one is never promoted silently — anyone could have registered that address before
+ * the first start — unless the operator opts in with PLATFORM_ADMIN_ADOPT_EXISTING=true; then its
+ * password becomes PLATFORM_ADMIN_PASSWORD, its sessions are revoked, and the adoption is audited.
+ */
+async function ensurePlatformAdmin(client: pg.Client, config: AppConfig, hasher: PasswordHasher): Promise<void> {
+  const email = config.PLATFORM_ADMIN_EMAIL.toLowerCase();
+  const passwordHash = await hasher.hash(config.PLATFORM_ADMIN_PASSWORD);
+  const created = await client.query(
+    `insert into users (id, email, name, password_hash, is_platform_admin, created_at, updated_at)
+     values ($1, $2, 'Platform Admin', $3, true, now(), now())
+     on conflict (lower(email)) do nothing`,
+    [newId(), email, passwordHash],
+  );
+  if (created.rowCount) return;
+  const { rows } = await client.query<{ id: string; is_platform_admin: boolean }>(
+    'select id, is_platform_admin from users where lower(email) = $1 for update',
+    [email],
+  );
+  const user = rows[0];
+  if (user.is_platform_admin) return;
+  if (!config.PLATFORM_ADMIN_ADOPT_EXISTING) {
+    throw new SeedRefusedError(
+      `Refusing to start: an account with PLATFORM_ADMIN_EMAIL (${email}) already exists and is not a platform admin ` +
+        '(someone may have registered it before this first start); set PLATFORM_ADMIN_EMAIL to another address, or set ' +
+        'PLATFORM_ADMIN_ADOPT_EXISTING=true to make that account the platform admin with PLATFORM_ADMIN_PASSWORD as its ' +
+        'password and every one of its sessions revoked.',
+    );
+  }
+  await client.query('update users set is_platform_admin = true, password_hash = $2, updated_at = now() where id = $1', [
+    user.id,
+    passwordHash,
+  ]);
+  const revoked = await client.query(
+    `update sessions set revoked_at = now(), revoked_reason = 'platform_admin_adopted' where user_id = $1 and revoked_at is null`,
+    [user.id],
+  );
+  await client.query(
+    `insert into audit_logs (id, tenant_id, actor_user_id, action, target_type, target_id, before, after, created_at)
+     values ($1, null, null, 'platform.admin.adopted', 'user', $2, $3, $4, now())`,
+    [
+      newId(),
+      user.id,
+      JSON.stringify({ isPlatformAdmin: false }),
+      JSON.stringify({ isPlatformAdmin: true, passwordReset: true, sessionsRevoked: revoked.rowCount ?? 0 }),
+    ],
+  );
+}
+
+/**
+ * Makes sure the platform admin from the environment exists (see ensurePlatformAdmin), and fills an
+ * empty database with two demo tenants and a demo catalog (policies, Starter and Pro plans). Runs
+ * as the owner, once, at start-up.
  */
 export async function seed(config: AppConfig): Promise<{ demo: boolean }> {
   const client = new pg.Client({ connectionString: config.DATABASE_OWNER_URL });
   await client.connect();
   const hasher = new PasswordHasher(config);
-  const upsertUser = async (email: string, name: string, password: string, admin: boolean): Promise<string> => {
-    const { rows } = await client.query<{ id: string }>(
-      `insert into users (id, email, name, password_hash, is_platform_admin, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, now(), now())
-       on conflict (lower(email)) do update set is_platform_admin = users.is_platform_admin or excluded.is_platform_admin
-       returning id`,
-      [newId(), email.toLowerCase(), name, await hasher.hash(password), admin],
-    );
-    return rows[0].id;
-  };
   try {
     await client.query('begin');
-    await upsertUser(config.PLATFORM_ADMIN_EMAIL, 'Platform Admin', config.PLATFORM_ADMIN_PASSWORD, true);
+    await ensurePlatformAdmin(client, config, hasher);
     const { rows } = await client.query<{ n: string }>('select count(*) as n from tenants');
     const demo = config.SEED_DEMO && Number(rows[0].n) === 0;
     if (demo) {
       const { rows: plans } = await client.query<{ n: string }>('select count(*) as n from plans');
       if (Number(plans[0].n) === 0) await seedCatalog(client);
+      const demoHash = await hasher.hash(DEMO_PASSWORD);
       for (const tenant of DEMO_TENANTS) {
         const tenantId = newId();
         await client.query(
@@ -106,10 +151,18 @@ export async function seed(config: AppConfig): Promise<{ demo: boolean }> {
           [tenantId, tenant.name, slugify(tenant.name)],
         );
         for (const user of tenant.users) {
-          const userId = await upsertUser(user.email, user.name, DEMO_PASSWORD, false);
+          // An address someone already registered stays theirs: it is not put into a demo tenant.
+          const { rows: created } = await client.query<{ id: string }>(
+            `insert into users (id, email, name, password_hash, is_platform_admin, created_at, updated_at)
+             values ($1, $2, $3, $4, false, now(), now())
+             on conflict (lower(email)) do nothing
+             returning id`,
+            [newId(), user.email, user.name, demoHash],
+          );
+          if (!created.length) continue;
           await client.query(
             `insert into memberships (id, tenant_id, user_id, role, created_at) values ($1, $2, $3, $4, now())`,
-            [newId(), tenantId, userId, user.role],
+            [newId(), tenantId, created[0].id, user.role],
           );
         }
       }

@@ -11,6 +11,8 @@ const PUBLIC_ROUTES = [
   'POST /v1/auth/refresh',
   'GET /health/live',
   'GET /health/ready',
+  'GET /problems',
+  'GET /problems/{code}',
 ];
 const HISTORY = '/v1/usage/history?metric=api_calls&from=2021-01-01T00:00:00Z&to=2021-01-02T00:00:00Z';
 

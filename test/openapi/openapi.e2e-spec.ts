@@ -30,7 +30,8 @@ interface Document {
 
 const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete', 'options', 'head', 'trace']);
 const PUBLIC = new Set(['POST /v1/auth/register', 'POST /v1/auth/login', 'POST /v1/auth/refresh']);
-const isPublic = (method: string, path: string) => path.startsWith('/health/') || PUBLIC.has(`${method.toUpperCase()} ${path}`);
+const isPublic = (method: string, path: string) =>
+  path.startsWith('/health/') || /^\/problems(\/|$)/.test(path) || PUBLIC.has(`${method.toUpperCase()} ${path}`);
 
 /** API.md's tenant-scoped ("T") routes; the document must offer X-Tenant-Id on each. */
 const TENANT_ROUTE =
@@ -105,6 +106,8 @@ describe('openapi.json', () => {
       expect.arrayContaining([
         'GET /health/live',
         'GET /health/ready',
+        'GET /problems',
+        'GET /problems/{code}',
         'POST /v1/auth/login',
         'POST /v1/auth/refresh',
         'POST /v1/auth/register',

@@ -260,8 +260,8 @@ describe('application clock without CLOCK_CONTROL', () => {
     const admin = await createPlatformAdmin(t);
     expectProblem(
       await t.api.request('PUT', '/v1/admin/clock', { now: '2040-01-01T00:00:00Z' }, { token: admin.token }),
-      404,
-      'not_found',
+      409,
+      'clock_control_off',
     );
   });
 });

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
 import { PlatformAdmin } from '../auth/access.js';
-import { Errors } from '../errors/app-error.js';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { Clock } from './clock.service.js';
+import { ClockErrors } from './clock.errors.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES, RENEWAL_SCAN_JOB } from '../../jobs/queues.js';
 
@@ -18,7 +18,7 @@ export class SetClockDto {
 export class ClockDto {
   @ApiProperty({ format: 'date-time' })
   now!: string;
-  /** Whether PUT may move it (CLOCK_CONTROL=true outside production). */
+  /** Whether PUT and DELETE may move it (CLOCK_CONTROL=true outside production); otherwise it is real time. */
   controllable!: boolean;
 }
 
@@ -45,14 +45,27 @@ export class ClockController {
     summary: 'Move the application clock forward (CLOCK_CONTROL=true, not production); due renewals and retries run at once',
   })
   @ApiOkResponse({ type: ClockDto })
-  @ApiProblems(400, 404, 409)
+  @ApiProblems(400, 409)
   async set(@Body() dto: SetClockDto): Promise<ClockDto> {
-    if (!this.clock.controllable) throw Errors.notFound('Route');
+    if (!this.clock.controllable) throw ClockErrors.controlOff();
     const target = new Date(dto.now);
-    if (target.getTime() < this.clock.now().getTime()) throw Errors.conflict('The clock only moves forward');
+    if (target.getTime() < this.clock.now().getTime()) throw ClockErrors.backwards();
     const now = await this.clock.moveTo(target);
     // Due renewals and retries run at once, as if that time had come (the scan is idempotent).
     await this.jobs.queue(QUEUES.renewals).add(RENEWAL_SCAN_JOB, {}, workJob(`scan-clock-${now.getTime()}`));
     return { now: now.toISOString(), controllable: true };
+  }
+
+  @Delete()
+  @PlatformAdmin()
+  @ApiOperation({
+    operationId: 'adminResetClock',
+    summary: 'Reset the application clock to real time (CLOCK_CONTROL=true, not production)',
+  })
+  @ApiOkResponse({ type: ClockDto })
+  @ApiProblems(409)
+  async reset(): Promise<ClockDto> {
+    if (!this.clock.controllable) throw ClockErrors.controlOff();
+    return { now: (await this.clock.reset()).toISOString(), controllable: true };
   }
 }

@@ -9,7 +9,8 @@ const OFFSET_KEY = 'clock:offset-ms';
  * The application clock. Business time (periods, trials, renewals, retries, usage resets) reads
  * `now()`; it is real time plus an offset that a platform admin may move forward when
  * CLOCK_CONTROL is on (outside production). The offset lives in Redis and is broadcast, so the
- * API and the worker processes share one clock. Security timing (token and session lifetimes,
+ * API and the worker processes share one clock. With CLOCK_CONTROL off the offset is ignored — one
+ * left in Redis by an earlier run never moves a production clock. Security timing (token and session lifetimes,
  * idempotency retention, audit timestamps) uses `realNow()`, which never moves.
  */
 @Injectable()
@@ -28,7 +29,7 @@ export class Clock implements OnModuleInit, OnApplicationShutdown {
   }
 
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date(this.controllable ? Date.now() + this.offsetMs : Date.now());
   }
 
   realNow(): Date {
@@ -40,6 +41,7 @@ export class Clock implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    if (!this.controllable) return;
     await this.sync();
     this.subscriber = this.redis.duplicate({ keyPrefix: undefined });
     this.subscriber.on('message', (_channel, message) => {
@@ -55,7 +57,7 @@ export class Clock implements OnModuleInit, OnApplicationShutdown {
 
   /** Re-reads the shared offset (jobs call it before working, in case a broadcast is still in flight). */
   async sync(): Promise<void> {
-    this.offsetMs = Number(await this.redis.get(OFFSET_KEY)) || 0;
+    if (this.controllable) this.offsetMs = Number(await this.redis.get(OFFSET_KEY)) || 0;
   }
 
   /** Moves business time to `target` (forward only) for every process. */
@@ -64,6 +66,14 @@ export class Clock implements OnModuleInit, OnApplicationShutdown {
     await this.redis.set(OFFSET_KEY, String(offset));
     this.offsetMs = offset;
     await this.redis.publish(this.channel, String(offset));
+    return this.now();
+  }
+
+  /** Back to real time for every process (the one move backwards, for a fresh start). */
+  async reset(): Promise<Date> {
+    await this.redis.del(OFFSET_KEY);
+    this.offsetMs = 0;
+    await this.redis.publish(this.channel, '0');
     return this.now();
   }
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, FieldError } from './app-error.js';
+import { problemTypeUri } from './problem-types.js';
 
 export interface ProblemDetails {
   type: string;
@@ -33,7 +34,7 @@ export function toProblem(error: unknown, requestId: string): { problem: Problem
   if (error instanceof AppError) {
     return {
       problem: {
-        type: `https://docs.eshtarek.dev/errors/${error.code}`,
+        type: problemTypeUri(error.code),
         title: error.title,
         status: error.status,
         code: error.code,
@@ -52,7 +53,7 @@ export function toProblem(error: unknown, requestId: string): { problem: Problem
   }
   return {
     problem: {
-      type: 'https://docs.eshtarek.dev/errors/internal',
+      type: problemTypeUri('internal'),
       title: 'Internal server error',
       status: 500,
       code: 'internal',
