@@ -84,6 +84,26 @@ describe('subscription lifecycle', () => {
     expect((await t.api.get('/v1/invoices', as(tenant))).body.data).toEqual([]);
   });
 
+  it('gives one free trial per tenant: after cancelling, a trial plan starts paid at once', async () => {
+    const tenant = await createTenantWithAdmin(t.api);
+    const first = await subscribe(t.api, tenant, trial.id);
+    expect(first.status).toBe('trialing');
+    const cancel = await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, as(tenant));
+    expect(cancel.status).toBe(200);
+
+    // Without a card the second subscribe cannot start (no trial to fall back on) and changes nothing.
+    expectProblem(await t.api.post('/v1/subscription', { planId: trial.id }, as(tenant)), 402, 'payment_failed');
+    await addCard(t.api, tenant);
+    const second = await subscribe(t.api, tenant, trial.id);
+    expect(second).toMatchObject({ status: 'active', trialEnd: null, cyclesBilled: 1 });
+    const invoices = (await t.api.get('/v1/invoices', as(tenant))).body.data;
+    expect(invoices).toEqual([expect.objectContaining({ status: 'paid', totalAmount: 2000 })]);
+
+    // And again: still no trial.
+    expect((await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, as(tenant))).status).toBe(200);
+    expect(await subscribe(t.api, tenant, trial.id)).toMatchObject({ status: 'active', trialEnd: null });
+  });
+
   it('enforces max_users where members are added (403 limit_exceeded)', async () => {
     const tenant = await paidTenant();
     await addMember(t.api, tenant);
