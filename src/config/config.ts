@@ -86,6 +86,13 @@ export class AppConfig {
   @Min(1)
   AUTH_THROTTLE_WINDOW_SECONDS = 900;
 
+  /** Days an invitation to join a tenant stays open. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  INVITATION_TTL_DAYS = 7;
+
   /** argon2id memory cost in KiB (OWASP: at least 19 MiB) and time cost (at least 2). */
   @Transform(toInt)
   @IsInt()
