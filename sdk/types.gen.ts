@@ -1465,6 +1465,10 @@ export type CreateApiKeyErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
+     */
+    429: ProblemDetails;
 };
 
 export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
@@ -2214,6 +2218,10 @@ export type AddMemberErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
+     */
+    429: ProblemDetails;
 };
 
 export type AddMemberError = AddMemberErrors[keyof AddMemberErrors];
@@ -2436,6 +2444,10 @@ export type AddPaymentMethodErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
+     */
+    429: ProblemDetails;
 };
 
 export type AddPaymentMethodError = AddPaymentMethodErrors[keyof AddPaymentMethodErrors];
@@ -3361,6 +3373,10 @@ export type CreateTenantErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
+     */
+    429: ProblemDetails;
 };
 
 export type CreateTenantError = CreateTenantErrors[keyof CreateTenantErrors];

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { Access, TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { PageOf, PageQuery } from '../../common/http/pagination.js';
 import {
   AddMemberDto,
@@ -35,8 +36,9 @@ export class TenancyController {
 
   @Post('tenants')
   @Access()
+  @CreationRateLimit('tenants')
   @ApiOperation({ operationId: 'createTenant', summary: 'Create a tenant; the caller becomes its tenant_admin' })
-  @ApiCreatedResponse({ type: TenantDto })
+  @ApiCreatedResponse({ type: TenantDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
   create(@Body() dto: CreateTenantDto) {
     return this.tenancy.create(dto.name);
@@ -72,6 +74,7 @@ export class TenancyController {
   @Post('members')
   @HttpCode(202)
   @TenantAdmin()
+  @CreationRateLimit('invitations')
   @ApiOperation({
     operationId: 'addMember',
     summary: 'Invite an email into the current tenant (it joins when the invitee accepts)',
@@ -79,7 +82,7 @@ export class TenancyController {
       'The answer is the same whether or not the email has an account or is already a member. ' +
       'Inviting an email that has an open invitation renews it. Seats are counted when the invitation is accepted.',
   })
-  @ApiAcceptedResponse({ type: InviteResultDto })
+  @ApiAcceptedResponse({ type: InviteResultDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
   addMember(@Body() dto: AddMemberDto) {
     return this.invitations.invite(dto.email, dto.role);
