@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { CommonModule } from './common/common.module.js';
-import { RedisClient, RedisModule } from './common/redis/redis.module.js';
-import { RedisThrottlerStorage } from './common/throttling/redis-throttler.storage.js';
+import { RedisModule } from './common/redis/redis.module.js';
+import { ThrottlingModule } from './common/throttling/throttling.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { AppConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -38,19 +37,7 @@ import { QueueModule } from './jobs/queue.module.js';
     DatabaseModule,
     RedisModule,
     CommonModule,
-    // Rate limits (the guards in src/common/throttling name the scope they count), on Redis so
-    // that every API process shares the counters.
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig, RedisClient],
-      useFactory: (config: AppConfig, redis: RedisClient) => ({
-        storage: new RedisThrottlerStorage(redis),
-        throttlers: [
-          { name: 'address', ttl: config.AUTH_THROTTLE_WINDOW_SECONDS * 1000, limit: config.AUTH_MAX_ATTEMPTS_PER_ADDRESS },
-          { name: 'user', ttl: config.CREATE_THROTTLE_WINDOW_SECONDS * 1000, limit: config.CREATE_MAX_PER_USER },
-          { name: 'tenant', ttl: config.CREATE_THROTTLE_WINDOW_SECONDS * 1000, limit: config.CREATE_MAX_PER_TENANT },
-        ],
-      }),
-    }),
+    ThrottlingModule,
     QueueModule,
     AuditModule,
     AuthModule,
