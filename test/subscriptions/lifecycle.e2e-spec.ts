@@ -104,7 +104,7 @@ describe('subscription lifecycle', () => {
     expect(await subscribe(t.api, tenant, trial.id)).toMatchObject({ status: 'active', trialEnd: null });
   });
 
-  it('enforces max_users where members are added (403 limit_exceeded)', async () => {
+  it('enforces max_users where an invitation is accepted (403 limit_exceeded)', async () => {
     const tenant = await paidTenant();
     await addMember(t.api, tenant);
     await addMember(t.api, tenant);
@@ -113,7 +113,11 @@ describe('subscription lifecycle', () => {
       password: 'correct-horse-battery',
       name: 'Extra',
     });
-    const res = await t.api.post('/v1/members', { email: extra.body.user.email, role: 'tenant_user' }, as(tenant));
+    const invited = await t.api.post('/v1/members', { email: extra.body.user.email, role: 'tenant_user' }, as(tenant));
+    expect(invited.status).toBe(202);
+    const res = await t.api.post(`/v1/invitations/${invited.body.invitationId}/accept`, undefined, {
+      token: extra.body.accessToken,
+    });
     expectProblem(res, 403, 'limit_exceeded');
     expect(res.body).toMatchObject({ metric: 'max_users', limit: 3, used: 3, requested: 1 });
     expect((await t.api.get('/v1/members', as(tenant))).body.data).toHaveLength(3);

@@ -228,6 +228,18 @@ describe('invitations', () => {
     expect(await memberIds(admin)).toHaveLength(2);
   });
 
+  it('takes no new member into a suspended tenant (403 tenant_suspended); declining stays possible', async () => {
+    const admin = await createTenantWithAdmin(t.api);
+    const [a, b] = [await registerUser(t.api, 'susp-a'), await registerUser(t.api, 'susp-b')];
+    const [toA, toB] = [await invite(t.api, admin, a.email), await invite(t.api, admin, b.email)];
+    expect((await t.api.post(`/v1/admin/tenants/${admin.tenantId}/suspend`, {}, { token: platformToken })).status).toBe(200);
+    expectProblem(await accept(a, toA.invitationId), 403, 'tenant_suspended');
+    expect((await decline(b, toB.invitationId)).status).toBe(204);
+    expect((await ownerQuery(t, 'select count(*)::int as n from memberships where tenant_id = $1', [admin.tenantId]))[0].n).toBe(
+      1,
+    );
+  });
+
   it('expires after the configured days (on the application clock)', async () => {
     const admin = await createTenantWithAdmin(t.api);
     const user = await registerUser(t.api, 'slow');

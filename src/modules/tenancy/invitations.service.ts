@@ -108,6 +108,8 @@ export class InvitationsService {
   /** The invitee joins the tenant with the invited role: 403 `limit_exceeded` when its seats are full. */
   async accept(id: string): Promise<JoinedTenantDto> {
     const { invitation, tenant } = await this.openOwn(id);
+    // A suspended tenant takes no new members (declining stays possible).
+    if (tenant.status === 'suspended') throw Errors.tenantSuspended();
     const userId = this.context.actor.userId;
     const before = toInvitationDto(invitation);
     this.close(invitation, 'accept');
@@ -159,7 +161,6 @@ export class InvitationsService {
     const tenant = await this.em.findOne(Tenant, found.tenantId, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!tenant) throw TenancyErrors.invitationNotFound();
     this.context.setTenant({ tenantId: tenant.id, role: null });
-    if (tenant.status === 'suspended') throw Errors.tenantSuspended();
     // Read again under the lock: a concurrent revoke or answer may have committed meanwhile.
     const invitation = await this.em.findOneOrFail(Invitation, id, { refresh: true });
     return { invitation, tenant };
