@@ -7,7 +7,7 @@ export type ClientOptions = {
 export type AddMemberDto = {
     role: 'tenant_admin' | 'tenant_user';
     /**
-     * An existing user's email.
+     * The email to invite; it need not have an account yet.
      */
     email: string;
 };
@@ -299,6 +299,35 @@ export type EntitlementDto = {
     allowed: boolean;
 };
 
+export type InvitationDto = {
+    id: string;
+    role: 'tenant_admin' | 'tenant_user';
+    status: 'pending' | 'accepted' | 'declined' | 'revoked';
+    /**
+     * The tenant_admin who invited (null once that account is gone).
+     */
+    invitedBy: string | null;
+    email: string;
+    createdAt: string;
+    expiresAt: string;
+};
+
+export type InvitationPage = {
+    data: Array<InvitationDto>;
+    /**
+     * Cursor of the next page; null on the last page.
+     */
+    nextCursor: string | null;
+};
+
+export type InviteResultDto = {
+    invitationId: string;
+    role: 'tenant_admin' | 'tenant_user';
+    status: 'pending';
+    email: string;
+    expiresAt: string;
+};
+
 export type InvoiceDto = {
     id: string;
     status: 'open' | 'paid' | 'void' | 'uncollectible';
@@ -349,6 +378,13 @@ export type InvoicePage = {
     nextCursor: string | null;
 };
 
+export type JoinedTenantDto = {
+    tenantId: string;
+    role: 'tenant_admin' | 'tenant_user';
+    tenantName: string;
+    joinedAt: string;
+};
+
 export type LoginDto = {
     email: string;
     password: string;
@@ -357,6 +393,7 @@ export type LoginDto = {
 export type MeDto = {
     user: UserDto;
     memberships: Array<MembershipSummaryDto>;
+    invitations: Array<PendingInvitationDto>;
 };
 
 export type MemberDto = {
@@ -492,6 +529,14 @@ export type PaymentPage = {
      * Cursor of the next page; null on the last page.
      */
     nextCursor: string | null;
+};
+
+export type PendingInvitationDto = {
+    id: string;
+    tenantId: string;
+    role: 'tenant_admin' | 'tenant_user';
+    tenantName: string;
+    expiresAt: string;
 };
 
 export type PlanDto = {
@@ -1507,6 +1552,10 @@ export type CreateApiKeyErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
+     */
+    429: ProblemDetails;
 };
 
 export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
@@ -1857,6 +1906,189 @@ export type GetEntitlementResponses = {
 
 export type GetEntitlementResponse = GetEntitlementResponses[keyof GetEntitlementResponses];
 
+export type ListInvitationsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/invitations';
+};
+
+export type ListInvitationsErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
+
+export type ListInvitationsResponses = {
+    200: InvitationPage;
+};
+
+export type ListInvitationsResponse = ListInvitationsResponses[keyof ListInvitationsResponses];
+
+export type RevokeInvitationData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invitations/{id}';
+};
+
+export type RevokeInvitationErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
+
+export type RevokeInvitationResponses = {
+    204: void;
+};
+
+export type RevokeInvitationResponse = RevokeInvitationResponses[keyof RevokeInvitationResponses];
+
+export type AcceptInvitationData = {
+    body?: never;
+    headers?: {
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invitations/{id}/accept';
+};
+
+export type AcceptInvitationErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
+
+export type AcceptInvitationResponses = {
+    200: JoinedTenantDto;
+};
+
+export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
+
+export type DeclineInvitationData = {
+    body?: never;
+    headers?: {
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invitations/{id}/decline';
+};
+
+export type DeclineInvitationErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type DeclineInvitationError = DeclineInvitationErrors[keyof DeclineInvitationErrors];
+
+export type DeclineInvitationResponses = {
+    204: void;
+};
+
+export type DeclineInvitationResponse = DeclineInvitationResponses[keyof DeclineInvitationResponses];
+
 export type ListInvoicesData = {
     body?: never;
     headers?: {
@@ -2074,19 +2306,15 @@ export type AddMemberErrors = {
      */
     403: ProblemDetails;
     /**
-     * Not found, or not visible to the caller (`not_found`)
+     * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
      */
-    404: ProblemDetails;
-    /**
-     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
-     */
-    409: ProblemDetails;
+    429: ProblemDetails;
 };
 
 export type AddMemberError = AddMemberErrors[keyof AddMemberErrors];
 
 export type AddMemberResponses = {
-    201: MemberDto;
+    202: InviteResultDto;
 };
 
 export type AddMemberResponse = AddMemberResponses[keyof AddMemberResponses];
@@ -2303,6 +2531,10 @@ export type AddPaymentMethodErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
+     */
+    429: ProblemDetails;
 };
 
 export type AddPaymentMethodError = AddPaymentMethodErrors[keyof AddPaymentMethodErrors];
@@ -3228,6 +3460,10 @@ export type CreateTenantErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
+     */
+    429: ProblemDetails;
 };
 
 export type CreateTenantError = CreateTenantErrors[keyof CreateTenantErrors];

@@ -3,6 +3,7 @@ import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { CommonModule } from './common/common.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
+import { ThrottlingModule } from './common/throttling/throttling.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { AppConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -36,6 +37,7 @@ import { QueueModule } from './jobs/queue.module.js';
     DatabaseModule,
     RedisModule,
     CommonModule,
+    ThrottlingModule,
     QueueModule,
     AuditModule,
     AuthModule,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { CommonModule } from './common/common.module.js';
+import { ThrottlingModule } from './common/throttling/throttling.module.js';
 import { loggerOptions } from './common/logging.js';
 import { MaintenanceProcessor } from './common/maintenance/maintenance.processor.js';
 import { RedisModule } from './common/redis/redis.module.js';
@@ -25,6 +26,7 @@ import { MeteringModule } from './modules/metering/metering.module.js';
     DatabaseModule,
     RedisModule,
     CommonModule,
+    ThrottlingModule,
     AuditModule,
     QueueModule,
     BillingModule,

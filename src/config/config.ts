@@ -144,6 +144,32 @@ export class AppConfig {
   @Min(1)
   AUTH_THROTTLE_WINDOW_SECONDS = 900;
 
+  /**
+   * Creations of one kind (tenants, payment methods, API keys, invitations) allowed per user, and
+   * per tenant, in the window before 429.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CREATE_MAX_PER_USER = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CREATE_MAX_PER_TENANT = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CREATE_THROTTLE_WINDOW_SECONDS = 900;
+
+  /** Days an invitation to join a tenant stays open. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  INVITATION_TTL_DAYS = 7;
+
   /** argon2id memory cost in KiB (OWASP: at least 19 MiB) and time cost (at least 2). */
   @Transform(toInt)
   @IsInt()

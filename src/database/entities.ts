@@ -3,6 +3,7 @@ import { AuditLog } from '../modules/audit/audit-log.entity.js';
 import { RefreshToken, Session } from '../modules/auth/session.entity.js';
 import { User } from '../modules/auth/user.entity.js';
 import { Membership, Tenant } from '../modules/tenancy/tenant.entity.js';
+import { Invitation } from '../modules/tenancy/invitation.entity.js';
 import { Policy } from '../modules/policies/policy.entity.js';
 import { Plan, PlanVersion } from '../modules/plans/plan.entity.js';
 import { Subscription } from '../modules/subscriptions/subscription.entity.js';
@@ -16,6 +17,7 @@ export const entities = [
   RefreshToken,
   Tenant,
   Membership,
+  Invitation,
   AuditLog,
   IdempotencyRecord,
   Policy,
@@ -34,6 +36,7 @@ export const entities = [
 /** Entities with a `tenantId`: the tenant filter applies to each, and each table has row-level security. */
 export const tenantOwnedEntities = [
   Membership,
+  Invitation,
   AuditLog,
   Subscription,
   PaymentMethod,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { ApiResponse } from '../support/client.js';
 import {
@@ -121,23 +122,43 @@ describe('audit log', () => {
       expect(res.body.name).toBe('After');
     });
 
-    it('member.added, member.role_changed, member.removed', async () => {
+    it('invitation.created, invitation.accepted, member.role_changed, member.removed', async () => {
       const admin = await createTenantWithAdmin(t.api);
       const user = await registerUser(t.api, 'joiner');
       const as = { token: admin.token, tenant: admin.tenantId };
       const common = { tenant_id: admin.tenantId, actor_user_id: admin.userId, target_type: 'user', target_id: user.userId };
 
-      const added = await t.api.post('/v1/members', { email: user.email, role: 'tenant_user' }, as);
-      expect(added.status).toBe(201);
-      const membership = 'tenant_id = $1 and user_id = $2';
-      expect(await theEntryOf(added)).toEqual({
+      const invited = await t.api.post('/v1/members', { email: user.email, role: 'tenant_user' }, as);
+      expect(invited.status).toBe(202);
+      const invitation = (await t.api.get('/v1/invitations', as)).body.data[0];
+      expect(await theEntryOf(invited)).toEqual({
         ...common,
-        action: 'member.added',
+        target_type: 'invitation',
+        target_id: invited.body.invitationId,
+        action: 'invitation.created',
         before: null,
-        after: added.body,
-        request_id: requestIdOf(added),
+        after: invitation,
+        request_id: requestIdOf(invited),
+        txid: await txOf('invitations', 'id = $1', [invited.body.invitationId]),
+      });
+
+      // The invitee accepts: the entry is the tenant's, with the invitee as actor and the new member as target.
+      const accepted = await t.api.post(`/v1/invitations/${invited.body.invitationId}/accept`, undefined, { token: user.token });
+      expect(accepted.status).toBe(200);
+      const membership = 'tenant_id = $1 and user_id = $2';
+      const added = { body: (await t.api.get('/v1/members', as)).body.data.find((m: any) => m.userId === user.userId) };
+      expect(await theEntryOf(accepted)).toEqual({
+        ...common,
+        actor_user_id: user.userId,
+        action: 'invitation.accepted',
+        before: invitation,
+        after: { ...added.body, invitationId: invited.body.invitationId },
+        request_id: requestIdOf(accepted),
         txid: await txOf('memberships', membership, [admin.tenantId, user.userId]),
       });
+      expect(await txOf('invitations', 'id = $1', [invited.body.invitationId])).toBe(
+        await txOf('memberships', membership, [admin.tenantId, user.userId]),
+      );
 
       const changed = await t.api.patch(`/v1/members/${user.userId}`, { role: 'tenant_admin' }, as);
       expect(changed.status).toBe(200);
@@ -253,8 +274,8 @@ describe('audit log', () => {
     const failures: [ApiResponse, number, string][] = [
       [await t.api.patch(`/v1/members/${admin.userId}`, { role: 'tenant_user' }, as), 409, 'conflict'],
       [await t.api.delete(`/v1/members/${admin.userId}`, as), 409, 'conflict'],
-      [await t.api.post('/v1/members', { email: user.email, role: 'tenant_user' }, as), 409, 'conflict'],
-      [await t.api.post('/v1/members', { email: uniqueEmail('ghost'), role: 'tenant_user' }, as), 404, 'not_found'],
+      [await t.api.post(`/v1/invitations/${randomUUID()}/accept`, undefined, { token: user.token }), 404, 'not_found'],
+      [await t.api.delete(`/v1/invitations/${randomUUID()}`, as), 404, 'not_found'],
       [await t.api.post('/v1/members', { email: user.email, role: 'boss' }, as), 400, 'validation_failed'],
       [await t.api.patch('/v1/tenant', { name: '' }, as), 400, 'validation_failed'],
       [await t.api.patch('/v1/tenant', { name: 'By a user' }, { token: user.token }), 403, 'forbidden'],
@@ -313,15 +334,19 @@ describe('audit log', () => {
       expectProblem(await t.api.get('/v1/audit-logs', { tenant: admin.tenantId }), 401, 'unauthenticated');
       const ok = await t.api.get('/v1/audit-logs', { token: admin.token });
       expect(ok.status).toBe(200);
-      expect(ok.body.data.map((r: { action: string }) => r.action)).toEqual(['member.added', 'tenant.created']);
+      expect(ok.body.data.map((r: { action: string }) => r.action)).toEqual([
+        'invitation.accepted',
+        'invitation.created',
+        'tenant.created',
+      ]);
       expect(ok.body.data[0]).toEqual({
         id: expect.any(String),
         tenantId: admin.tenantId,
-        actorUserId: admin.userId,
-        action: 'member.added',
+        actorUserId: user.userId,
+        action: 'invitation.accepted',
         targetType: 'user',
         targetId: user.userId,
-        before: null,
+        before: expect.objectContaining({ email: user.email, status: 'pending' }),
         after: expect.objectContaining({ userId: user.userId, role: 'tenant_user' }),
         requestId: expect.any(String),
         createdAt: expect.any(String),
@@ -338,7 +363,14 @@ describe('audit log', () => {
       const as = { token: admin.token, tenant: admin.tenantId };
       for (let i = 0; i < 3; i++) await t.api.patch('/v1/tenant', { name: `Paged ${i}` }, as);
       await addMember(t.api, admin, 'tenant_user');
-      const expected = ['member.added', 'tenant.renamed', 'tenant.renamed', 'tenant.renamed', 'tenant.created'];
+      const expected = [
+        'invitation.accepted',
+        'invitation.created',
+        'tenant.renamed',
+        'tenant.renamed',
+        'tenant.renamed',
+        'tenant.created',
+      ];
 
       const seen: { id: string; action: string; tenantId: string; createdAt: string; after: { name?: string } }[] = [];
       const sizes: number[] = [];
@@ -350,7 +382,7 @@ describe('audit log', () => {
         seen.push(...page.body.data);
         cursor = page.body.nextCursor;
       } while (cursor && sizes.length < 10);
-      expect(sizes).toEqual([2, 2, 1]);
+      expect(sizes).toEqual([2, 2, 2]);
       expect(seen.map((r) => r.action)).toEqual(expected);
       expect(new Set(seen.map((r) => r.id)).size).toBe(expected.length);
       expect(seen.every((r) => r.tenantId === admin.tenantId)).toBe(true);

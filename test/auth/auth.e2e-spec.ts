@@ -25,7 +25,7 @@ describe('auth', () => {
     expect(login.status).toBe(200);
     const me = await t.api.get('/v1/auth/me', { token: login.body.accessToken });
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ user: reg.body.user, memberships: [] });
+    expect(me.body).toEqual({ user: reg.body.user, memberships: [], invitations: [] });
   });
 
   it('stores passwords with argon2id at OWASP parameters', async () => {

@@ -7,6 +7,7 @@ import {
   listRoutes,
   registerUser,
   RouteInfo,
+  invite,
   SignedIn,
   TenantWithAdmin,
 } from '../support/factories.js';
@@ -19,6 +20,8 @@ const ISSUE_ROUTES = [
   'POST /v1/members',
   'PATCH /v1/members/{userId}',
   'DELETE /v1/members/{userId}',
+  'GET /v1/invitations',
+  'DELETE /v1/invitations/{id}',
   'GET /v1/audit-logs',
 ];
 
@@ -143,16 +146,11 @@ describe('cross-tenant isolation over HTTP', () => {
 
   it("keeps a user's memberships apart: a member of both sees each tenant only under its own X-Tenant-Id", async () => {
     const w = await world();
-    // B's admin adds A's user (an existing user, by email): legitimate, and it must not open A to B.
+    // B's admin invites A's user, who accepts: legitimate, and it must not open A to B.
+    const invitation = await invite(t.api, w.b, w.aUser.email, 'tenant_admin');
     expect(
-      (
-        await t.api.post(
-          '/v1/members',
-          { email: w.aUser.email, role: 'tenant_admin' },
-          { token: w.b.token, tenant: w.b.tenantId },
-        )
-      ).status,
-    ).toBe(201);
+      (await t.api.post(`/v1/invitations/${invitation.invitationId}/accept`, undefined, { token: w.aUser.token })).status,
+    ).toBe(200);
     const inB = await t.api.get('/v1/members?limit=100', { token: w.aUser.token, tenant: w.b.tenantId });
     expect(inB.body.data.map((m: { userId: string }) => m.userId).sort()).toEqual(
       [w.b.userId, w.bUser.userId, w.aUser.userId].sort(),

@@ -21,6 +21,7 @@ import {
 const TENANT_TABLES: Record<string, string> = {
   tenants: 'id',
   memberships: 'tenant_id',
+  invitations: 'tenant_id',
   audit_logs: 'tenant_id',
   subscriptions: 'tenant_id',
   payment_methods: 'tenant_id',

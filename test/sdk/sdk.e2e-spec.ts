@@ -1,4 +1,5 @@
 import {
+  acceptInvitation,
   addMember,
   createTenant,
   getMe,
@@ -53,14 +54,23 @@ describe('generated SDK', () => {
     expect(me.data.memberships).toEqual([{ tenantId, tenantName: 'SDK Co', role: 'tenant_admin' }]);
 
     // The tenant is named per call through the typed header, and per client through its config.
-    const added = await addMember({
+    const invited = await addMember({
       client: asA,
       headers: { 'X-Tenant-Id': tenantId },
       body: { email: emailB, role: 'tenant_user' },
       throwOnError: true,
     });
-    expect(added.response.status).toBe(201);
-    expect(added.data).toMatchObject({ userId: userB, email: emailB, name: 'Brian', role: 'tenant_user' });
+    expect(invited.response.status).toBe(202);
+    expect(invited.data).toMatchObject({ email: emailB, role: 'tenant_user', status: 'pending' });
+
+    // B sees the invitation in /me and accepts it.
+    const asB = sdkClient(t.baseUrl, b.data.accessToken);
+    const meB = await getMe({ client: asB, throwOnError: true });
+    expect(meB.data.invitations).toEqual([
+      { id: invited.data.invitationId, tenantId, tenantName: 'SDK Co', role: 'tenant_user', expiresAt: invited.data.expiresAt },
+    ]);
+    const joined = await acceptInvitation({ client: asB, path: { id: invited.data.invitationId }, throwOnError: true });
+    expect(joined.data).toMatchObject({ tenantId, tenantName: 'SDK Co', role: 'tenant_user' });
 
     const inTenant = sdkClient(t.baseUrl, a.data.accessToken, tenantId);
     const members = await listMembers({ client: inTenant, query: { limit: 10 }, throwOnError: true });
@@ -88,7 +98,9 @@ describe('generated SDK', () => {
     // Every step above is in the tenant's audit log.
     const audit = await listAuditLogs({ client: inTenant, query: { limit: 50 }, throwOnError: true });
     const actions = audit.data.data.map((entry) => entry.action);
-    expect(actions).toEqual(expect.arrayContaining(['tenant.created', 'member.added', 'member.role_changed', 'member.removed']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['tenant.created', 'invitation.created', 'invitation.accepted', 'member.role_changed', 'member.removed']),
+    );
     for (const entry of audit.data.data) expect(entry.tenantId).toBe(tenantId);
     const memberEntries = audit.data.data.filter((entry) => entry.action.startsWith('member.'));
     expect(memberEntries.every((entry) => entry.targetId === userB && entry.actorUserId === a.data.user.id)).toBe(true);

@@ -84,7 +84,27 @@ describe('subscription lifecycle', () => {
     expect((await t.api.get('/v1/invoices', as(tenant))).body.data).toEqual([]);
   });
 
-  it('enforces max_users where members are added (403 limit_exceeded)', async () => {
+  it('gives one free trial per tenant: after cancelling, a trial plan starts paid at once', async () => {
+    const tenant = await createTenantWithAdmin(t.api);
+    const first = await subscribe(t.api, tenant, trial.id);
+    expect(first.status).toBe('trialing');
+    const cancel = await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, as(tenant));
+    expect(cancel.status).toBe(200);
+
+    // Without a card the second subscribe cannot start (no trial to fall back on) and changes nothing.
+    expectProblem(await t.api.post('/v1/subscription', { planId: trial.id }, as(tenant)), 402, 'payment_failed');
+    await addCard(t.api, tenant);
+    const second = await subscribe(t.api, tenant, trial.id);
+    expect(second).toMatchObject({ status: 'active', trialEnd: null, cyclesBilled: 1 });
+    const invoices = (await t.api.get('/v1/invoices', as(tenant))).body.data;
+    expect(invoices).toEqual([expect.objectContaining({ status: 'paid', totalAmount: 2000 })]);
+
+    // And again: still no trial.
+    expect((await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, as(tenant))).status).toBe(200);
+    expect(await subscribe(t.api, tenant, trial.id)).toMatchObject({ status: 'active', trialEnd: null });
+  });
+
+  it('enforces max_users where an invitation is accepted (403 limit_exceeded)', async () => {
     const tenant = await paidTenant();
     await addMember(t.api, tenant);
     await addMember(t.api, tenant);
@@ -93,7 +113,11 @@ describe('subscription lifecycle', () => {
       password: 'correct-horse-battery',
       name: 'Extra',
     });
-    const res = await t.api.post('/v1/members', { email: extra.body.user.email, role: 'tenant_user' }, as(tenant));
+    const invited = await t.api.post('/v1/members', { email: extra.body.user.email, role: 'tenant_user' }, as(tenant));
+    expect(invited.status).toBe(202);
+    const res = await t.api.post(`/v1/invitations/${invited.body.invitationId}/accept`, undefined, {
+      token: extra.body.accessToken,
+    });
     expectProblem(res, 403, 'limit_exceeded');
     expect(res.body).toMatchObject({ metric: 'max_users', limit: 3, used: 3, requested: 1 });
     expect((await t.api.get('/v1/members', as(tenant))).body.data).toHaveLength(3);

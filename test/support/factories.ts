@@ -32,15 +32,28 @@ export async function createTenantWithAdmin(api: ApiClient, name = 'Tenant'): Pr
   return { ...admin, tenantId: res.body.id };
 }
 
-/** Registers a user and adds them to the tenant with the role. */
+/** The tenant's admin invites `email` with the role (202); answers the invitation. */
+export async function invite(
+  api: ApiClient,
+  tenant: TenantWithAdmin,
+  email: string,
+  role: 'tenant_admin' | 'tenant_user' = 'tenant_user',
+): Promise<any> {
+  const res = await api.post('/v1/members', { email, role }, { token: tenant.token, tenant: tenant.tenantId });
+  if (res.status !== 202) throw new Error(`invite failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Registers a user, invites them into the tenant with the role, and accepts as them. */
 export async function addMember(
   api: ApiClient,
   tenant: TenantWithAdmin,
   role: 'tenant_admin' | 'tenant_user' = 'tenant_user',
 ): Promise<SignedIn> {
   const user = await registerUser(api, role);
-  const res = await api.post('/v1/members', { email: user.email, role }, { token: tenant.token, tenant: tenant.tenantId });
-  if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const invitation = await invite(api, tenant, user.email, role);
+  const res = await api.post(`/v1/invitations/${invitation.invitationId}/accept`, undefined, { token: user.token });
+  if (res.status !== 200) throw new Error(`accept failed: ${res.status} ${JSON.stringify(res.body)}`);
   return user;
 }
 

@@ -4,6 +4,7 @@ import {
   addMember,
   createTenantWithAdmin,
   expectProblem,
+  invite,
   registerUser,
   SignedIn,
   TenantWithAdmin,
@@ -25,8 +26,6 @@ describe('tenancy', () => {
     expect(res.status).toBe(200);
     return res.body.data as { userId: string; email: string; name: string; role: string }[];
   };
-  const roleOf = async (admin: TenantWithAdmin, userId: string) =>
-    (await membersOf(admin)).find((m) => m.userId === userId)?.role;
 
   describe('POST /v1/tenants', () => {
     it('creates a tenant whose creator is its tenant_admin, as /v1/auth/me shows', async () => {
@@ -136,15 +135,27 @@ describe('tenancy', () => {
   });
 
   describe('members', () => {
-    it('adds an existing user by email (any case), who then sees the tenant', async () => {
+    it('invites by email (any case); once the invitee accepts they are a member and see the tenant', async () => {
       const admin = await createTenantWithAdmin(t.api, 'Team');
       const newcomer = await registerUser(t.api, 'newcomer');
       const res = await t.api.post('/v1/members', { email: newcomer.email.toUpperCase(), role: 'tenant_user' }, as(admin, admin));
-      expect(res.status).toBe(201);
+      expect(res.status).toBe(202);
       expect(res.body).toEqual({
-        userId: newcomer.userId,
+        invitationId: expect.any(String),
         email: newcomer.email,
-        name: 'newcomer person',
+        role: 'tenant_user',
+        status: 'pending',
+        expiresAt: expect.any(String),
+      });
+      // Not a member until they accept.
+      expect((await membersOf(admin)).map((m) => m.userId)).toEqual([admin.userId]);
+      expectProblem(await t.api.get('/v1/tenant', as(newcomer, admin)), 403, 'forbidden');
+
+      const accepted = await t.api.post(`/v1/invitations/${res.body.invitationId}/accept`, undefined, { token: newcomer.token });
+      expect(accepted.status).toBe(200);
+      expect(accepted.body).toEqual({
+        tenantId: admin.tenantId,
+        tenantName: 'Team',
         role: 'tenant_user',
         joinedAt: expect.any(String),
       });
@@ -154,29 +165,11 @@ describe('tenancy', () => {
       ]);
       const me = await t.api.get('/v1/auth/me', { token: newcomer.token });
       expect(me.body.memberships).toEqual([{ tenantId: admin.tenantId, tenantName: 'Team', role: 'tenant_user' }]);
+      expect(me.body.invitations).toEqual([]);
       // The new member reads the member list (membership is enough) through the implicit tenant.
       const list = await t.api.get('/v1/members', { token: newcomer.token });
       expect(list.status).toBe(200);
       expect(list.body.data).toHaveLength(2);
-    });
-
-    it('answers 404 for an unknown email and 409 for a duplicate', async () => {
-      const admin = await createTenantWithAdmin(t.api);
-      expectProblem(
-        await t.api.post('/v1/members', { email: 'nobody-here@example.test', role: 'tenant_user' }, as(admin, admin)),
-        404,
-        'not_found',
-      );
-      const member = await addMember(t.api, admin, 'tenant_user');
-      const again = await t.api.post('/v1/members', { email: member.email, role: 'tenant_admin' }, as(admin, admin));
-      expectProblem(again, 409, 'conflict');
-      expectProblem(
-        await t.api.post('/v1/members', { email: admin.email, role: 'tenant_user' }, as(admin, admin)),
-        409,
-        'conflict',
-      );
-      expect(await roleOf(admin, member.userId)).toBe('tenant_user');
-      expect(await roleOf(admin, admin.userId)).toBe('tenant_admin');
     });
 
     it('changes roles and removes members', async () => {
@@ -335,7 +328,10 @@ describe('tenancy', () => {
     it('needs X-Tenant-Id (400) from a user of several tenants, and honours it', async () => {
       const first = await createTenantWithAdmin(t.api, 'One');
       const other = await createTenantWithAdmin(t.api, 'Two');
-      await t.api.post('/v1/members', { email: first.email, role: 'tenant_user' }, as(other, other));
+      const invitation = await invite(t.api, other, first.email, 'tenant_user');
+      expect(
+        (await t.api.post(`/v1/invitations/${invitation.invitationId}/accept`, undefined, { token: first.token })).status,
+      ).toBe(200);
 
       const ambiguous = await t.api.get('/v1/tenant', { token: first.token });
       expectProblem(ambiguous, 400, 'validation_failed');

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { ApiKeysService } from './api-keys.service.js';
@@ -23,11 +24,12 @@ export class ApiKeysController {
 
   @Post()
   @TenantAdmin()
+  @CreationRateLimit('api-keys')
   @ApiOperation({
     operationId: 'createApiKey',
     summary: 'Create an API key for server-to-server metering calls; the secret is in this answer only',
   })
-  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
   create(@Body() dto: CreateApiKeyDto) {
     return this.apiKeys.create(dto.name, dto.mode);

@@ -1,18 +1,17 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
-import { Errors } from '../../common/errors/app-error.js';
+import { Injectable } from '@nestjs/common';
+import type { ThrottlerRequest } from '@nestjs/throttler';
+import { RateLimitGuard, RateLimitScope } from '../../common/throttling/rate-limit.guard.js';
 
 /**
- * Sign-in and registration attempts per client address (@nestjs/throttler): one shared counter
- * for both routes, answered 429 `rate_limited` with Retry-After past the configured limit.
+ * Sign-in and registration attempts per client address (AUTH_MAX_ATTEMPTS_PER_ADDRESS in
+ * AUTH_THROTTLE_WINDOW_SECONDS): one counter for both routes, in Redis so that every API process
+ * shares it; past the limit, 429 `rate_limited` with Retry-After.
  */
 @Injectable()
-export class AuthAttemptsGuard extends ThrottlerGuard {
-  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
-    return `auth-attempts:${name}:${tracker}`;
-  }
-
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    throw Errors.rateLimited(detail.timeToBlockExpire);
+export class AuthAttemptsGuard extends RateLimitGuard {
+  protected override async counterKey(scope: RateLimitScope, props: ThrottlerRequest): Promise<string | null> {
+    if (scope !== 'address') return null;
+    const { req } = this.getRequestResponse(props.context);
+    return `auth-attempts:${await props.getTracker(req, props.context)}`;
   }
 }

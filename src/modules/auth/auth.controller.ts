@@ -55,7 +55,10 @@ export class AuthController {
 
   @Get('me')
   @Access()
-  @ApiOperation({ operationId: 'getMe', summary: 'The signed-in user and their tenant memberships' })
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: 'The signed-in user, their tenant memberships and the open invitations to their email',
+  })
   @ApiOkResponse({ type: MeDto })
   me() {
     return this.auth.me();

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../../config/config.js';
 import { ApiKeyAuthenticator } from '../../common/auth/api-key-authenticator.js';
 import { JwtStrategy, jwtKey } from '../../common/auth/jwt.strategy.js';
@@ -21,12 +20,6 @@ import { PasswordHasher } from './password-hasher.js';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({ secret: jwtKey(config) as unknown as string, signOptions: { algorithm: 'HS256' } }),
-    }),
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ ttl: config.AUTH_THROTTLE_WINDOW_SECONDS * 1000, limit: config.AUTH_MAX_ATTEMPTS_PER_ADDRESS }],
-      }),
     }),
   ],
   controllers: [AuthController, ApiKeysController],

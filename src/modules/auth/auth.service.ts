@@ -4,13 +4,22 @@ import { JwtService } from '@nestjs/jwt';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
-import { RequestContext } from '../../common/context/request-context.js';
+import { RequestContext, TenantRole } from '../../common/context/request-context.js';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims } from '../../common/auth/jwt.strategy.js';
 import { AuditService } from '../audit/audit.service.js';
 import { TENANT_FILTER } from '../../database/tenant-filter.js';
 import { Membership, Tenant } from '../tenancy/tenant.entity.js';
 import { AuthErrors } from './auth.errors.js';
-import { AuthResultDto, ChangePasswordDto, LoginDto, MeDto, RegisterDto, TokensDto, UserDto } from './dto/auth.dto.js';
+import {
+  AuthResultDto,
+  ChangePasswordDto,
+  LoginDto,
+  MeDto,
+  PendingInvitationDto,
+  RegisterDto,
+  TokensDto,
+  UserDto,
+} from './dto/auth.dto.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RefreshToken, Session } from './session.entity.js';
@@ -151,7 +160,31 @@ export class AuthService {
     return {
       user: toUserDto(user),
       memberships: memberships.map((m) => ({ tenantId: m.tenantId, tenantName: names.get(m.tenantId) ?? '', role: m.role })),
+      invitations: await this.pendingInvitations(),
     };
+  }
+
+  /**
+   * Open invitations addressed to the caller's email, which the database takes from app.user_id
+   * (`app_user_email()`, the function its row-level policy uses): never another account's.
+   */
+  private async pendingInvitations(): Promise<PendingInvitationDto[]> {
+    const rows = await this.em.execute<
+      { id: string; tenant_id: string; tenant_name: string; role: TenantRole; expires_at: Date }[]
+    >(
+      `select i.id, i.tenant_id, t.name as tenant_name, i.role, i.expires_at
+         from invitations i join tenants t on t.id = i.tenant_id
+        where i.email = app_user_email() and i.status = 'pending' and i.expires_at > ?
+        order by i.created_at, i.id`,
+      [this.clock.now()],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      tenantName: r.tenant_name,
+      role: r.role,
+      expiresAt: new Date(r.expires_at).toISOString(),
+    }));
   }
 
   private async startSession(user: User): Promise<TokensDto> {

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { NoBody, uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { AddPaymentMethodDto, BillingListQuery, InvoiceDto, PaymentDto, PaymentMethodDto } from './dto/billing.dto.js';
@@ -27,11 +28,12 @@ export class BillingController {
 
   @Post('payment-methods')
   @TenantAdmin()
+  @CreationRateLimit('payment-methods')
   @ApiOperation({
     operationId: 'addPaymentMethod',
     summary: 'Add a card; it becomes the default (only brand, last4 and expiry are kept)',
   })
-  @ApiCreatedResponse({ type: PaymentMethodDto })
+  @ApiCreatedResponse({ type: PaymentMethodDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
   addPaymentMethod(@Body() dto: AddPaymentMethodDto) {
     return this.paymentMethods.add(dto);

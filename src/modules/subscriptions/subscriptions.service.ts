@@ -16,6 +16,7 @@ import { SubscriptionErrors } from './subscription.errors.js';
 import { Subscription } from './subscription.entity.js';
 import { assertActionAllowed, InvalidTransitionError, LIVE_STATUSES, transition } from './subscription-state.js';
 import { SubscriptionUsage } from './subscription-usage.service.js';
+import { trialDaysFor } from './trial.js';
 import { gaugeViolations, isUpgrade, sameInterval, usageView } from './usage-limits.js';
 
 interface PlannedChange {
@@ -74,7 +75,8 @@ export class SubscriptionsService {
     const version = await this.plans.purchasableVersion(planId);
     await this.assertGaugesFit(version);
     const now = this.clock.now();
-    const trial = version.trialDays > 0;
+    const trialDays = trialDaysFor(version, version.trialDays > 0 && !(await this.claimTrial(now)));
+    const trial = trialDays > 0;
     const paid = version.priceAmount > 0n;
     const cardId =
       paid && !trial
@@ -84,7 +86,7 @@ export class SubscriptionsService {
           : null;
     if (paid && !trial && !cardId) throw SubscriptionErrors.noPaymentMethod();
 
-    const trialEnd = trial ? addDays(now, version.trialDays) : null;
+    const trialEnd = trial ? addDays(now, trialDays) : null;
     const anchor = trialEnd ?? now;
     const subscription = this.em.create(Subscription, {
       tenantId: this.context.tenantId,
@@ -142,6 +144,18 @@ export class SubscriptionsService {
     const dto = await this.toDto(subscription);
     this.audit.record({ action: 'subscription.created', targetType: 'subscription', targetId: subscription.id, after: dto });
     return dto;
+  }
+
+  /**
+   * Records the tenant's one free trial as started now; false when it was used before. A single
+   * conditional update, so two concurrent subscribes cannot both claim it.
+   */
+  private async claimTrial(now: Date): Promise<boolean> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      'update tenants set trial_started_at = ? where id = ? and trial_started_at is null returning id',
+      [now, this.context.tenantId],
+    );
+    return rows.length === 1;
   }
 
   async preview(planId: string, timing?: Timing, prorationDate?: string): Promise<ChangePreviewDto> {

@@ -1,21 +1,44 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Access, TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
+import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { PageOf, PageQuery } from '../../common/http/pagination.js';
-import { AddMemberDto, CreateTenantDto, MemberDto, TenantDto, UpdateMemberDto, UpdateTenantDto } from './dto/tenancy.dto.js';
-import { uuidParam } from '../../common/http/params.js';
+import {
+  AddMemberDto,
+  CreateTenantDto,
+  InvitationDto,
+  InviteResultDto,
+  JoinedTenantDto,
+  MemberDto,
+  TenantDto,
+  UpdateMemberDto,
+  UpdateTenantDto,
+} from './dto/tenancy.dto.js';
+import { InvitationsService } from './invitations.service.js';
+import { NoBody, uuidParam } from '../../common/http/params.js';
 import { TenancyService } from './tenancy.service.js';
 
 @ApiTags('tenancy')
 @Controller('v1')
 export class TenancyController {
-  constructor(private readonly tenancy: TenancyService) {}
+  constructor(
+    private readonly tenancy: TenancyService,
+    private readonly invitations: InvitationsService,
+  ) {}
 
   @Post('tenants')
   @Access()
+  @CreationRateLimit('tenants')
   @ApiOperation({ operationId: 'createTenant', summary: 'Create a tenant; the caller becomes its tenant_admin' })
-  @ApiCreatedResponse({ type: TenantDto })
+  @ApiCreatedResponse({ type: TenantDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
   create(@Body() dto: CreateTenantDto) {
     return this.tenancy.create(dto.name);
@@ -49,12 +72,65 @@ export class TenancyController {
   }
 
   @Post('members')
+  @HttpCode(202)
   @TenantAdmin()
-  @ApiOperation({ operationId: 'addMember', summary: 'Add an existing user to the current tenant' })
-  @ApiCreatedResponse({ type: MemberDto })
-  @ApiProblems(400, 404, 409)
+  @CreationRateLimit('invitations')
+  @ApiOperation({
+    operationId: 'addMember',
+    summary: 'Invite an email into the current tenant (it joins when the invitee accepts)',
+    description:
+      'The answer is the same whether or not the email has an account or is already a member. ' +
+      'Inviting an email that has an open invitation renews it. Seats are counted when the invitation is accepted.',
+  })
+  @ApiAcceptedResponse({ type: InviteResultDto, headers: RATE_LIMIT_HEADERS })
+  @ApiProblems(400)
   addMember(@Body() dto: AddMemberDto) {
-    return this.tenancy.addMember(dto.email, dto.role);
+    return this.invitations.invite(dto.email, dto.role);
+  }
+
+  @Get('invitations')
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'listInvitations', summary: "The current tenant's open invitations (pending, not expired)" })
+  @ApiOkResponse({ type: PageOf(InvitationDto) })
+  @ApiProblems(400)
+  listInvitations(@Query() query: PageQuery) {
+    return this.invitations.list(query);
+  }
+
+  @Delete('invitations/:id')
+  @HttpCode(204)
+  @TenantAdmin()
+  @ApiOperation({ operationId: 'revokeInvitation', summary: 'Revoke a pending invitation' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 404, 409)
+  revokeInvitation(@Param('id', uuidParam('id')) id: string) {
+    return this.invitations.revoke(id);
+  }
+
+  @Post('invitations/:id/accept')
+  @HttpCode(200)
+  @Access()
+  @ApiOperation({
+    operationId: 'acceptInvitation',
+    summary: "Accept an invitation addressed to the caller's email and join the tenant",
+    description:
+      'Another email’s invitation is 404; an answered, revoked or expired one is 409 `invalid_transition`; ' +
+      'a tenant whose plan has no seat left is 403 `limit_exceeded`.',
+  })
+  @ApiOkResponse({ type: JoinedTenantDto })
+  @ApiProblems(400, 404, 409)
+  acceptInvitation(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
+    return this.invitations.accept(id);
+  }
+
+  @Post('invitations/:id/decline')
+  @HttpCode(204)
+  @Access()
+  @ApiOperation({ operationId: 'declineInvitation', summary: "Decline an invitation addressed to the caller's email" })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 404, 409)
+  declineInvitation(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
+    return this.invitations.decline(id);
   }
 
   @Patch('members/:userId')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { RequestContext, TenantRole } from '../../common/context/request-context.js';
@@ -11,9 +11,8 @@ import { MemberDto, TenantDto } from './dto/tenancy.dto.js';
 import { Membership, Tenant } from './tenant.entity.js';
 import { TenancyErrors } from './tenancy.errors.js';
 import { slugify } from './slug.js';
-import { MemberLimit } from './member-limit.port.js';
 
-const toMemberDto = (m: Membership): MemberDto => ({
+export const toMemberDto = (m: Membership): MemberDto => ({
   userId: m.user.id,
   email: m.user.email,
   name: m.user.name,
@@ -30,7 +29,6 @@ export class TenancyService {
     private readonly context: RequestContext,
     private readonly clock: Clock,
     private readonly audit: AuditService,
-    private readonly memberLimit: MemberLimit,
   ) {}
 
   /** Members of the current tenant (the `max_users` gauge). */
@@ -81,28 +79,6 @@ export class TenancyService {
     return entityPage(this.em, Membership, rows, query.limit, toMemberDto);
   }
 
-  async addMember(email: string, role: TenantRole): Promise<MemberDto> {
-    await this.lockTenant();
-    const user = await this.em.findOne(User, { email });
-    if (!user) throw TenancyErrors.userNotFound();
-    await this.memberLimit.assertAllows((await this.countMembers()) + 1);
-    const membership = this.em.create(Membership, {
-      tenantId: this.context.tenantId,
-      user,
-      role,
-      createdAt: this.clock.realNow(),
-    });
-    try {
-      await this.em.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw TenancyErrors.alreadyMember();
-      throw error;
-    }
-    const dto = toMemberDto(membership);
-    this.audit.record({ action: 'member.added', targetType: 'user', targetId: user.id, after: dto });
-    return dto;
-  }
-
   async changeRole(userId: string, role: TenantRole): Promise<MemberDto> {
     await this.lockTenant();
     const membership = await this.findMember(userId);
@@ -132,8 +108,11 @@ export class TenancyService {
     return tenant;
   }
 
-  /** Serialises membership changes of one tenant, so the last-admin rule holds under concurrency. */
-  private async lockTenant(): Promise<void> {
+  /**
+   * Serialises membership and invitation changes of one tenant (the last-admin rule, seats), and
+   * re-checks that the caller is still its tenant_admin.
+   */
+  async lockTenant(): Promise<void> {
     await this.em.findOne(Tenant, this.context.tenantId, { lockMode: LockMode.PESSIMISTIC_WRITE });
     // The access guard checked the caller's role before this transaction; a concurrent change
     // that committed since (e.g. the caller was demoted) is visible now that the lock is held.

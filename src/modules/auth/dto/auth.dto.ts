@@ -86,7 +86,20 @@ export class MembershipSummaryDto {
   role!: 'tenant_admin' | 'tenant_user';
 }
 
+/** An open invitation addressed to the caller's email: accept or decline it at /v1/invitations/:id. */
+export class PendingInvitationDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid' })
+  tenantId!: string;
+  tenantName!: string;
+  @ApiProperty({ enum: ['tenant_admin', 'tenant_user'] })
+  role!: 'tenant_admin' | 'tenant_user';
+  expiresAt!: string;
+}
+
 export class MeDto {
   user!: UserDto;
   memberships!: MembershipSummaryDto[];
+  invitations!: PendingInvitationDto[];
 }

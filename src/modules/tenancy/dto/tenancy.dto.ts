@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import type { InvitationStatus } from '../invitation-rules.js';
 import { PageQuery } from '../../../common/http/pagination.js';
 import type { TenantRole } from '../../../common/context/request-context.js';
 import type { Tenant, TenantStatus } from '../tenant.entity.js';
@@ -46,9 +47,10 @@ export class TenantDto {
 }
 
 export class AddMemberDto {
-  /** An existing user's email. */
+  /** The email to invite; it need not have an account yet. */
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   @IsEmail()
+  @MaxLength(254)
   email!: string;
 
   @ApiProperty({ enum: TENANT_ROLES })
@@ -81,4 +83,43 @@ export class AdminTenantQuery extends PageQuery {
 export class AdminTenantDto extends TenantDto {
   /** Number of members. */
   memberCount!: number;
+}
+
+const INVITATION_STATUSES: InvitationStatus[] = ['pending', 'accepted', 'declined', 'revoked'];
+
+/** The answer to an invite: the same whether or not the email has an account, or is a member already. */
+export class InviteResultDto {
+  @ApiProperty({ format: 'uuid' })
+  invitationId!: string;
+  email!: string;
+  @ApiProperty({ enum: TENANT_ROLES })
+  role!: TenantRole;
+  @ApiProperty({ enum: ['pending'] })
+  status!: 'pending';
+  expiresAt!: string;
+}
+
+export class InvitationDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  email!: string;
+  @ApiProperty({ enum: TENANT_ROLES })
+  role!: TenantRole;
+  @ApiProperty({ enum: INVITATION_STATUSES })
+  status!: InvitationStatus;
+  /** The tenant_admin who invited (null once that account is gone). */
+  @ApiProperty({ format: 'uuid', type: String, nullable: true })
+  invitedBy!: string | null;
+  createdAt!: string;
+  expiresAt!: string;
+}
+
+/** The membership an accepted invitation created. */
+export class JoinedTenantDto {
+  @ApiProperty({ format: 'uuid' })
+  tenantId!: string;
+  tenantName!: string;
+  @ApiProperty({ enum: TENANT_ROLES })
+  role!: TenantRole;
+  joinedAt!: string;
 }
