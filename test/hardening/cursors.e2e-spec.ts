@@ -42,6 +42,10 @@ describe('cursors: exact, opaque, refused when forged', () => {
     expect((await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, as)).status).toBe(200);
     await subscribe(t.api, tenant, planId);
     for (let i = 0; i < 3; i++) {
+      const invite = { email: `invitee-${i}@cursor.test`, role: 'tenant_user' };
+      expect((await t.api.post('/v1/members', invite, as)).status).toBe(202);
+    }
+    for (let i = 0; i < 3; i++) {
       const user = await registerUser(t.api);
       await ownerQuery(
         t,
@@ -68,6 +72,7 @@ describe('cursors: exact, opaque, refused when forged', () => {
       'payments',
       'subscriptions',
       'audit_logs',
+      'invitations',
     ]) {
       await ownerQuery(
         t,
@@ -115,6 +120,7 @@ describe('cursors: exact, opaque, refused when forged', () => {
       ['/v1/payments', tenant.token, tenant.tenantId],
       ['/v1/subscriptions', tenant.token, tenant.tenantId],
       ['/v1/audit-logs', tenant.token, tenant.tenantId],
+      ['/v1/invitations', tenant.token, tenant.tenantId],
     ];
     for (const [path, token, tenantId] of lists) {
       const all = await everything(path, token, tenantId);
@@ -157,6 +163,7 @@ describe('cursors: exact, opaque, refused when forged', () => {
       ['/v1/payments', tenant.token, tenant.tenantId],
       ['/v1/subscriptions', tenant.token, tenant.tenantId],
       ['/v1/audit-logs', tenant.token, tenant.tenantId],
+      ['/v1/invitations', tenant.token, tenant.tenantId],
     ];
     for (const [path, token, tenantId] of lists) {
       for (const cursor of forged) {

@@ -4,7 +4,7 @@ import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { RequestContext, TenantRole } from '../../common/context/request-context.js';
-import { afterCursor, Page, PageQuery, toPage } from '../../common/http/pagination.js';
+import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { TENANT_FILTER } from '../../database/tenant-filter.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -86,7 +86,7 @@ export class InvitationsService {
       { status: 'pending', expiresAt: { $gt: this.clock.now() }, ...afterCursor(query.cursor, 'asc') },
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
     );
-    return toPage(rows, query.limit, (i) => ({ at: i.createdAt.toISOString(), id: i.id }), toInvitationDto);
+    return entityPage(this.em, Invitation, rows, query.limit, toInvitationDto);
   }
 
   async revoke(id: string): Promise<void> {
