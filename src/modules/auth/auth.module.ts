@@ -13,6 +13,8 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { OpsDashboardAuth } from './ops-dashboard-auth.js';
+import { OpsDashboardController } from './ops-dashboard.controller.js';
+import { OpsSessionGuard } from './ops-session.guard.js';
 import { PasswordHasher } from './password-hasher.js';
 
 @Module({
@@ -29,7 +31,7 @@ import { PasswordHasher } from './password-hasher.js';
       }),
     }),
   ],
-  controllers: [AuthController, ApiKeysController],
+  controllers: [AuthController, ApiKeysController, OpsDashboardController],
   providers: [
     AuthService,
     PasswordHasher,
@@ -37,6 +39,7 @@ import { PasswordHasher } from './password-hasher.js';
     JwtStrategy,
     AuthAttemptsGuard,
     OpsDashboardAuth,
+    OpsSessionGuard,
     ApiKeysService,
     ApiKeyStrategy,
     // Found by the access guard (common) through the module graph: the HTTP app has it, the worker needs none.
