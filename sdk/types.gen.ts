@@ -264,10 +264,9 @@ export type CreatedApiKeyDto = {
      */
     revokedAt: string | null;
     /**
-     * The whole key, shown this once and never again (only its hash is kept). An idempotent replay
-     * of the creation answers with null here.
+     * The whole key, shown this once and never again (only its hash is kept; creation is never replayed).
      */
-    secret: string | null;
+    secret: string;
     name: string;
     /**
      * The key with its secret part hidden, e.g. `sk_live_4fHq2LmN8pXa…9QzK`.
@@ -1394,13 +1393,13 @@ export type CreateApiKeyData = {
     body: CreateApiKeyDto;
     headers?: {
         /**
+         * Ignored on this route: it issues credentials, which are never stored for a replay. A retry is a new request.
+         */
+        'Idempotency-Key'?: string;
+        /**
          * Tenant to act on; may be left out when the caller belongs to exactly one tenant
          */
         'X-Tenant-Id'?: string;
-        /**
-         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
-         */
-        'Idempotency-Key'?: string;
     };
     path?: never;
     query?: never;
@@ -1525,7 +1524,7 @@ export type LoginData = {
     body: LoginDto;
     headers?: {
         /**
-         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         * Ignored on this route: it issues credentials, which are never stored for a replay. A retry is a new request.
          */
         'Idempotency-Key'?: string;
     };
@@ -1645,6 +1644,10 @@ export type ChangePasswordErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many attempts (`rate_limited`), with Retry-After
+     */
+    429: ProblemDetails;
 };
 
 export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
@@ -1659,7 +1662,7 @@ export type RefreshTokensData = {
     body: RefreshDto;
     headers?: {
         /**
-         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         * Ignored on this route: it issues credentials, which are never stored for a replay. A retry is a new request.
          */
         'Idempotency-Key'?: string;
     };
@@ -1691,7 +1694,7 @@ export type RegisterData = {
     body: RegisterDto;
     headers?: {
         /**
-         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         * Ignored on this route: it issues credentials, which are never stored for a replay. A retry is a new request.
          */
         'Idempotency-Key'?: string;
     };

@@ -230,10 +230,11 @@ describe('ops dashboard sign-in', () => {
       ['PUT', '/admin/queues/api/queues/maintenance/pause'],
       ['PUT', '/admin/queues/api/queues/maintenance/resume'],
     ];
+    const requestIds: string[] = [];
     for (const [method, path, body] of calls) {
       const res = await board(cookie, path, { method, ...(body ? { headers: json, body: JSON.stringify(body) } : {}) });
-      expect({ path, status: res.status }).toEqual({ path, status: expect.any(Number) });
-      expect(res.status).toBeLessThan(500);
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      requestIds.push(res.headers.get('x-request-id')!);
     }
     const rows = await ownerQuery<{
       action: string;
@@ -241,10 +242,13 @@ describe('ops dashboard sign-in', () => {
       target_type: string;
       target_id: string;
       tenant_id: null;
+      request_id: string;
     }>(
       t,
-      `select action, actor_user_id, target_type, target_id, tenant_id from audit_logs where action like 'ops.queue.%' order by created_at`,
+      `select action, actor_user_id, target_type, target_id, tenant_id, request_id
+         from audit_logs where action like 'ops.queue.%' order by created_at`,
     );
+    expect(rows.map((r) => r.request_id)).toEqual(requestIds);
     expect(rows.map((r) => r.action)).toEqual([
       'ops.queue.add',
       'ops.queue.promote',

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CLS_ID, ClsService } from 'nestjs-cls';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims, hasExpiry } from '../../common/auth/jwt.strategy.js';
@@ -50,6 +51,7 @@ export class OpsDashboardAuth {
     private readonly session: TenantSession,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly cls: ClsService,
   ) {}
 
   /** The platform admin behind the request's Bearer token or ops cookie; null for anyone else. */
@@ -125,15 +127,19 @@ export class OpsDashboardAuth {
     const action = opsWriteAction(request.method, request.routeOptions.url ?? request.url);
     if (!action) return;
     const params = (request.params ?? {}) as Record<string, string>;
-    await this.session.run({ userId: actor.userId }, async () =>
-      this.audit.record({
-        action: action.action,
-        targetType: action.targetType,
-        targetId: params.jobId ?? params.schedulerId ?? params.queueName ?? null,
-        tenantId: null,
-        actorUserId: actor.userId,
-        after: { method: request.method, path: request.url.split('?')[0], ...params },
-      }),
-    );
+    // Bull Board's routes are outside Nest's middleware: the request's CLS (its id for the audit row) starts here.
+    await this.cls.run(async () => {
+      this.cls.set(CLS_ID, String(request.id));
+      await this.session.run({ userId: actor.userId }, async () =>
+        this.audit.record({
+          action: action.action,
+          targetType: action.targetType,
+          targetId: params.jobId ?? params.schedulerId ?? params.queueName ?? null,
+          tenantId: null,
+          actorUserId: actor.userId,
+          after: { method: request.method, path: request.url.split('?')[0], ...params },
+        }),
+      );
+    });
   }
 }
