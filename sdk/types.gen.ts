@@ -132,7 +132,7 @@ export type CancelDto = {
 export type ChangePasswordDto = {
     currentPassword: string;
     /**
-     * At least 10 characters.
+     * The same rules as at registration (400 naming `newPassword`).
      */
     newPassword: string;
 };
@@ -643,7 +643,8 @@ export type RefreshDto = {
 export type RegisterDto = {
     email: string;
     /**
-     * At least 10 characters.
+     * 10–200 characters, not only spaces, not containing the email or the name, and not common or easy
+     * to guess (zxcvbn score ≥ 3, e.g. `1234567890` and `password123` are refused): else 400 naming `password`.
      */
     password: string;
     name: string;
