@@ -14,7 +14,7 @@ export const MIN_PASSWORD_SCORE = 3;
  * length, and a start this long that is strong keeps the whole password strong.
  */
 const ESTIMATED_LENGTH = 64;
-/** An email local part or a name shorter than this may legitimately occur inside a password. */
+/** A name shorter than this may legitimately occur inside a password. */
 const MIN_PERSONAL_LENGTH = 4;
 
 const zxcvbn = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
@@ -31,9 +31,8 @@ export function passwordWeakness(password: string, owner: PasswordOwner): string
   const email = owner.email.trim().toLowerCase();
   const local = email.split('@')[0] ?? '';
   const name = owner.name.trim().toLowerCase().replace(/\s+/g, ' ');
-  if (lower.includes(email) || (local.length >= MIN_PERSONAL_LENGTH && lower.includes(local))) {
-    return 'must not contain your email address';
-  }
+  // The local part alone is left to the estimator (below): "admin" or "info" inside a long passphrase is fine.
+  if (lower.includes(email)) return 'must not contain your email address';
   if (name.length >= MIN_PERSONAL_LENGTH && (lower.includes(name) || lower.includes(name.replace(/ /g, '')))) {
     return 'must not contain your name';
   }
