@@ -16,7 +16,7 @@ export const QUEUE_BOARD_ROUTE = '/admin/queues';
  */
 export async function mountQueueBoard(
   app: NestFastifyApplication,
-  authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+  authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>,
 ): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_ROUTE);

@@ -115,17 +115,17 @@ export class OpsDashboardAuth {
    * but GET/HEAD on the board's API: retry, clean, promote, add, pause…) is recorded in the audit
    * log with its actor before it runs, so an action that cannot be recorded does not run.
    */
-  async guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async guard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const actor = await this.authenticate(request);
     if (!actor) {
       if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
-        return void (await reply.redirect(OPS_LOGIN_ROUTE, 303));
+        return reply.redirect(OPS_LOGIN_ROUTE, 303);
       }
       const { problem } = toProblem(Errors.unauthenticated('Sign in at /admin/login as a platform admin'), String(request.id));
-      return void (await reply.status(401).type('application/problem+json').send(problem));
+      return reply.status(401).type('application/problem+json').send(problem);
     }
     const action = opsWriteAction(request.method, request.routeOptions.url ?? request.url);
-    if (!action) return;
+    if (!action) return undefined;
     const params = (request.params ?? {}) as Record<string, string>;
     // Bull Board's routes are outside Nest's middleware: the request's CLS (its id for the audit row) starts here.
     await this.cls.run(async () => {
@@ -141,5 +141,6 @@ export class OpsDashboardAuth {
         }),
       );
     });
+    return undefined;
   }
 }
