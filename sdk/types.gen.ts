@@ -132,7 +132,7 @@ export type CancelDto = {
 export type ChangePasswordDto = {
     currentPassword: string;
     /**
-     * At least 10 characters.
+     * The same rules as at registration (400 naming `newPassword`).
      */
     newPassword: string;
 };
@@ -264,10 +264,9 @@ export type CreatedApiKeyDto = {
      */
     revokedAt: string | null;
     /**
-     * The whole key, shown this once and never again (only its hash is kept). An idempotent replay
-     * of the creation answers with null here.
+     * The whole key, shown this once and never again (only its hash is kept; creation is never replayed).
      */
-    secret: string | null;
+    secret: string;
     name: string;
     /**
      * The key with its secret part hidden, e.g. `sk_live_4fHq2LmN8pXa…9QzK`.
@@ -709,7 +708,8 @@ export type RefreshDto = {
 export type RegisterDto = {
     email: string;
     /**
-     * At least 10 characters.
+     * 10–200 characters, not only spaces, not containing the email or the name, and not common or easy
+     * to guess (zxcvbn score ≥ 3, e.g. `1234567890` and `password123` are refused): else 400 naming `password`.
      */
     password: string;
     name: string;
@@ -1526,13 +1526,13 @@ export type CreateApiKeyData = {
     body: CreateApiKeyDto;
     headers?: {
         /**
+         * Ignored on this route: it issues credentials, which are never stored for a replay. A retry is a new request.
+         */
+        'Idempotency-Key'?: string;
+        /**
          * Tenant to act on; may be left out when the caller belongs to exactly one tenant
          */
         'X-Tenant-Id'?: string;
-        /**
-         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
-         */
-        'Idempotency-Key'?: string;
     };
     path?: never;
     query?: never;
@@ -1661,7 +1661,7 @@ export type LoginData = {
     body: LoginDto;
     headers?: {
         /**
-         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         * Ignored on this route: it issues credentials, which are never stored for a replay. A retry is a new request.
          */
         'Idempotency-Key'?: string;
     };
@@ -1781,6 +1781,10 @@ export type ChangePasswordErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * Too many attempts (`rate_limited`), with Retry-After
+     */
+    429: ProblemDetails;
 };
 
 export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
@@ -1795,7 +1799,7 @@ export type RefreshTokensData = {
     body: RefreshDto;
     headers?: {
         /**
-         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         * Ignored on this route: it issues credentials, which are never stored for a replay. A retry is a new request.
          */
         'Idempotency-Key'?: string;
     };
@@ -1827,7 +1831,7 @@ export type RegisterData = {
     body: RegisterDto;
     headers?: {
         /**
-         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         * Ignored on this route: it issues credentials, which are never stored for a replay. A retry is a new request.
          */
         'Idempotency-Key'?: string;
     };

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import fastifyCookie from '@fastify/cookie';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
@@ -134,7 +135,9 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     operationIdFactory: (controller, method) => `${controller}_${method}`,
   });
   for (const item of Object.values(document.paths)) {
-    if (item.post) item.post.parameters = [...(item.post.parameters ?? []), IDEMPOTENCY_KEY_HEADER];
+    // Routes marked @NoIdempotency() document the header as ignored already.
+    const declared = item.post?.parameters?.some((p) => 'name' in p && p.name === IDEMPOTENCY_KEY_HEADER.name);
+    if (item.post && !declared) item.post.parameters = [...(item.post.parameters ?? []), IDEMPOTENCY_KEY_HEADER];
   }
   document.components ??= {};
   document.components.schemas ??= {};
@@ -213,18 +216,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
       maxAge: 600,
     });
   }
+  // Cookies for the ops dashboard's session (Bull Board, /admin/login).
+  await app.register(fastifyCookie);
   const opsAuth = app.get(OpsDashboardAuth);
-  await mountQueueBoard(app, (scope) =>
-    scope.addHook('onRequest', async (request, reply) => {
-      if (await opsAuth.isPlatformAdmin(request.headers.authorization)) return;
-      const { problem } = toProblem(Errors.unauthenticated('Platform admin credentials required'), String(request.id));
-      return reply
-        .status(401)
-        .header('WWW-Authenticate', 'Basic realm="Eshtarek ops", charset="UTF-8"')
-        .type('application/problem+json')
-        .send(problem);
-    }),
-  );
+  await mountQueueBoard(app, (request, reply) => opsAuth.guard(request, reply));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -3,7 +3,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queue } from 'bullmq';
 import { ALL_QUEUES } from './queues.js';
 
@@ -11,18 +11,22 @@ export const QUEUE_BOARD_ROUTE = '/admin/queues';
 
 /**
  * Mounts Bull Board for every queue at /admin/queues, inside a Fastify scope whose `onRequest`
- * hook admits platform admins only.
+ * hook (`authorize`) admits platform admins only and audits write actions. Its header links to
+ * the ops sign-out.
  */
-export async function mountQueueBoard(app: NestFastifyApplication, authorize: (fastify: FastifyInstance) => void): Promise<void> {
+export async function mountQueueBoard(
+  app: NestFastifyApplication,
+  authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>,
+): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_ROUTE);
   createBullBoard({
     queues: ALL_QUEUES.map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'Eshtarek jobs' } },
+    options: { uiConfig: { boardTitle: 'Eshtarek jobs', miscLinks: [{ text: 'Sign out', url: '/admin/logout' }] } },
   });
   await app.register(async (scope: FastifyInstance) => {
-    authorize(scope);
+    scope.addHook('onRequest', authorize);
     await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_ROUTE });
   });
 }

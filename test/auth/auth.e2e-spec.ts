@@ -149,29 +149,3 @@ describe('auth attempts per address', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
-
-describe('Bull Board', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
-
-  it('is closed to anonymous users and tenant users, open to platform admins', async () => {
-    const anonymous = await fetch(`${t.baseUrl}/admin/queues`);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toContain('Basic');
-    const user = await registerUser(t.api);
-    expect((await fetch(`${t.baseUrl}/admin/queues`, { headers: { authorization: `Bearer ${user.token}` } })).status).toBe(401);
-    const basicUser = Buffer.from(`${user.email}:${PASSWORD}`).toString('base64');
-    expect(
-      (await fetch(`${t.baseUrl}/admin/queues/api/queues`, { headers: { authorization: `Basic ${basicUser}` } })).status,
-    ).toBe(401);
-
-    await ownerQuery(t, 'update users set is_platform_admin = true where id = $1', [user.userId]);
-    const bearer = await fetch(`${t.baseUrl}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${user.token}` } });
-    expect(bearer.status).toBe(200);
-    expect(JSON.stringify(await bearer.json())).toContain('maintenance');
-    expect((await fetch(`${t.baseUrl}/admin/queues`, { headers: { authorization: `Basic ${basicUser}` } })).status).toBe(200);
-  });
-});

@@ -64,19 +64,17 @@ describe('tenant API keys', () => {
     expect((await record(t, secret, { metric: 'api_calls' })).status).toBe(201);
   });
 
-  it('answers a replayed creation without the secret, and creates one key', async () => {
+  it('never replays a creation: the Idempotency-Key is ignored, each call is a new key shown once', async () => {
     const tenant = await meteredTenant(t, plan.id);
     const key = randomUUID();
     const first = await t.api.post('/v1/api-keys', { name: 'Once', mode: 'live' }, { ...asAdmin(tenant), idempotencyKey: key });
-    const replay = await t.api.post('/v1/api-keys', { name: 'Once', mode: 'live' }, { ...asAdmin(tenant), idempotencyKey: key });
+    const again = await t.api.post('/v1/api-keys', { name: 'Once', mode: 'live' }, { ...asAdmin(tenant), idempotencyKey: key });
+    expect([first.status, again.status]).toEqual([201, 201]);
     expect(first.body.secret).toMatch(/^sk_live_/);
-    expect(replay.status).toBe(201);
-    expect(replay.body).toEqual({ ...first.body, secret: null });
-    expect(await ownerQuery(t, `select id from api_keys where tenant_id = $1 and name = 'Once'`, [tenant.tenantId])).toHaveLength(
-      1,
-    );
-    const stored = await ownerQuery(t, 'select response_body from idempotency_keys where key = $1', [key]);
-    expect(JSON.stringify(stored)).not.toContain(first.body.secret.slice(20));
+    expect(again.body.secret).toMatch(/^sk_live_/);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body.id).not.toBe(first.body.id);
+    expect(await ownerQuery(t, 'select key from idempotency_keys where key = $1', [key])).toEqual([]);
   });
 
   it('lets tenant admins create and revoke keys; members only list them', async () => {

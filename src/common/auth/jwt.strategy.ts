@@ -16,8 +16,15 @@ export interface AccessTokenClaims {
 export const jwtKey = (config: AppConfig) => createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8'));
 
 /**
+ * Whether a verified JWT carries an expiry. The verifier (jsonwebtoken) only checks `exp` when it
+ * is present, so a token signed without one would be valid forever: every token we accept must
+ * have it (ours always do).
+ */
+export const hasExpiry = (claims: { exp?: unknown }): boolean => typeof claims.exp === 'number' && Number.isFinite(claims.exp);
+
+/**
  * Verifies access JWTs: algorithm pinned to HS256, issuer and audience checked, and only tokens
- * typed `access` accepted (refresh tokens are opaque and never JWTs). Session liveness is checked
+ * typed `access` and carrying `exp` accepted (refresh tokens are opaque and never JWTs). Session liveness is checked
  * by the access guard against the database on every request.
  */
 @Injectable()
@@ -33,7 +40,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(payload: Partial<AccessTokenClaims>): AccessTokenClaims | false {
+  validate(payload: Partial<AccessTokenClaims> & { exp?: unknown }): AccessTokenClaims | false {
+    if (!hasExpiry(payload)) return false;
     if (payload.typ !== ACCESS_TOKEN_TYPE || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
       return false;
     }

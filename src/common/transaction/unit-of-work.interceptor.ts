@@ -4,16 +4,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { defaultIfEmpty, from, lastValueFrom, Observable } from 'rxjs';
 import { RequestContext } from '../context/request-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
+import { NO_IDEMPOTENCY_KEY } from '../idempotency/no-idempotency.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../../modules/audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
 import { toProblem } from '../errors/problem-details.filter.js';
 import { SINGLE_STATEMENT_KEY } from './single-statement.js';
 
-/** A response as kept for idempotent replays: a secret shown once (a new API key's) is not stored. */
+const CREDENTIAL_FIELDS = ['secret', 'accessToken', 'refreshToken'];
+
+/**
+ * A response as kept for idempotent replays. Routes that issue credentials keep no record at all
+ * (`@NoIdempotency()`); this is the backstop so that no record ever holds one.
+ */
 function replayable(value: unknown): unknown {
-  if (!value || typeof value !== 'object' || !('secret' in value)) return value;
-  return { ...(value as Record<string, unknown>), secret: null };
+  if (!value || typeof value !== 'object' || !CREDENTIAL_FIELDS.some((field) => field in value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([field]) => !CREDENTIAL_FIELDS.includes(field)));
 }
 
 /**
@@ -49,7 +55,8 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     const actor = this.context.actorOrNull;
     const singleStatement = Reflect.getMetadata(SINGLE_STATEMENT_KEY, ctx.getHandler()) === true;
     if (singleStatement && !this.crossesTenants()) return next.handle();
-    const key = request.method === 'POST' && !singleStatement ? request.headers['idempotency-key'] : undefined;
+    const noIdempotency = Reflect.getMetadata(NO_IDEMPOTENCY_KEY, ctx.getHandler()) === true;
+    const key = request.method === 'POST' && !singleStatement && !noIdempotency ? request.headers['idempotency-key'] : undefined;
     const status: number = Reflect.getMetadata(HTTP_CODE_METADATA, ctx.getHandler()) ?? HttpStatus.CREATED;
 
     return from(this.run(request, reply, key, status, actor?.userId ?? null, next));

@@ -4,6 +4,8 @@ import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { uuidParam } from '../../common/http/params.js';
+import { NoStore } from '../../common/http/no-store.js';
+import { NoIdempotency } from '../../common/idempotency/no-idempotency.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiKeyDto, ApiKeyQuery, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto.js';
@@ -25,6 +27,8 @@ export class ApiKeysController {
   @Post()
   @TenantAdmin()
   @CreationRateLimit('api-keys')
+  @NoIdempotency()
+  @NoStore()
   @ApiOperation({
     operationId: 'createApiKey',
     summary: 'Create an API key for server-to-server metering calls; the secret is in this answer only',

@@ -3,6 +3,8 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import { Access, Public } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { NoBody } from '../../common/http/params.js';
+import { NoStore } from '../../common/http/no-store.js';
+import { NoIdempotency } from '../../common/idempotency/no-idempotency.js';
 import { AuthAttemptsGuard } from './auth-attempts.guard.js';
 import { AuthService } from './auth.service.js';
 import { AuthResultDto, ChangePasswordDto, LoginDto, MeDto, RefreshDto, RegisterDto, TokensDto } from './dto/auth.dto.js';
@@ -13,6 +15,8 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @NoIdempotency()
+  @NoStore()
   @Public()
   @UseGuards(AuthAttemptsGuard)
   @ApiOperation({ operationId: 'register', summary: 'Create an account and sign in' })
@@ -23,6 +27,8 @@ export class AuthController {
   }
 
   @Post('login')
+  @NoIdempotency()
+  @NoStore()
   @HttpCode(200)
   @Public()
   @UseGuards(AuthAttemptsGuard)
@@ -34,6 +40,8 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @NoIdempotency()
+  @NoStore()
   @HttpCode(200)
   @Public()
   @ApiOperation({ operationId: 'refreshTokens', summary: 'Exchange a refresh token for a new token pair (single use)' })
@@ -54,6 +62,7 @@ export class AuthController {
   }
 
   @Get('me')
+  @NoStore()
   @Access()
   @ApiOperation({
     operationId: 'getMe',
@@ -67,9 +76,12 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @Access()
-  @ApiOperation({ operationId: 'changePassword', summary: 'Change password; every other session is signed out' })
+  @ApiOperation({
+    operationId: 'changePassword',
+    summary: 'Change password; every other session is signed out. Wrong current passwords count against the sign-in limit',
+  })
   @ApiNoContentResponse()
-  @ApiProblems(400)
+  @ApiProblems(400, 429)
   changePassword(@Body() dto: ChangePasswordDto) {
     return this.auth.changePassword(dto);
   }

@@ -6,4 +6,7 @@ export const AuthErrors = {
   invalidRefreshToken: () => Errors.unauthenticated('Refresh token is invalid, expired or already used'),
   wrongCurrentPassword: () =>
     Errors.validation('Current password is wrong', [{ field: 'currentPassword', message: 'does not match' }]),
+  weakPassword: (field: 'password' | 'newPassword', message: string) =>
+    Errors.validation(`${field} ${message}`, [{ field, message: `${field} ${message}` }]),
+  platformAdminsOnly: () => Errors.forbidden('The ops dashboard is for platform admins only'),
 };

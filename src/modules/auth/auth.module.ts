@@ -12,6 +12,8 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { OpsDashboardAuth } from './ops-dashboard-auth.js';
+import { OpsDashboardController } from './ops-dashboard.controller.js';
+import { OpsSessionGuard } from './ops-session.guard.js';
 import { PasswordHasher } from './password-hasher.js';
 
 @Module({
@@ -22,7 +24,7 @@ import { PasswordHasher } from './password-hasher.js';
       useFactory: (config: AppConfig) => ({ secret: jwtKey(config) as unknown as string, signOptions: { algorithm: 'HS256' } }),
     }),
   ],
-  controllers: [AuthController, ApiKeysController],
+  controllers: [AuthController, ApiKeysController, OpsDashboardController],
   providers: [
     AuthService,
     PasswordHasher,
@@ -30,6 +32,7 @@ import { PasswordHasher } from './password-hasher.js';
     JwtStrategy,
     AuthAttemptsGuard,
     OpsDashboardAuth,
+    OpsSessionGuard,
     ApiKeysService,
     ApiKeyStrategy,
     // Found by the access guard (common) through the module graph: the HTTP app has it, the worker needs none.

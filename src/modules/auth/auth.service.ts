@@ -22,10 +22,16 @@ import {
 } from './dto/auth.dto.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { type PasswordOwner, passwordWeakness } from './password-policy.js';
 import { RefreshToken, Session } from './session.entity.js';
 import { User } from './user.entity.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function assertStrongPassword(field: 'password' | 'newPassword', password: string, owner: PasswordOwner): void {
+  const weakness = passwordWeakness(password, owner);
+  if (weakness) throw AuthErrors.weakPassword(field, weakness);
+}
 
 export const toUserDto = (user: User): UserDto => ({
   id: user.id,
@@ -48,6 +54,7 @@ export class AuthService {
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResultDto> {
+    assertStrongPassword('password', dto.password, { email: dto.email, name: dto.name });
     const now = this.clock.realNow();
     const user = this.em.create(User, {
       email: dto.email,
@@ -74,15 +81,22 @@ export class AuthService {
   }
 
   async login(dto: LoginDto): Promise<AuthResultDto> {
-    await this.throttle.assertAllowed(dto.email);
-    const user = await this.em.findOne(User, { email: dto.email }, { populate: ['passwordHash'] });
-    const ok = user ? await this.hasher.verify(user.passwordHash, dto.password) : await this.hasher.verifyDecoy(dto.password);
-    if (!user || !ok) {
-      await this.throttle.recordFailure(dto.email);
-      throw AuthErrors.badCredentials();
-    }
-    await this.throttle.reset(dto.email);
+    const user = await this.verifyCredentials(dto.email, dto.password);
     return { user: toUserDto(user), ...(await this.startSession(user)) };
+  }
+
+  /**
+   * The one password check of every sign-in (the API's and the ops dashboard's): the attempt is
+   * counted per account before the password is checked, and an unknown email costs the same
+   * time as a wrong password (decoy hash), so neither guessing nor timing tells accounts apart.
+   */
+  async verifyCredentials(email: string, password: string): Promise<User> {
+    await this.throttle.attempt(email);
+    const user = await this.em.findOne(User, { email }, { populate: ['passwordHash'] });
+    const ok = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDecoy(password);
+    if (!user || !ok) throw AuthErrors.badCredentials();
+    await this.throttle.succeeded(email);
+    return user;
   }
 
   /**
@@ -134,7 +148,11 @@ export class AuthService {
   async changePassword(dto: ChangePasswordDto): Promise<void> {
     const actor = this.context.actor;
     const user = await this.em.findOneOrFail(User, actor.userId, { populate: ['passwordHash'] });
+    // The current password is guessed against the same per-account counter as a sign-in.
+    await this.throttle.attempt(user.email);
     if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) throw AuthErrors.wrongCurrentPassword();
+    await this.throttle.succeeded(user.email);
+    assertStrongPassword('newPassword', dto.newPassword, user);
     const now = this.clock.realNow();
     user.passwordHash = await this.hasher.hash(dto.newPassword);
     user.updatedAt = now;
@@ -187,14 +205,31 @@ export class AuthService {
     }));
   }
 
+  /**
+   * A short session for the ops dashboard's cookie (no refresh token): a row of `sessions` like
+   * any sign-in, so sign-out and a password change revoke it at once.
+   */
+  async startOpsSession(user: User, ttlSeconds: number): Promise<Session> {
+    const now = this.clock.realNow();
+    const session = this.openSession(user, now, ttlSeconds);
+    await this.em.flush();
+    this.audit.record({
+      action: 'session.ops_signed_in',
+      targetType: 'session',
+      targetId: session.id,
+      tenantId: null,
+      actorUserId: user.id,
+    });
+    return session;
+  }
+
   private async startSession(user: User): Promise<TokensDto> {
     const now = this.clock.realNow();
-    const session = this.em.create(Session, {
-      user,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000),
-    });
-    return this.issueTokens(session, now);
+    return this.issueTokens(this.openSession(user, now, this.config.REFRESH_TOKEN_TTL_SECONDS), now);
+  }
+
+  private openSession(user: User, now: Date, ttlSeconds: number): Session {
+    return this.em.create(Session, { user, createdAt: now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) });
   }
 
   private async issueTokens(session: Session, now: Date): Promise<TokensDto> {

@@ -4,9 +4,20 @@ import { Errors } from '../../common/errors/app-error.js';
 import { RedisClient } from '../../common/redis/redis.module.js';
 
 /**
- * Failed sign-ins per account, counted in Redis over a fixed window. Past the limit, every
- * sign-in to that account answers 429 with Retry-After until the window ends — even with the
- * right password, so guessing cannot continue.
+ * One attempt counted and the window started (if new) in a single step, so that concurrent
+ * attempts each see their own count. Returns the count and the seconds left in the window.
+ */
+const COUNT_ATTEMPT = `
+local count = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return { count, redis.call('TTL', KEYS[1]) }`;
+
+/**
+ * Password attempts per account (sign-in, ops dashboard sign-in, password change), counted in
+ * Redis over a fixed window. Every attempt is counted *before* the password is checked — a check
+ * takes tens of milliseconds, and counting only failures afterwards let 25 concurrent guesses all
+ * pass the limit — and a correct password clears the count. Past the limit every attempt on that
+ * account answers 429 with Retry-After until the window ends, even with the right password.
  */
 @Injectable()
 export class LoginThrottle {
@@ -19,20 +30,19 @@ export class LoginThrottle {
     return `auth:failed:${email.toLowerCase()}`;
   }
 
-  async assertAllowed(email: string): Promise<void> {
-    const [count, ttl] = await Promise.all([this.redis.get(this.key(email)), this.redis.ttl(this.key(email))]);
-    if (Number(count ?? 0) >= this.config.LOGIN_MAX_FAILURES_PER_ACCOUNT) {
+  /** Counts an attempt on the account; 429 `rate_limited` once it is over the limit. */
+  async attempt(email: string): Promise<void> {
+    const [count, ttl] = (await this.redis.eval(COUNT_ATTEMPT, 1, this.key(email), this.config.AUTH_THROTTLE_WINDOW_SECONDS)) as [
+      number,
+      number,
+    ];
+    if (count > this.config.LOGIN_MAX_FAILURES_PER_ACCOUNT) {
       throw Errors.rateLimited(ttl > 0 ? ttl : this.config.AUTH_THROTTLE_WINDOW_SECONDS);
     }
   }
 
-  async recordFailure(email: string): Promise<void> {
-    const key = this.key(email);
-    const [[, count]] = (await this.redis.multi().incr(key).ttl(key).exec()) as [[null, number], [null, number]];
-    if (count === 1) await this.redis.expire(key, this.config.AUTH_THROTTLE_WINDOW_SECONDS);
-  }
-
-  async reset(email: string): Promise<void> {
+  /** The password was right: the attempts so far were the owner's. */
+  async succeeded(email: string): Promise<void> {
     await this.redis.del(this.key(email));
   }
 }

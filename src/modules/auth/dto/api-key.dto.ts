@@ -57,10 +57,7 @@ export class ApiKeyDto {
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
-  /**
-   * The whole key, shown this once and never again (only its hash is kept). An idempotent replay
-   * of the creation answers with null here.
-   */
-  @ApiProperty({ type: String, nullable: true, example: 'sk_live_4fHq2LmN8pXa…' })
-  secret!: string | null;
+  /** The whole key, shown this once and never again (only its hash is kept; creation is never replayed). */
+  @ApiProperty({ example: 'sk_live_4fHq2LmN8pXa…' })
+  secret!: string;
 }

@@ -11,7 +11,10 @@ export class RegisterDto {
   @MaxLength(254)
   email!: string;
 
-  /** At least 10 characters. */
+  /**
+   * 10–200 characters, not only spaces, not containing the email or the name, and not common or easy
+   * to guess (zxcvbn score ≥ 3, e.g. `1234567890` and `password123` are refused): else 400 naming `password`.
+   */
   @IsString()
   @MinLength(10)
   @MaxLength(200)
@@ -49,7 +52,7 @@ export class ChangePasswordDto {
   @MaxLength(200)
   currentPassword!: string;
 
-  /** At least 10 characters. */
+  /** The same rules as at registration (400 naming `newPassword`). */
   @IsString()
   @MinLength(10)
   @MaxLength(200)
