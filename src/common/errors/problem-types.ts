@@ -117,6 +117,18 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
     meaning: 'The URL (path and query) is longer than the API accepts.',
   },
   {
+    code: 'request_timeout',
+    status: 408,
+    title: 'Request timeout',
+    meaning: 'The request was not received completely in time; the connection is closed.',
+  },
+  {
+    code: 'headers_too_large',
+    status: 431,
+    title: 'Request header fields too large',
+    meaning: 'The request headers are larger than the API accepts.',
+  },
+  {
     code: 'unsupported_media_type',
     status: 415,
     title: 'Unsupported media type',
