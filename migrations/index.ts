@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Foundation } from './Migration20261122000000Foundation.js';
 import { Migration20261122010000Billing } from './Migration20261122010000Billing.js';
 import { Migration20261122020000Metering } from './Migration20261122020000Metering.js';
+import { Migration20261201400000LeastPrivilege } from './Migration20261201400000LeastPrivilege.js';
 
 /** Every migration, in order. Listed explicitly so the same list runs from TypeScript (tests) and from dist. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122000000Foundation', class: Migration20261122000000Foundation },
   { name: 'Migration20261122010000Billing', class: Migration20261122010000Billing },
   { name: 'Migration20261122020000Metering', class: Migration20261122020000Metering },
+  { name: 'Migration20261201400000LeastPrivilege', class: Migration20261201400000LeastPrivilege },
 ];

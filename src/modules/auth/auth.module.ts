@@ -11,6 +11,7 @@ import { ApiKeysService } from './api-keys.service.js';
 import { AuthAttemptsGuard } from './auth-attempts.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { CredentialsRepository } from './credentials.repository.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { OpsDashboardAuth } from './ops-dashboard-auth.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -32,6 +33,7 @@ import { PasswordHasher } from './password-hasher.js';
   controllers: [AuthController, ApiKeysController],
   providers: [
     AuthService,
+    CredentialsRepository,
     PasswordHasher,
     LoginThrottle,
     JwtStrategy,

@@ -47,11 +47,11 @@ export class OpsDashboardAuth {
     }
     if (claims.typ !== ACCESS_TOKEN_TYPE) return false;
     const rows = await this.session.run({}, (em) =>
-      em.execute(
-        `select 1 from sessions s join users u on u.id = s.user_id
-          where s.id = ? and u.id = ? and u.is_platform_admin and s.revoked_at is null and s.expires_at > ?`,
-        [claims.sid, claims.sub, this.clock.realNow()],
-      ),
+      em.execute('select 1 from auth_session_caller(?, ?, ?) c where c.is_platform_admin and c.session_active', [
+        claims.sid,
+        claims.sub,
+        this.clock.realNow(),
+      ]),
     );
     return rows.length === 1;
   }
@@ -66,7 +66,7 @@ export class OpsDashboardAuth {
     const email = decoded.slice(0, colon).trim().toLowerCase();
     const password = decoded.slice(colon + 1);
     const rows = await this.session.run({}, (em) =>
-      em.execute<{ password_hash: string }[]>('select password_hash from users where email = ? and is_platform_admin', [email]),
+      em.execute<{ password_hash: string }[]>('select password_hash from auth_password_hash(?) where is_platform_admin', [email]),
     );
     const ok = rows.length === 1 && (await this.hasher.verify(rows[0].password_hash, password));
     if (ok) this.basicCache.set(key, now + BASIC_CACHE_MS);
