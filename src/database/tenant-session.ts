@@ -70,7 +70,9 @@ export class TenantSession {
 
   private async transaction<T>(orm: MikroORM, work: (em: EntityManager) => Promise<T>): Promise<T> {
     const hooks: Hook[] = [];
-    const result = await this.hooks.run(hooks, () => orm.em.fork().transactional(work));
+    // Forked from this ORM's own root: a transaction already open in this async context (the
+    // request's, when the platform path runs inside it) shares the context name and must not be picked up.
+    const result = await this.hooks.run(hooks, () => orm.em.fork({ disableContextResolution: true }).transactional(work));
     for (const hook of hooks) {
       await hook().catch((error: Error) => this.logger.error({ err: error }, 'after-commit hook failed'));
     }
