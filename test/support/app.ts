@@ -57,7 +57,7 @@ export async function startTestApp(
     DATABASE_POOL_SIZE: '10',
     REDIS_URL,
     REDIS_PREFIX: `test:${suffix}`,
-    LOG_LEVEL: process.env.DEBUG_LOG ?? 'silent',
+    LOG_LEVEL: 'silent',
     PLATFORM_ADMIN_EMAIL: 'admin@eshtarek.test',
     PLATFORM_ADMIN_PASSWORD: 'admin-password-123',
     ...overrides,
