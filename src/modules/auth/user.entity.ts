@@ -1,6 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
 
+/** An account. Its password hash is not mapped: only the `auth_*` database functions reach it. */
 @Entity({ tableName: 'users' })
 export class User {
   @PrimaryKey({ type: 'uuid' })
@@ -11,9 +12,6 @@ export class User {
 
   @Property({ type: 'text' })
   name!: string;
-
-  @Property({ type: 'text', hidden: true, lazy: true })
-  passwordHash!: string;
 
   @Property({ type: 'boolean' })
   isPlatformAdmin = false;
