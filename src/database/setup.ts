@@ -28,6 +28,20 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
+/**
+ * Concurrent set-ups (parallel test runs) may race on the same catalog row: CREATE ROLE (23505) or
+ * two changes of one role or database ("tuple concurrently updated", XX000). The loser tries again.
+ */
+async function withRetry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !['23505', 'XX000'].includes((error as { code?: string }).code ?? '')) throw error;
+    }
+  }
+}
+
 /** The cross-tenant login role: its policies see every tenant (see the migrations). */
 export const PLATFORM_ROLE = 'eshtarek_platform';
 /** Roles of the layout: never the API's login role. */
@@ -78,28 +92,39 @@ export async function ensureDatabase(
           create role eshtarek_credentials nologin;
         end if;
         if not exists (select 1 from pg_roles where rolname = ${literal(PLATFORM_ROLE)}) then
-          create role ${ident(PLATFORM_ROLE)} login;
+          create role ${ident(PLATFORM_ROLE)} login ${platform.password ? `password ${literal(platform.password)}` : ''};
         end if;
         if not exists (select 1 from pg_roles where rolname = ${literal(app.user)}) then
           create role ${ident(app.user)} login nosuperuser nobypassrls nocreatedb nocreaterole
             ${app.password ? `password ${literal(app.password)}` : ''};
         end if;
       end $$;`;
-    try {
-      await client.query(roles);
-    } catch (error) {
-      // Concurrent set-ups (parallel test workers) may race on CREATE ROLE; the loser retries once.
-      if ((error as { code?: string }).code !== '23505') throw error;
-      await client.query(roles);
-    }
-    // Converge attributes and memberships, whatever an earlier layout left.
-    await client.query(`
-      alter role eshtarek_api nologin nosuperuser nobypassrls nocreatedb nocreaterole;
-      alter role eshtarek_credentials nologin nosuperuser nobypassrls nocreatedb nocreaterole;
-      alter role ${ident(PLATFORM_ROLE)} login nosuperuser nobypassrls nocreatedb nocreaterole
-        ${platform.password ? `password ${literal(platform.password)}` : ''};
-      alter role ${ident(app.user)} login nosuperuser nobypassrls nocreatedb nocreaterole;
-      grant eshtarek_api to ${ident(app.user)};`);
+    await withRetry(() => client.query(roles));
+    // Converge attributes and memberships, whatever an earlier layout left. Only what differs is
+    // altered: concurrent set-ups (parallel test runs) altering the same role would collide.
+    const attributes = (role: string, login: boolean) => `
+        if exists (select 1 from pg_roles where rolname = ${literal(role)} and (rolcanlogin <> ${login} or rolsuper
+                   or rolbypassrls or rolcreatedb or rolcreaterole)) then
+          alter role ${ident(role)} ${login ? 'login' : 'nologin'} nosuperuser nobypassrls nocreatedb nocreaterole;
+        end if;`;
+    const converge = `
+      do $$ begin
+        ${
+          platform.password
+            ? `if exists (select 1 from pg_roles where rolname = ${literal(PLATFORM_ROLE)} and not rolcanlogin) then
+                 alter role ${ident(PLATFORM_ROLE)} password ${literal(platform.password)};
+               end if;`
+            : ''
+        }
+        ${attributes('eshtarek_api', false)}
+        ${attributes('eshtarek_credentials', false)}
+        ${attributes(PLATFORM_ROLE, true)}
+        ${attributes(app.user, true)}
+        if not pg_has_role(${literal(app.user)}, 'eshtarek_api', 'member') then
+          grant eshtarek_api to ${ident(app.user)};
+        end if;
+      end $$;`;
+    await withRetry(() => client.query(converge));
     // The API's login role is a member of eshtarek_api only; nobody may switch to the platform or credentials roles.
     const { rows: memberships } = await client.query<{ role: string; member: string }>(
       `select g.rolname as role, m.rolname as member
@@ -107,7 +132,8 @@ export async function ensureDatabase(
         where (m.rolname = $1 and g.rolname <> 'eshtarek_api') or m.rolname = any($2) or g.rolname = any($3)`,
       [app.user, RESERVED_ROLES, [PLATFORM_ROLE, 'eshtarek_credentials']],
     );
-    for (const { role, member } of memberships) await client.query(`revoke ${ident(role)} from ${ident(member)}`);
+    for (const { role, member } of memberships)
+      await withRetry(() => client.query(`revoke ${ident(role)} from ${ident(member)}`));
 
     const exists = await client.query('select 1 from pg_database where datname = $1', [app.database]);
     if (!exists.rowCount) {
@@ -115,7 +141,9 @@ export async function ensureDatabase(
         `create database ${ident(app.database)} owner ${ident(owner.user)}${template ? ` template ${ident(template)}` : ''}`,
       );
     }
-    await client.query(`grant connect on database ${ident(app.database)} to ${ident(app.user)}, ${ident(PLATFORM_ROLE)}`);
+    await withRetry(() =>
+      client.query(`grant connect on database ${ident(app.database)} to ${ident(app.user)}, ${ident(PLATFORM_ROLE)}`),
+    );
   });
 }
 
