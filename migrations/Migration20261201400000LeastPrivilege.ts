@@ -46,9 +46,11 @@ export class Migration20261201400000LeastPrivilege extends Migration {
       -- A plan's published terms never change.
       revoke update on plan_versions from eshtarek_api, eshtarek_platform;
 
-      -- API keys: created and revoked in the tenant, last use recorded; the platform path never needs them.
+      -- API keys: created and revoked in the tenant, last use recorded, their hashes never read back
+      -- (only api_key_authenticate compares them); the platform path never needs them.
       revoke all on api_keys from eshtarek_api, eshtarek_platform;
-      grant select, insert, update (last_used_at, revoked_at, revoked_by) on api_keys to eshtarek_api;
+      grant select (id, tenant_id, name, mode, prefix, last4, created_by, created_at, last_used_at, revoked_at, revoked_by),
+        insert, update (last_used_at, revoked_at, revoked_by) on api_keys to eshtarek_api;
       -- Metering writes happen in the tenant only; the platform path reads totals.
       revoke insert, update on usage_counters, usage_gauges, usage_events, notifications from eshtarek_platform;
     `);

@@ -499,6 +499,9 @@ describe('row-level security (as the API role)', () => {
       await expectDenied(`update tenants set status = 'active' where id = $1`, [a.tenantId], '42501');
       await expectDenied('update plan_versions set price_amount = 0', [], '42501');
       await expectDenied(`update api_keys set secret_hash = '\\x00', tenant_id = tenant_id`, [], '42501');
+      // Its own keys are listed, their hashes are not readable.
+      expect(await countAs('api_keys')).toBeGreaterThan(0);
+      await expectDenied('select secret_hash from api_keys', [], '42501');
       for (const table of Object.keys(TENANT_TABLES).filter((name) => name !== 'memberships')) {
         await expectDenied(`delete from ${table}`, [], '42501');
       }
