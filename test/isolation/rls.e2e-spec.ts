@@ -4,6 +4,7 @@ import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js
 import { APP_USER, dbUrl, OWNER_URL } from '../support/env.js';
 import { ensureDatabase } from '../../src/database/setup.js';
 import { RenewalService } from '../../src/modules/subscriptions/renewal.service.js';
+import { MaintenanceProcessor } from '../../src/common/maintenance/maintenance.processor.js';
 import {
   addCard,
   addMember,
@@ -549,6 +550,20 @@ describe('row-level security (as the API role)', () => {
         b.tenantId,
       ]),
     ).toBe(1);
+  });
+
+  it('purges expired credentials on the platform path (the request role cannot)', async () => {
+    await withIdempotencyRecord();
+    await ownerQuery(t, `update idempotency_keys set expires_at = now() - interval '1 second'`);
+    await ownerQuery(t, `update sessions set revoked_at = now() - interval '8 days' where user_id = $1`, [b.userId]);
+    const live = await countAsOwner('sessions', 'user_id <> $1', [b.userId]);
+    expect(await t.worker!.get(MaintenanceProcessor).process()).toEqual({
+      idempotencyKeys: expect.any(Number),
+      sessions: expect.any(Number),
+    });
+    expect(await countAsOwner('idempotency_keys')).toBe(0);
+    expect(await countAsOwner('sessions', 'user_id = $1', [b.userId])).toBe(0);
+    expect(await countAsOwner('sessions')).toBe(live);
   });
 
   it('setup converges an existing cluster: a request role left a member of eshtarek_platform loses it', async () => {
