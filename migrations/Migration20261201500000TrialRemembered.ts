@@ -13,6 +13,8 @@ export class Migration20261201500000TrialRemembered extends Migration {
         from (select tenant_id, min(created_at) as first_trial from subscriptions
                where trial_end is not null group by tenant_id) s
        where s.tenant_id = t.id;
+      -- Claimed by the subscribe request itself; the request role may write no other new column.
+      grant update (trial_started_at) on tenants to eshtarek_api;
     `);
   }
 }

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Foundation } from './Migration20261122000000Foundation.js';
 import { Migration20261122010000Billing } from './Migration20261122010000Billing.js';
 import { Migration20261122020000Metering } from './Migration20261122020000Metering.js';
+import { Migration20261201400000LeastPrivilege } from './Migration20261201400000LeastPrivilege.js';
 import { Migration20261201500000TrialRemembered } from './Migration20261201500000TrialRemembered.js';
 import { Migration20261201500100Invitations } from './Migration20261201500100Invitations.js';
 
@@ -10,6 +11,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122000000Foundation', class: Migration20261122000000Foundation },
   { name: 'Migration20261122010000Billing', class: Migration20261122010000Billing },
   { name: 'Migration20261122020000Metering', class: Migration20261122020000Metering },
+  { name: 'Migration20261201400000LeastPrivilege', class: Migration20261201400000LeastPrivilege },
   { name: 'Migration20261201500000TrialRemembered', class: Migration20261201500000TrialRemembered },
   { name: 'Migration20261201500100Invitations', class: Migration20261201500100Invitations },
 ];

@@ -72,6 +72,11 @@ export class AppConfig {
   @IsServiceUrl(['postgres', 'postgresql'], 'postgres://user:password@host:5432/database')
   DATABASE_OWNER_URL = 'postgres://postgres@127.0.0.1:5432/eshtarek';
 
+  /** The cross-tenant path's login role (eshtarek_platform); empty: DATABASE_URL with that user. */
+  @IsOptional()
+  @IsString()
+  DATABASE_PLATFORM_URL = '';
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

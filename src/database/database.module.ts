@@ -3,6 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/config.js';
 import { ormConfig } from './mikro-orm.config.js';
+import { PlatformOrm } from './platform-orm.js';
 import { PreparedStatements } from './prepared.js';
 import { TenantSession } from './tenant-session.js';
 
@@ -18,7 +19,11 @@ import { TenantSession } from './tenant-session.js';
       }),
     }),
   ],
-  providers: [TenantSession, PreparedStatements],
+  providers: [
+    TenantSession,
+    PreparedStatements,
+    { provide: PlatformOrm, inject: [AppConfig], useFactory: (config: AppConfig) => PlatformOrm.connect(config) },
+  ],
   exports: [TenantSession, PreparedStatements],
 })
 export class DatabaseModule {}

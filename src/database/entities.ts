@@ -1,6 +1,4 @@
-import { IdempotencyRecord } from '../common/idempotency/idempotency-record.entity.js';
 import { AuditLog } from '../modules/audit/audit-log.entity.js';
-import { RefreshToken, Session } from '../modules/auth/session.entity.js';
 import { User } from '../modules/auth/user.entity.js';
 import { Membership, Tenant } from '../modules/tenancy/tenant.entity.js';
 import { Invitation } from '../modules/tenancy/invitation.entity.js';
@@ -11,15 +9,16 @@ import { CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from '../mo
 import { ApiKey } from '../modules/auth/api-key.entity.js';
 import { Notification } from '../modules/metering/notification.entity.js';
 
+/**
+ * Mapped entities. Sessions, refresh tokens and idempotency records are not among them: the
+ * API's role reaches them only through database functions (see CredentialsRepository).
+ */
 export const entities = [
   User,
-  Session,
-  RefreshToken,
   Tenant,
   Membership,
   Invitation,
   AuditLog,
-  IdempotencyRecord,
   Policy,
   Plan,
   PlanVersion,

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Errors } from '../common/errors/app-error.js';
+import { PlatformOrm } from './platform-orm.js';
 import { TENANT_FILTER } from './tenant-filter.js';
 
 export interface SessionScope {
@@ -27,29 +28,51 @@ export class TenantSession {
   private readonly logger = new Logger(TenantSession.name);
   private readonly hooks = new AsyncLocalStorage<Hook[]>();
 
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly platform: PlatformOrm,
+  ) {}
 
-  async run<T>(scope: SessionScope, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  /** A transaction as the API's request role (`DATABASE_URL`), in the scope's user and tenant. */
+  run<T>(scope: SessionScope, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.transaction(this.orm, async (em) => {
+      if (scope.apiKey && scope.tenantId) {
+        const [{ status }] = await em.execute<{ status: string }[]>(
+          `select set_config('app.user_id', '', true), api_key_enter(?, ?, ?, now()) as status`,
+          [scope.tenantId, scope.apiKey.id, scope.apiKey.touch],
+        );
+        if (status === 'suspended') throw Errors.tenantSuspended();
+        if (status !== 'ok') throw Errors.unauthenticated('This API key has been revoked');
+      } else {
+        await em.execute(`select set_config('app.user_id', ?, true), set_config('app.tenant_id', ?, true)`, [
+          scope.userId ?? '',
+          scope.tenantId ?? '',
+        ]);
+      }
+      if (scope.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: scope.tenantId });
+      return work(em);
+    });
+  }
+
+  /**
+   * The explicit cross-tenant path: a transaction of its own on the platform pool, as
+   * `eshtarek_platform` (whose policies see every tenant), acting for `userId` (null for the
+   * worker). It is never the request's transaction: the request role cannot become this role.
+   * Callers disable the tenant filter per query; platform-admin reads go through `PlatformAccess`,
+   * which records them.
+   */
+  runPlatform<T>(userId: string | null, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.transaction(this.platform.orm, async (em) => {
+      await em.execute(`select set_config('app.user_id', ?, true), set_config('app.tenant_id', '', true)`, [userId ?? '']);
+      return work(em);
+    });
+  }
+
+  private async transaction<T>(orm: MikroORM, work: (em: EntityManager) => Promise<T>): Promise<T> {
     const hooks: Hook[] = [];
-    const result = await this.hooks.run(hooks, () =>
-      this.orm.em.fork().transactional(async (em) => {
-        if (scope.apiKey && scope.tenantId) {
-          const [{ status }] = await em.execute<{ status: string }[]>(
-            `select set_config('app.user_id', '', true), api_key_enter(?, ?, ?, now()) as status`,
-            [scope.tenantId, scope.apiKey.id, scope.apiKey.touch],
-          );
-          if (status === 'suspended') throw Errors.tenantSuspended();
-          if (status !== 'ok') throw Errors.unauthenticated('This API key has been revoked');
-        } else {
-          await em.execute(`select set_config('app.user_id', ?, true), set_config('app.tenant_id', ?, true)`, [
-            scope.userId ?? '',
-            scope.tenantId ?? '',
-          ]);
-        }
-        if (scope.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: scope.tenantId });
-        return work(em);
-      }),
-    );
+    // Forked from this ORM's own root: a transaction already open in this async context (the
+    // request's, when the platform path runs inside it) shares the context name and must not be picked up.
+    const result = await this.hooks.run(hooks, () => orm.em.fork({ disableContextResolution: true }).transactional(work));
     for (const hook of hooks) {
       await hook().catch((error: Error) => this.logger.error({ err: error }, 'after-commit hook failed'));
     }
@@ -70,11 +93,10 @@ export class TenantSession {
   }
 
   /**
-   * The explicit cross-tenant path for platform-admin work: the rest of the transaction runs as
-   * `eshtarek_platform`, whose policies see every tenant. Callers disable the tenant filter per
-   * query and record the access in the audit log.
+   * Makes the open transaction act for a user who just proved who they are (registration, a
+   * refresh token's owner): row-level security and the audit actor follow `app.user_id`.
    */
-  async enterPlatform(em: EntityManager): Promise<void> {
-    await em.execute('set local role eshtarek_platform');
+  async enterUser(em: EntityManager, userId: string): Promise<void> {
+    await em.execute(`select set_config('app.user_id', ?, true)`, [userId]);
   }
 }

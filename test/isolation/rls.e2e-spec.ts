@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
-import { APP_USER } from '../support/env.js';
+import { APP_USER, dbUrl, OWNER_URL } from '../support/env.js';
+import { ensureDatabase } from '../../src/database/setup.js';
+import { RenewalService } from '../../src/modules/subscriptions/renewal.service.js';
+import { MaintenanceProcessor } from '../../src/common/maintenance/maintenance.processor.js';
 import {
   addCard,
   addMember,
@@ -121,6 +124,36 @@ describe('row-level security (as the API role)', () => {
     await app.query('savepoint attempt');
     await expect(app.query(sql, params)).rejects.toMatchObject({ code });
     await app.query('rollback to savepoint attempt');
+  };
+
+  const expectDeniedOn = async (client: pg.Client, sql: string, params: unknown[], code: string) => {
+    await client.query('savepoint attempt');
+    await expect(client.query(sql, params)).rejects.toMatchObject({ code });
+    await client.query('rollback to savepoint attempt');
+  };
+  /** The platform path's own login role, on this file's database. */
+  const platformUrl = () => {
+    const url = new URL(t.appUrl);
+    url.username = 'eshtarek_platform';
+    return url.toString();
+  };
+  /** Runs `work` in a transaction as eshtarek_platform, rolled back afterwards. */
+  async function asPlatform<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: platformUrl() });
+    await client.connect();
+    try {
+      await client.query('begin');
+      return await work(client);
+    } finally {
+      await client.query('rollback').catch(() => undefined);
+      await client.end();
+    }
+  }
+
+  /** A POST answered under an Idempotency-Key, so that idempotency_keys holds a record. */
+  const withIdempotencyRecord = async () => {
+    const res = await t.api.post('/v1/tenants', { name: 'Keyed' }, { token: a.token, idempotencyKey: randomUUID() });
+    if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
   };
 
   /** Every table in `public` having a `tenant_id` column, as the catalog says. */
@@ -247,7 +280,8 @@ describe('row-level security (as the API role)', () => {
         where rolname = $1 or pg_has_role($1, oid, 'MEMBER') order by rolname`,
       [APP_USER],
     );
-    expect(roles.map((r) => r.rolname)).toEqual(expect.arrayContaining([APP_USER, 'eshtarek_api', 'eshtarek_platform']));
+    // A member of eshtarek_api and of nothing else: in particular not of the platform role.
+    expect(roles.map((r) => r.rolname).sort()).toEqual([APP_USER, 'eshtarek_api'].sort());
     for (const role of roles) expect(role).toEqual({ rolname: role.rolname, rolsuper: false, rolbypassrls: false });
     const owned = await ownerQuery(
       t,
@@ -266,9 +300,10 @@ describe('row-level security (as the API role)', () => {
       await expectDenied(`update audit_logs set action = 'rewritten' where tenant_id = $1`, [a.tenantId], '42501');
       await expectDenied(`delete from audit_logs where tenant_id = $1`, [a.tenantId], '42501');
       await expectDenied('truncate audit_logs', [], '42501');
-      await app.query('set local role eshtarek_platform');
-      await expectDenied(`update audit_logs set action = 'rewritten'`, [], '42501');
-      await expectDenied('delete from audit_logs', [], '42501');
+    });
+    await asPlatform(async (platform) => {
+      await expectDeniedOn(platform, `update audit_logs set action = 'rewritten'`, [], '42501');
+      await expectDeniedOn(platform, 'delete from audit_logs', [], '42501');
     });
     expect(await countAsOwner('audit_logs', 'tenant_id = $1', [a.tenantId])).toBe(before);
     expect(await countAsOwner('audit_logs', `action = 'rewritten'`)).toBe(0);
@@ -283,9 +318,8 @@ describe('row-level security (as the API role)', () => {
         await expectDenied(`update ${table} set tenant_id = tenant_id where tenant_id = $1`, [a.tenantId], '42501');
         await expectDenied(`delete from ${table} where tenant_id = $1`, [a.tenantId], '42501');
       }
-      await app.query('set local role eshtarek_platform');
-      await expectDenied('delete from usage_events', [], '42501');
     });
+    await asPlatform((platform) => expectDeniedOn(platform, 'delete from usage_events', [], '42501'));
     expect(await countAsOwner('usage_events', 'tenant_id = $1', [a.tenantId])).toBe(events);
   });
 
@@ -302,35 +336,257 @@ describe('row-level security (as the API role)', () => {
     expect(await countAs('api_keys')).toBe(0);
   });
 
-  it('gives nothing through the platform policies unless the role is switched explicitly', async () => {
+  it('cannot switch to the platform (or any other) role; the platform path is its own login role that sees every tenant', async () => {
     const policies = await ownerQuery(
       t,
       `select tablename, policyname from pg_policies where schemaname = 'public' and 'eshtarek_platform' = any(roles) order by 1, 2`,
     );
-    expect(policies.map((p) => p.tablename)).toEqual(expect.arrayContaining(Object.keys(TENANT_TABLES)));
+    expect(policies.map((p) => p.tablename)).toEqual(
+      expect.arrayContaining(Object.keys(TENANT_TABLES).filter((n) => n !== 'api_keys')),
+    );
 
-    // The login role is a member of eshtarek_platform, but without SET ROLE those policies match nothing.
+    // The request role: SET ROLE to the platform (or to the owner of the credential functions) is refused.
     await inTransaction(async () => {
+      for (const role of ['eshtarek_platform', 'eshtarek_credentials', 'postgres']) {
+        await expectDenied(`set local role ${role}`, [], '42501');
+      }
+      await expectDenied(`set session authorization eshtarek_platform`, [], '42501');
       for (const table of Object.keys(TENANT_TABLES)) expect({ table, n: await countAs(table) }).toEqual({ table, n: 0 });
-      await setTenant(a.tenantId);
-      expect(await countAs('tenants', 'id = $1', [b.tenantId])).toBe(0);
-      expect(await countAs('memberships', 'tenant_id = $1', [b.tenantId])).toBe(0);
     });
 
-    // The explicit path: after SET LOCAL ROLE every tenant is visible, and only for that transaction.
-    await inTransaction(async () => {
-      await app.query('set local role eshtarek_platform');
-      expect((await app.query('select current_user as role')).rows[0].role).toBe('eshtarek_platform');
+    // The platform path: its own connection; every tenant is visible, credentials are not.
+    await asPlatform(async (platform) => {
+      expect((await platform.query('select current_user as role')).rows[0].role).toBe('eshtarek_platform');
       for (const [table, column] of Object.entries(TENANT_TABLES)) {
-        const visible = await countAs(table, `${column} = any($1)`, [[a.tenantId, b.tenantId]]);
-        expect({ table, visible }).toEqual({
+        if (table === 'api_keys') continue; // never needed on the platform path: no privilege at all
+        const all = (
+          await platform.query<{ n: number }>(`select count(*)::int as n from ${table} where ${column} = any($1)`, [
+            [a.tenantId, b.tenantId],
+          ])
+        ).rows[0].n;
+        expect({ table, all }).toEqual({
           table,
-          visible: await countAsOwner(table, `${column} = any($1)`, [[a.tenantId, b.tenantId]]),
+          all: await countAsOwner(table, `${column} = any($1)`, [[a.tenantId, b.tenantId]]),
         });
-        expect({ table, all: await countAs(table) }).toEqual({ table, all: await countAsOwner(table) });
+      }
+      await expectDeniedOn(platform, 'select count(*) from api_keys', [], '42501');
+      for (const sql of [
+        'select password_hash from users',
+        'select * from sessions',
+        'select * from refresh_tokens',
+        'select * from idempotency_keys',
+        'update users set is_platform_admin = true',
+        `select * from auth_password_hash('x@y.test')`,
+        'set local role eshtarek_credentials',
+      ]) {
+        await expectDeniedOn(platform, sql, [], '42501');
       }
     });
-    expect((await app.query('select current_user as role')).rows[0].role).toBe(APP_USER);
-    expect(await countAs('tenants')).toBe(0);
+  });
+
+  it('cannot write is_platform_admin, nor read any password hash, nor delete accounts', async () => {
+    await inTransaction(async () => {
+      await app.query(`select set_config('app.user_id', $1, true)`, [a.userId]);
+      await expectDenied('update users set is_platform_admin = true where id = $1', [a.userId], '42501');
+      await expectDenied(
+        `insert into users (id, email, name, password_hash, is_platform_admin, created_at, updated_at)
+         values ($1, 'mallory@x.test', 'M', 'x', true, now(), now())`,
+        [randomUUID()],
+        '42501',
+      );
+      await expectDenied(`update users set password_hash = 'x' where id = $1`, [a.userId], '42501');
+      await expectDenied(`update users set email = 'taken@x.test' where id = $1`, [a.userId], '42501');
+      await expectDenied('select password_hash from users', [], '42501');
+      await expectDenied('select * from users', [], '42501');
+      await expectDenied('delete from users where id = $1', [a.userId], '42501');
+      // What the API needs is there: names and emails, and a registration that cannot choose its role.
+      expect((await app.query('select id, email, is_platform_admin from users where id = $1', [a.userId])).rows).toEqual([
+        { id: a.userId, email: expect.any(String), is_platform_admin: false },
+      ]);
+    });
+    expect(await countAsOwner('users', 'is_platform_admin')).toBe(1);
+  });
+
+  it('reads no session, refresh token or idempotency record directly, with or without a tenant', async () => {
+    await withIdempotencyRecord();
+    for (const table of ['sessions', 'refresh_tokens', 'idempotency_keys']) {
+      expect({ table, owner: (await countAsOwner(table)) > 0 }).toEqual({ table, owner: true });
+    }
+    await inTransaction(async () => {
+      for (const tenant of ['', a.tenantId]) {
+        await setTenant(tenant);
+        await app.query(`select set_config('app.user_id', $1, true)`, [tenant ? a.userId : '']);
+        for (const sql of [
+          'select * from sessions',
+          'select id from sessions',
+          'select token_hash from refresh_tokens',
+          'select * from idempotency_keys',
+          `update sessions set revoked_at = null`,
+          'delete from sessions',
+          `insert into refresh_tokens (id, session_id, token_hash, created_at) values (gen_random_uuid(), gen_random_uuid(), 'x', now())`,
+          'delete from idempotency_keys',
+          `update idempotency_keys set response_body = '{}'`,
+          // Housekeeping is the platform path's, not the request's.
+          'select * from credentials_purge(now(), now())',
+        ]) {
+          await expectDenied(sql, [], '42501');
+        }
+      }
+    });
+  });
+
+  it('reaches credentials only one at a time through the narrow functions, which name nothing else', async () => {
+    await withIdempotencyRecord();
+    const [session] = await ownerQuery(t, 'select id, user_id from sessions where user_id = $1 limit 1', [a.userId]);
+    const [idem] = await ownerQuery(t, 'select caller, key, request_hash from idempotency_keys limit 1');
+    await inTransaction(async () => {
+      // A session is checked by its id and its user together; a session of A with B's id is nothing.
+      expect((await app.query('select * from auth_session_caller($1, $2, now())', [session.id, a.userId])).rows).toEqual([
+        { is_platform_admin: false, session_active: true },
+      ]);
+      expect((await app.query('select * from auth_session_caller($1, $2, now())', [session.id, b.userId])).rows).toEqual([]);
+      // Ending or changing the password of someone else's session does nothing.
+      expect((await app.query('select auth_end_session($1, $2, now(), $3) as ended', [session.id, b.userId, 'x'])).rows).toEqual([
+        { ended: null },
+      ]);
+      expect(
+        (await app.query('select auth_change_password($1, $2, $3, now()) as changed', [b.userId, session.id, 'x'])).rows,
+      ).toEqual([{ changed: false }]);
+      // A refresh token only by its exact hash.
+      expect(
+        (await app.query(`select outcome, session_id from auth_refresh('nope', gen_random_uuid(), 'x', now())`)).rows,
+      ).toEqual([{ outcome: 'invalid', session_id: null }]);
+      // An idempotency record only by its caller and key; a wrong caller claims a fresh key of its own.
+      const other = await app.query('select claimed from idempotency_claim($1, $2, $3, now(), now() + $4::interval)', [
+        'user:mallory:-',
+        idem.key,
+        'h',
+        '1 day',
+      ]);
+      expect(other.rows).toEqual([{ claimed: true }]);
+    });
+    expect(await countAsOwner('sessions', 'id = $1 and revoked_at is null', [session.id])).toBe(1);
+  });
+
+  it('takes the audit actor from the session, whatever the insert says, and refuses platform.* entries', async () => {
+    await inTransaction(async () => {
+      await setTenant(a.tenantId);
+      await app.query(`select set_config('app.user_id', $1, true)`, [a.userId]);
+      const forged = await app.query(
+        `insert into audit_logs (id, tenant_id, actor_user_id, action, target_type, created_at)
+         values ($1, $2, $3, 'forged', 'tenant', now()) returning actor_user_id`,
+        [randomUUID(), a.tenantId, b.userId],
+      );
+      expect(forged.rows).toEqual([{ actor_user_id: a.userId }]);
+      await app.query(`select set_config('app.user_id', '', true)`);
+      const anonymous = await app.query(
+        `insert into audit_logs (id, tenant_id, actor_user_id, action, target_type, created_at)
+         values ($1, $2, $3, 'forged', 'tenant', now()) returning actor_user_id`,
+        [randomUUID(), a.tenantId, b.userId],
+      );
+      expect(anonymous.rows).toEqual([{ actor_user_id: null }]);
+      for (const tenant of [a.tenantId, null]) {
+        await expectDenied(
+          `insert into audit_logs (id, tenant_id, action, target_type, created_at) values ($1, $2, 'platform.tenants.read', 'tenant', now())`,
+          [randomUUID(), tenant],
+          '42501',
+        );
+      }
+    });
+  });
+
+  it('cannot reactivate its own tenant, rewrite a published plan version, or delete what requests never delete', async () => {
+    await inTransaction(async () => {
+      await setTenant(a.tenantId);
+      await expectDenied(`update tenants set status = 'active' where id = $1`, [a.tenantId], '42501');
+      await expectDenied('update plan_versions set price_amount = 0', [], '42501');
+      await expectDenied(`update api_keys set secret_hash = '\\x00', tenant_id = tenant_id`, [], '42501');
+      // Its own keys are listed, their hashes are not readable.
+      expect(await countAs('api_keys')).toBeGreaterThan(0);
+      await expectDenied('select secret_hash from api_keys', [], '42501');
+      for (const table of Object.keys(TENANT_TABLES).filter((name) => name !== 'memberships')) {
+        await expectDenied(`delete from ${table}`, [], '42501');
+      }
+      for (const table of ['users', 'policies', 'plans', 'plan_versions'])
+        await expectDenied(`delete from ${table}`, [], '42501');
+      // Creating objects (a function shadowing one of ours, a table) is refused too.
+      await expectDenied('create table evil (id int)', [], '42501');
+      await expectDenied(`create function pg_temp_evil() returns int language sql as 'select 1'`, [], '42501');
+    });
+  });
+
+  it('works through the platform path: admin reads across tenants (audited with the admin as actor) and the renewals', async () => {
+    const admin = await createPlatformAdmin(t);
+    const token = admin.token;
+    const list = await t.api.get('/v1/admin/tenants?limit=100', { token });
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([a.tenantId, b.tenantId]));
+    const suspend = await t.api.post(`/v1/admin/tenants/${a.tenantId}/suspend`, {}, { token });
+    expect(suspend.status).toBe(200);
+    expect(await ownerQuery(t, `select status from tenants where id = $1`, [a.tenantId])).toEqual([{ status: 'suspended' }]);
+    expect(
+      await ownerQuery(
+        t,
+        `select action, actor_user_id from audit_logs where action like 'platform.tenant%' and actor_user_id = $1 order by created_at`,
+        [admin.userId],
+      ),
+    ).toEqual([
+      { action: 'platform.tenants.read', actor_user_id: admin.userId },
+      { action: 'platform.tenant.suspend', actor_user_id: admin.userId },
+    ]);
+
+    // Renewals: the worker's batch runs on the platform pool across tenants.
+    // B's paid period (and its anchor) moved a month back: it is due now, and its next period is new.
+    await ownerQuery(
+      t,
+      `update subscriptions set billing_anchor = billing_anchor - interval '1 month 1 minute',
+              current_period_start = current_period_start - interval '1 month 1 minute',
+              current_period_end = current_period_end - interval '1 month 1 minute'
+        where tenant_id = $1 and status = 'active'`,
+      [b.tenantId],
+    );
+    expect(await t.worker!.get(RenewalService).renewAllDue()).toBeGreaterThan(0);
+    expect(
+      await countAsOwner('audit_logs', `tenant_id = $1 and action = 'subscription.renewed' and actor_user_id is null`, [
+        b.tenantId,
+      ]),
+    ).toBe(1);
+  });
+
+  it('purges expired credentials on the platform path (the request role cannot)', async () => {
+    await withIdempotencyRecord();
+    await ownerQuery(t, `update idempotency_keys set expires_at = now() - interval '1 second'`);
+    await ownerQuery(t, `update sessions set revoked_at = now() - interval '8 days' where user_id = $1`, [b.userId]);
+    const live = await countAsOwner('sessions', 'user_id <> $1', [b.userId]);
+    expect(await t.worker!.get(MaintenanceProcessor).process()).toEqual({
+      idempotencyKeys: expect.any(Number),
+      sessions: expect.any(Number),
+    });
+    expect(await countAsOwner('idempotency_keys')).toBe(0);
+    expect(await countAsOwner('sessions', 'user_id = $1', [b.userId])).toBe(0);
+    expect(await countAsOwner('sessions')).toBe(live);
+  });
+
+  it('setup converges an existing cluster: a request role left a member of eshtarek_platform loses it', async () => {
+    const oldApp = `${APP_USER}_old_${process.pid}`;
+    await ownerQuery(t, `create role ${oldApp} login`);
+    try {
+      await ownerQuery(t, `grant eshtarek_platform to ${oldApp}`);
+      await ownerQuery(t, `grant eshtarek_api to ${oldApp}`);
+      await ensureDatabase(t.ownerUrl, dbUrl(OWNER_URL, new URL(t.ownerUrl).pathname.slice(1), oldApp));
+      const memberships = await ownerQuery(
+        t,
+        `select g.rolname from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles u on u.oid = m.member
+          where u.rolname = $1`,
+        [oldApp],
+      );
+      expect(memberships).toEqual([{ rolname: 'eshtarek_api' }]);
+      expect(await ownerQuery(t, `select rolcanlogin from pg_roles where rolname = 'eshtarek_platform'`)).toEqual([
+        { rolcanlogin: true },
+      ]);
+    } finally {
+      await ownerQuery(t, `drop owned by ${oldApp}`);
+      await ownerQuery(t, `drop role ${oldApp}`);
+    }
   });
 });

@@ -113,15 +113,15 @@ export class AccessGuard extends AuthGuard('jwt') {
   private loadCaller(claims: AccessTokenClaims, requestedTenant: string | null): Promise<CallerRow | undefined> {
     return this.session.run({ userId: claims.sub, tenantId: requestedTenant }, async (em) => {
       const rows = await em.execute<CallerRow[]>(
-        `select u.is_platform_admin,
-                (s.revoked_at is null and s.expires_at > ?) as session_active,
+        // The session through its narrow definer function (the API role cannot read sessions);
+        // memberships and tenants under row-level security as the user. Still one statement.
+        `select c.is_platform_admin, c.session_active,
                 coalesce((select json_agg(json_build_object('tenantId', m.tenant_id, 'role', m.role, 'status', t.status))
                             from memberships m join tenants t on t.id = m.tenant_id
-                           where m.user_id = u.id), '[]'::json) as memberships,
+                           where m.user_id = ?), '[]'::json) as memberships,
                 (select t.status from tenants t where t.id = ?) as requested_status
-           from sessions s join users u on u.id = s.user_id
-          where s.id = ? and u.id = ?`,
-        [this.clock.realNow(), requestedTenant, claims.sid, claims.sub],
+           from auth_session_caller(?, ?, ?) c`,
+        [claims.sub, requestedTenant, claims.sid, claims.sub, this.clock.realNow()],
       );
       return rows[0];
     });

@@ -79,21 +79,12 @@ export class IdempotencyService {
   async begin(caller: string, key: string, hash: string): Promise<IdempotencyStart> {
     if (key.length > 255) throw Errors.validation('Idempotency-Key is longer than 255 characters');
     const now = this.clock.realNow();
-    const inserted = await this.em.execute<{ key: string }[]>(
-      `insert into idempotency_keys (caller, key, request_hash, created_at, expires_at)
-       values (?, ?, ?, ?, ?)
-       on conflict (caller, key) do update set request_hash = excluded.request_hash, status_code = null,
-         response_body = null, created_at = excluded.created_at, expires_at = excluded.expires_at
-         where idempotency_keys.expires_at <= excluded.created_at
-       returning key`,
-      [caller, key, hash, now, new Date(now.getTime() + IDEMPOTENCY_TTL_MS)],
-    );
-    if (inserted.length) return { replay: false };
-    const [stored] = await this.em.execute<{ request_hash: string; status_code: number | null; response_body: unknown }[]>(
-      'select request_hash, status_code, response_body from idempotency_keys where caller = ? and key = ?',
-      [caller, key],
-    );
-    if (!stored || stored.request_hash !== hash || stored.status_code === null) throw Errors.idempotencyKeyReused();
+    // One definer function claims the key or returns what is stored (the API role has no access to the table).
+    const [stored] = await this.em.execute<
+      { claimed: boolean; request_hash: string | null; status_code: number | null; response_body: unknown }[]
+    >('select * from idempotency_claim(?, ?, ?, ?, ?)', [caller, key, hash, now, new Date(now.getTime() + IDEMPOTENCY_TTL_MS)]);
+    if (stored.claimed) return { replay: false };
+    if (stored.request_hash !== hash || stored.status_code === null) throw Errors.idempotencyKeyReused();
     if (stored.status_code >= 400) {
       // A failure that was committed (e.g. a declined charge) replays as the same problem.
       const problem = stored.response_body as { code: string; title: string; detail: string; failureCode?: string };
@@ -107,11 +98,6 @@ export class IdempotencyService {
   }
 
   async complete(caller: string, key: string, statusCode: number, body: unknown): Promise<void> {
-    await this.em.execute('update idempotency_keys set status_code = ?, response_body = ? where caller = ? and key = ?', [
-      statusCode,
-      JSON.stringify(body ?? null),
-      caller,
-      key,
-    ]);
+    await this.em.execute('select idempotency_complete(?, ?, ?, ?)', [caller, key, statusCode, JSON.stringify(body ?? null)]);
   }
 }

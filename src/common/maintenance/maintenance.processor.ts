@@ -3,7 +3,6 @@ import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../config/config.js';
 import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import type { Queue } from 'bullmq';
-import type { QueryResult } from '@mikro-orm/core';
 import { Clock } from '../clock/clock.service.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { QUEUES } from '../../jobs/queues.js';
@@ -32,15 +31,11 @@ export class MaintenanceProcessor extends ConfiguredWorker implements OnApplicat
   async process(): Promise<{ idempotencyKeys: number; sessions: number }> {
     const now = this.clock.realNow();
     const weekAgo = new Date(now.getTime() - 7 * 24 * 3600_000);
-    const result = await this.session.run({}, async (em) => {
-      const keys = await em.execute<QueryResult>('delete from idempotency_keys where expires_at <= ?', [now], 'run');
-      const sessions = await em.execute<QueryResult>(
-        'delete from sessions where expires_at <= ? or revoked_at <= ?',
-        [now, weekAgo],
-        'run',
-      );
-      return { idempotencyKeys: keys.affectedRows, sessions: sessions.affectedRows };
-    });
+    // Credential tables are reached only through a definer function, run by the worker on the platform path.
+    const [row] = await this.session.runPlatform(null, (em) =>
+      em.execute<{ idempotency_keys: string; sessions: string }[]>('select * from credentials_purge(?, ?)', [now, weekAgo]),
+    );
+    const result = { idempotencyKeys: Number(row.idempotency_keys), sessions: Number(row.sessions) };
     this.logger.log(result, 'purged expired records');
     return result;
   }

@@ -6,7 +6,7 @@ import { RequestContext } from '../context/request-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { NO_IDEMPOTENCY_KEY } from '../idempotency/no-idempotency.js';
 import { TenantSession } from '../../database/tenant-session.js';
-import { AuditService } from '../../modules/audit/audit.service.js';
+import { PlatformAccess } from '../../modules/audit/platform-access.service.js';
 import { AppError } from '../errors/app-error.js';
 import { toProblem } from '../errors/problem-details.filter.js';
 import { SINGLE_STATEMENT_KEY } from './single-statement.js';
@@ -33,20 +33,16 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     private readonly session: TenantSession,
     private readonly context: RequestContext,
     private readonly idempotency: IdempotencyService,
-    private readonly audit: AuditService,
+    private readonly platform: PlatformAccess,
   ) {}
 
-  /** A platform admin acting in a tenant they are not a member of: the crossing is recorded. */
-  private auditPlatformAccess(request: FastifyRequest): void {
-    const actor = this.context.actorOrNull;
-    const tenant = this.context.tenantIdOrNull ? this.context.tenant : null;
-    if (!actor?.isPlatformAdmin || !tenant || tenant.role !== null) return;
-    this.audit.record({
-      action: 'platform.tenant.access',
-      targetType: 'tenant',
-      targetId: tenant.tenantId,
-      after: { method: request.method, path: request.url.split('?')[0] },
-    });
+  /**
+   * A platform admin acting in a tenant they are not a member of: the crossing is recorded on the
+   * platform path (the request role cannot write `platform.*` entries), before the work.
+   */
+  private async auditPlatformAccess(request: FastifyRequest): Promise<void> {
+    if (!this.crossesTenants()) return;
+    await this.platform.recordTenantAccess(this.context.tenantId, { method: request.method, path: request.url.split('?')[0] });
   }
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -78,8 +74,8 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     const handle = () => lastValueFrom(next.handle().pipe(defaultIfEmpty(undefined)));
     const apiKey = this.context.apiKeyOrNull;
     const scope = { userId, tenantId: this.context.tenantIdOrNull, apiKey: apiKey && { id: apiKey.id, touch: apiKey.touch } };
+    await this.auditPlatformAccess(request);
     const outcome = await this.session.run(scope, async () => {
-      this.auditPlatformAccess(request);
       if (typeof key !== 'string' || key === '') return this.keepingWork(handle);
       const caller = userId
         ? `user:${userId}:${this.context.tenantIdOrNull ?? '-'}`

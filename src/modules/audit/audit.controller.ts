@@ -29,8 +29,7 @@ export class AuditController {
   @ApiOperation({ operationId: 'adminListAuditLogs', summary: 'Audit log of the whole platform, newest first' })
   @ApiOkResponse({ type: PageOf(AuditLogDto) })
   @ApiProblems(400)
-  async listAll(@Query() query: AdminAuditQuery) {
-    await this.platform.enter('audit-logs.read', query.tenantId ?? null);
-    return this.audit.listAll(query);
+  listAll(@Query() query: AdminAuditQuery) {
+    return this.platform.run('audit-logs.read', query.tenantId ?? null, () => this.audit.listAll(query));
   }
 }

@@ -16,8 +16,6 @@ export interface AuditEntry {
   after?: object | null;
   /** Defaults to the request's tenant; `null` for platform-level actions. */
   tenantId?: string | null;
-  /** Defaults to the signed-in actor. */
-  actorUserId?: string | null;
 }
 
 const SECRET_FIELDS = new Set(['password', 'passwordHash', 'tokenHash', 'secret', 'refreshToken', 'accessToken']);
@@ -53,7 +51,8 @@ export class AuditService {
     return {
       id: newId(),
       tenantId: entry.tenantId === undefined ? this.context.tenantIdOrNull : entry.tenantId,
-      actorUserId: entry.actorUserId === undefined ? (this.context.actorOrNull?.userId ?? null) : entry.actorUserId,
+      // Informative only: the database sets the actor from the session's app.user_id (a trigger).
+      actorUserId: this.context.actorOrNull?.userId ?? null,
       action: entry.action,
       targetType: entry.targetType,
       targetId: entry.targetId ?? null,

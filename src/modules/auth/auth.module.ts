@@ -10,6 +10,7 @@ import { ApiKeysService } from './api-keys.service.js';
 import { AuthAttemptsGuard } from './auth-attempts.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { CredentialsRepository } from './credentials.repository.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { OpsDashboardAuth } from './ops-dashboard-auth.js';
 import { OpsDashboardController } from './ops-dashboard.controller.js';
@@ -27,6 +28,7 @@ import { PasswordHasher } from './password-hasher.js';
   controllers: [AuthController, ApiKeysController, OpsDashboardController],
   providers: [
     AuthService,
+    CredentialsRepository,
     PasswordHasher,
     LoginThrottle,
     JwtStrategy,

@@ -8,8 +8,11 @@ import { RequestContext, TenantRole } from '../../common/context/request-context
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims } from '../../common/auth/jwt.strategy.js';
 import { AuditService } from '../audit/audit.service.js';
 import { TENANT_FILTER } from '../../database/tenant-filter.js';
+import { newId } from '../../database/ids.js';
+import { TenantSession } from '../../database/tenant-session.js';
 import { Membership, Tenant } from '../tenancy/tenant.entity.js';
 import { AuthErrors } from './auth.errors.js';
+import { Errors } from '../../common/errors/app-error.js';
 import {
   AuthResultDto,
   ChangePasswordDto,
@@ -22,18 +25,24 @@ import {
 } from './dto/auth.dto.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { CredentialsRepository } from './credentials.repository.js';
 import { type PasswordOwner, passwordWeakness } from './password-policy.js';
-import { RefreshToken, Session } from './session.entity.js';
 import { User } from './user.entity.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** A refresh token (opaque, 256 bits), its row id and the hash that is all the database keeps. */
+const newRefreshToken = () => {
+  const token = `rt_${randomBytes(32).toString('base64url')}`;
+  return { id: newId(), token, hash: hashToken(token) };
+};
 
 function assertStrongPassword(field: 'password' | 'newPassword', password: string, owner: PasswordOwner): void {
   const weakness = passwordWeakness(password, owner);
   if (weakness) throw AuthErrors.weakPassword(field, weakness);
 }
 
-export const toUserDto = (user: User): UserDto => ({
+export const toUserDto = (user: Pick<User, 'id' | 'email' | 'name' | 'isPlatformAdmin'>): UserDto => ({
   id: user.id,
   email: user.email,
   name: user.name,
@@ -51,38 +60,29 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
+    private readonly credentials: CredentialsRepository,
+    private readonly session: TenantSession,
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResultDto> {
     assertStrongPassword('password', dto.password, { email: dto.email, name: dto.name });
     const now = this.clock.realNow();
-    const user = this.em.create(User, {
-      email: dto.email,
-      name: dto.name.trim(),
-      passwordHash: await this.hasher.hash(dto.password),
-      isPlatformAdmin: false,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const user = { id: newId(), email: dto.email, name: dto.name.trim(), isPlatformAdmin: false };
     try {
-      await this.em.flush();
+      await this.credentials.createUser({ ...user, passwordHash: await this.hasher.hash(dto.password), now });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw AuthErrors.emailTaken();
       throw error;
     }
-    this.audit.record({
-      action: 'user.registered',
-      targetType: 'user',
-      targetId: user.id,
-      actorUserId: user.id,
-      after: toUserDto(user),
-    });
-    return { user: toUserDto(user), ...(await this.startSession(user)) };
+    // The new account is the actor of its own registration (the database takes it from the session).
+    await this.session.enterUser(this.em, user.id);
+    this.audit.record({ action: 'user.registered', targetType: 'user', targetId: user.id, after: toUserDto(user) });
+    return { user: toUserDto(user), ...(await this.startSession(user.id)) };
   }
 
   async login(dto: LoginDto): Promise<AuthResultDto> {
     const user = await this.verifyCredentials(dto.email, dto.password);
-    return { user: toUserDto(user), ...(await this.startSession(user)) };
+    return { user: toUserDto(user), ...(await this.startSession(user.id)) };
   }
 
   /**
@@ -90,13 +90,13 @@ export class AuthService {
    * counted per account before the password is checked, and an unknown email costs the same
    * time as a wrong password (decoy hash), so neither guessing nor timing tells accounts apart.
    */
-  async verifyCredentials(email: string, password: string): Promise<User> {
+  async verifyCredentials(email: string, password: string): Promise<UserDto> {
     await this.throttle.attempt(email);
-    const user = await this.em.findOne(User, { email }, { populate: ['passwordHash'] });
+    const user = await this.credentials.byEmail(email);
     const ok = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDecoy(password);
     if (!user || !ok) throw AuthErrors.badCredentials();
     await this.throttle.succeeded(email);
-    return user;
+    return toUserDto(user);
   }
 
   /**
@@ -104,63 +104,47 @@ export class AuthService {
    * session is revoked, so the thief's and the owner's tokens both stop working.
    */
   async refresh(refreshToken: string): Promise<TokensDto> {
-    const token = await this.em.findOne(
-      RefreshToken,
-      { tokenHash: hashToken(refreshToken) },
-      { populate: ['session'], lockMode: undefined },
-    );
     const now = this.clock.realNow();
-    if (!token) throw AuthErrors.invalidRefreshToken();
-    const session = token.session;
-    if (session.revokedAt || session.expiresAt <= now) throw AuthErrors.invalidRefreshToken();
-    // Spend the token atomically: two concurrent uses cannot both succeed.
-    const spent = await this.em.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: now });
-    if (spent === 0) {
-      // Reuse means the token leaked: end the session, and keep that even though we answer 401.
-      await this.em.nativeUpdate(
-        Session,
-        { id: session.id, revokedAt: null },
-        { revokedAt: now, revokedReason: 'refresh_token_reused' },
-      );
+    const next = newRefreshToken();
+    const result = await this.credentials.refresh(hashToken(refreshToken), next, now);
+    if (result.outcome === 'invalid') throw AuthErrors.invalidRefreshToken();
+    if (result.outcome === 'reused') {
+      // Reuse means the token leaked: the database ended the session; keep that even though we answer 401.
+      await this.session.enterUser(this.em, result.userId);
       this.audit.record({
         action: 'session.revoked',
         targetType: 'session',
-        targetId: session.id,
+        targetId: result.sessionId,
         tenantId: null,
-        actorUserId: session.user.id,
         after: { reason: 'refresh_token_reused' },
       });
       throw AuthErrors.invalidRefreshToken().keepingWork();
     }
-    return this.issueTokens(session, now);
+    return this.issueTokens(result.userId, result.sessionId, next.token);
   }
 
   async logout(): Promise<void> {
     const actor = this.context.actor;
-    await this.em.nativeUpdate(
-      Session,
-      { id: actor.sessionId, revokedAt: null },
-      { revokedAt: this.clock.realNow(), revokedReason: 'logout' },
-    );
+    await this.credentials.endSession(actor.sessionId, actor.userId, this.clock.realNow(), 'logout');
     this.audit.record({ action: 'session.logged_out', targetType: 'session', targetId: actor.sessionId, tenantId: null });
   }
 
   async changePassword(dto: ChangePasswordDto): Promise<void> {
     const actor = this.context.actor;
-    const user = await this.em.findOneOrFail(User, actor.userId, { populate: ['passwordHash'] });
+    const user = await this.credentials.byUserId(actor.userId);
+    if (!user) throw Errors.unauthenticated('Session expired or revoked');
     // The current password is guessed against the same per-account counter as a sign-in.
     await this.throttle.attempt(user.email);
     if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) throw AuthErrors.wrongCurrentPassword();
     await this.throttle.succeeded(user.email);
     assertStrongPassword('newPassword', dto.newPassword, user);
-    const now = this.clock.realNow();
-    user.passwordHash = await this.hasher.hash(dto.newPassword);
-    user.updatedAt = now;
-    await this.em.nativeUpdate(
-      Session,
-      { user: actor.userId, id: { $ne: actor.sessionId }, revokedAt: null },
-      { revokedAt: now, revokedReason: 'password_changed' },
+    const changed = await this.credentials.changePassword(
+      actor.userId,
+      actor.sessionId,
+      await this.hasher.hash(dto.newPassword),
+      this.clock.realNow(),
     );
+    if (!changed) throw Errors.unauthenticated('Session expired or revoked');
     this.audit.record({ action: 'user.password_changed', targetType: 'user', targetId: user.id, tenantId: null });
   }
 
@@ -209,34 +193,33 @@ export class AuthService {
    * A short session for the ops dashboard's cookie (no refresh token): a row of `sessions` like
    * any sign-in, so sign-out and a password change revoke it at once.
    */
-  async startOpsSession(user: User, ttlSeconds: number): Promise<Session> {
+  async startOpsSession(userId: string, ttlSeconds: number): Promise<string> {
     const now = this.clock.realNow();
-    const session = this.openSession(user, now, ttlSeconds);
-    await this.em.flush();
-    this.audit.record({
-      action: 'session.ops_signed_in',
-      targetType: 'session',
-      targetId: session.id,
-      tenantId: null,
-      actorUserId: user.id,
+    const sessionId = newId();
+    await this.credentials.startSession({ id: sessionId, userId, now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) });
+    // The admin is the actor of their own sign-in (the database takes it from the session).
+    await this.session.enterUser(this.em, userId);
+    this.audit.record({ action: 'session.ops_signed_in', targetType: 'session', targetId: sessionId, tenantId: null });
+    return sessionId;
+  }
+
+  private async startSession(userId: string): Promise<TokensDto> {
+    const now = this.clock.realNow();
+    const sessionId = newId();
+    const first = newRefreshToken();
+    await this.credentials.startSession({
+      id: sessionId,
+      userId,
+      now,
+      expiresAt: new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000),
+      tokenId: first.id,
+      tokenHash: first.hash,
     });
-    return session;
+    return this.issueTokens(userId, sessionId, first.token);
   }
 
-  private async startSession(user: User): Promise<TokensDto> {
-    const now = this.clock.realNow();
-    return this.issueTokens(this.openSession(user, now, this.config.REFRESH_TOKEN_TTL_SECONDS), now);
-  }
-
-  private openSession(user: User, now: Date, ttlSeconds: number): Session {
-    return this.em.create(Session, { user, createdAt: now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) });
-  }
-
-  private async issueTokens(session: Session, now: Date): Promise<TokensDto> {
-    const refreshToken = `rt_${randomBytes(32).toString('base64url')}`;
-    this.em.create(RefreshToken, { session, tokenHash: hashToken(refreshToken), createdAt: now });
-    await this.em.flush();
-    const claims: AccessTokenClaims = { sub: session.user.id, sid: session.id, typ: ACCESS_TOKEN_TYPE };
+  private async issueTokens(userId: string, sessionId: string, refreshToken: string): Promise<TokensDto> {
+    const claims: AccessTokenClaims = { sub: userId, sid: sessionId, typ: ACCESS_TOKEN_TYPE };
     const accessToken = await this.jwt.signAsync(claims, {
       expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
       issuer: this.config.JWT_ISSUER,

@@ -65,11 +65,11 @@ export class OpsDashboardAuth {
         : null;
     if (!claims) return null;
     const rows = await this.session.run({ userId: claims.sub }, (em) =>
-      em.execute(
-        `select 1 from sessions s join users u on u.id = s.user_id
-          where s.id = ? and u.id = ? and u.is_platform_admin and s.revoked_at is null and s.expires_at > ?`,
-        [claims.sid, claims.sub, this.clock.realNow()],
-      ),
+      em.execute('select 1 from auth_session_caller(?, ?, ?) c where c.is_platform_admin and c.session_active', [
+        claims.sid,
+        claims.sub,
+        this.clock.realNow(),
+      ]),
     );
     return rows.length === 1 ? { userId: claims.sub, sessionId: claims.sid } : null;
   }
@@ -136,7 +136,6 @@ export class OpsDashboardAuth {
           targetType: action.targetType,
           targetId: params.jobId ?? params.schedulerId ?? params.queueName ?? null,
           tenantId: null,
-          actorUserId: actor.userId,
           after: { method: request.method, path: request.url.split('?')[0], ...params },
         }),
       );

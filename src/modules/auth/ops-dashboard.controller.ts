@@ -56,8 +56,8 @@ export class OpsDashboardController {
     try {
       const user = await this.auth.verifyCredentials(dto.email, dto.password);
       if (!user.isPlatformAdmin) throw AuthErrors.platformAdminsOnly();
-      const session = await this.auth.startOpsSession(user, OPS_SESSION_TTL_SECONDS);
-      const cookie = await this.opsAuth.signSessionCookie({ userId: user.id, sessionId: session.id });
+      const sessionId = await this.auth.startOpsSession(user.id, OPS_SESSION_TTL_SECONDS);
+      const cookie = await this.opsAuth.signSessionCookie({ userId: user.id, sessionId });
       void reply.setCookie(OPS_SESSION_COOKIE, cookie, this.opsAuth.cookieOptions(request)).header('Location', QUEUE_BOARD_ROUTE);
       return undefined;
     } catch (error) {

@@ -203,7 +203,6 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         targetType: 'invoice',
         targetId: d.id,
         tenantId,
-        actorUserId: null,
         after: {
           number: d.number,
           reason: 'subscription_cycle',
@@ -245,8 +244,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
 
   /** Open invoices due for a retry, and proration invoices never attempted (their job was lost), across tenants. */
   async enqueueDueCollections(now: Date): Promise<number> {
-    const due = await this.session.run({}, async (em) => {
-      await this.session.enterPlatform(em);
+    const due = await this.session.runPlatform(null, async (em) => {
       return em.execute<{ id: string; tenant_id: string; subscription_id: string; attempt_count: number }[]>(
         `select id, tenant_id, subscription_id, attempt_count from invoices
           where status = 'open' and (next_attempt_at <= ? or (attempt_count = 0 and billing_reason = 'subscription_update'))`,
@@ -406,7 +404,6 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         targetType: 'invoice',
         targetId: invoice.id,
         tenantId,
-        actorUserId: this.context.actorOrNull?.userId ?? null,
         after: {
           number: invoice.number,
           status: invoice.status,
@@ -469,7 +466,6 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         targetType: 'invoice',
         targetId: invoice.id,
         tenantId: invoice.tenantId,
-        actorUserId: this.context.actorOrNull?.userId ?? null,
         after: {
           number: invoice.number,
           attempt: invoice.attemptCount,

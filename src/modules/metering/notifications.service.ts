@@ -56,7 +56,6 @@ export class NotificationsService {
       targetType: 'subscription',
       targetId: warning.subscriptionId,
       tenantId: warning.tenantId,
-      actorUserId: null,
       after: {
         notificationId: rows[0].id,
         metric: warning.metric,

@@ -65,14 +65,15 @@ export class UsageHistoryService {
     if (to.getTime() - from.getTime() > ADMIN_MAX_DAYS * DAY_MS) {
       throw MeteringErrors.invalid([{ field: 'from', message: `at most ${ADMIN_MAX_DAYS} days per query` }]);
     }
-    await this.platform.enter('usage.read', query.tenantId ?? null);
-    const rows = await this.em.execute<{ metric: string; quantity: string; events: string; tenants: string }[]>(
-      `select e.metric, sum(e.quantity) as quantity, count(*) as events, count(distinct e.tenant_id) as tenants
+    const rows = await this.platform.run('usage.read', query.tenantId ?? null, (em) =>
+      em.execute<{ metric: string; quantity: string; events: string; tenants: string }[]>(
+        `select e.metric, sum(e.quantity) as quantity, count(*) as events, count(distinct e.tenant_id) as tenants
          from usage_events e
         where e.occurred_at >= ? and e.occurred_at < ? and e.operation = 'increment'
           and (?::text is null or e.metric = ?) and (?::uuid is null or e.tenant_id = ?)
         group by e.metric order by e.metric`,
-      [from, to, query.metric ?? null, query.metric ?? null, query.tenantId ?? null, query.tenantId ?? null],
+        [from, to, query.metric ?? null, query.metric ?? null, query.tenantId ?? null, query.tenantId ?? null],
+      ),
     );
     return {
       from: from.toISOString(),

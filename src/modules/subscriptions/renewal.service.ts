@@ -94,7 +94,7 @@ function versionOf(row: DueRow, alias: 'v' | 's'): VersionRow {
 
 /**
  * Renewals across tenants. This is the worker's explicit cross-tenant path: each batch runs in
- * one transaction as `eshtarek_platform` (TenantSession.enterPlatform), takes due subscriptions
+ * one transaction on the platform pool as `eshtarek_platform` (TenantSession.runPlatform), takes due subscriptions
  * with FOR UPDATE SKIP LOCKED so concurrent workers split the work, re-checks each one under its
  * lock, and bills set-based. A period is billed once: the period advances in the same transaction
  * that writes its invoice, and invoices are unique per (subscription, period start).
@@ -115,8 +115,7 @@ export class RenewalService {
   /** Finds due work as of the application clock and enqueues it (deterministic job ids collapse duplicates). */
   async scan(): Promise<{ renewals: number; collections: number }> {
     const now = this.clock.now();
-    const due = await this.session.run({}, async (em) => {
-      await this.session.enterPlatform(em);
+    const due = await this.session.runPlatform(null, async (em) => {
       return em.execute<{ id: string; tenant_id: string; current_period_end: Date }[]>(
         `select id, tenant_id, current_period_end from subscriptions
           where status in ('active', 'trialing') and current_period_end <= ? order by current_period_end`,
@@ -153,8 +152,7 @@ export class RenewalService {
    */
   async renewBatch(): Promise<number> {
     const now = this.clock.now();
-    return this.session.run({}, async (em) => {
-      await this.session.enterPlatform(em);
+    return this.session.runPlatform(null, async (em) => {
       const due = await em.execute<DueRow[]>(DUE_SQL, [now, this.config.RENEWAL_BATCH_SIZE]);
       if (!due.length) return 0;
 
@@ -260,7 +258,6 @@ export class RenewalService {
       targetType: 'subscription',
       targetId: move.id,
       tenantId: move.tenant_id,
-      actorUserId: null,
       after: { status: move.status, plan: move.plan_code, ...after },
     };
   }

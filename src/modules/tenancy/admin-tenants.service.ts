@@ -14,8 +14,8 @@ interface TenantRow {
   slug: string;
   status: TenantStatus;
   created_at: Date;
-  member_count: string;
   cursor_at: string;
+  member_count: string;
 }
 
 const toDto = (r: TenantRow): AdminTenantDto => ({
@@ -31,56 +31,56 @@ const toDto = (r: TenantRow): AdminTenantDto => ({
 @Injectable()
 export class AdminTenantsService {
   constructor(
-    private readonly em: EntityManager,
     private readonly platform: PlatformAccess,
     private readonly clock: Clock,
     private readonly audit: AuditService,
   ) {}
 
-  async list(query: AdminTenantQuery): Promise<Page<AdminTenantDto>> {
-    await this.platform.enter('tenants.read', null);
-    const after = decodeCursor(query.cursor);
-    const rows = await this.em.execute<TenantRow[]>(
-      `select t.id, t.name, t.slug, t.status, t.created_at, ${exactTimestampSql('t.created_at')} as cursor_at,
-              (select count(*) from memberships m where m.tenant_id = t.id) as member_count
-         from tenants t
-        where (?::text is null or t.status = ?)
-          and (?::timestamptz is null or (t.created_at, t.id) < (?::timestamptz, ?::uuid))
-        order by t.created_at desc, t.id desc
-        limit ?`,
-      [query.status ?? null, query.status ?? null, after?.at ?? null, after?.at ?? null, after?.id ?? null, query.limit + 1],
-    );
-    return toPage(rows, query.limit, (r) => ({ at: r.cursor_at, id: r.id }), toDto);
-  }
-
-  async get(id: string): Promise<AdminTenantDto> {
-    await this.platform.enter('tenant.read', id);
-    return toDto(await this.row(id));
-  }
-
-  async setStatus(id: string, status: TenantStatus): Promise<AdminTenantDto> {
-    await this.platform.enter(status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate', id);
-    // Locked, so that two concurrent suspensions cannot both see `active`: the second waits, then answers 409.
-    const tenant = await this.em.findOne(Tenant, id, { filters: false, lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!tenant) throw TenancyErrors.tenantNotFound();
-    if (tenant.status === status) throw TenancyErrors.invalidTransition(`The tenant is already ${status}`);
-    const before = { status: tenant.status };
-    tenant.status = status;
-    tenant.updatedAt = this.clock.realNow();
-    await this.em.flush();
-    this.audit.record({
-      action: status === 'suspended' ? 'tenant.suspended' : 'tenant.reactivated',
-      targetType: 'tenant',
-      targetId: id,
-      tenantId: id,
-      before,
-      after: { status },
+  list(query: AdminTenantQuery): Promise<Page<AdminTenantDto>> {
+    return this.platform.run('tenants.read', null, async (em) => {
+      const after = decodeCursor(query.cursor);
+      const rows = await em.execute<TenantRow[]>(
+        `select t.id, t.name, t.slug, t.status, t.created_at, ${exactTimestampSql('t.created_at')} as cursor_at,
+                (select count(*) from memberships m where m.tenant_id = t.id) as member_count
+           from tenants t
+          where (?::text is null or t.status = ?)
+            and (?::timestamptz is null or (t.created_at, t.id) < (?::timestamptz, ?::uuid))
+          order by t.created_at desc, t.id desc
+          limit ?`,
+        [query.status ?? null, query.status ?? null, after?.at ?? null, after?.at ?? null, after?.id ?? null, query.limit + 1],
+      );
+      return toPage(rows, query.limit, (r) => ({ at: r.cursor_at, id: r.id }), toDto);
     });
-    return toDto(await this.row(id));
   }
 
-  private async row(id: string): Promise<TenantRow> {
-    const [row] = await this.em.execute<TenantRow[]>(
+  get(id: string): Promise<AdminTenantDto> {
+    return this.platform.run('tenant.read', id, async (em) => toDto(await this.row(em, id)));
+  }
+
+  setStatus(id: string, status: TenantStatus): Promise<AdminTenantDto> {
+    return this.platform.run(status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate', id, async (em) => {
+      // Locked, so that two concurrent suspensions cannot both see `active`: the second waits, then answers 409.
+      const tenant = await em.findOne(Tenant, id, { filters: false, lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!tenant) throw TenancyErrors.tenantNotFound();
+      if (tenant.status === status) throw TenancyErrors.invalidTransition(`The tenant is already ${status}`);
+      const before = { status: tenant.status };
+      tenant.status = status;
+      tenant.updatedAt = this.clock.realNow();
+      await em.flush();
+      this.audit.record({
+        action: status === 'suspended' ? 'tenant.suspended' : 'tenant.reactivated',
+        targetType: 'tenant',
+        targetId: id,
+        tenantId: id,
+        before,
+        after: { status },
+      });
+      return toDto(await this.row(em, id));
+    });
+  }
+
+  private async row(em: EntityManager, id: string): Promise<TenantRow> {
+    const [row] = await em.execute<TenantRow[]>(
       `select t.id, t.name, t.slug, t.status, t.created_at, ${exactTimestampSql('t.created_at')} as cursor_at,
               (select count(*) from memberships m where m.tenant_id = t.id) as member_count
          from tenants t where t.id = ?`,
