@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AddPaymentMethodData, AddPaymentMethodErrors, AddPaymentMethodResponses, AdminGetClockData, AdminGetClockErrors, AdminGetClockResponses, AdminGetTenantData, AdminGetTenantErrors, AdminGetTenantResponses, AdminGetUsageData, AdminGetUsageErrors, AdminGetUsageResponses, AdminListAuditLogsData, AdminListAuditLogsErrors, AdminListAuditLogsResponses, AdminListTenantsData, AdminListTenantsErrors, AdminListTenantsResponses, AdminReactivateTenantData, AdminReactivateTenantErrors, AdminReactivateTenantResponses, AdminSetClockData, AdminSetClockErrors, AdminSetClockResponses, AdminSuspendTenantData, AdminSuspendTenantErrors, AdminSuspendTenantResponses, ArchivePlanData, ArchivePlanErrors, ArchivePlanResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ChangeSubscriptionPlanData, ChangeSubscriptionPlanErrors, ChangeSubscriptionPlanResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreatePlanData, CreatePlanErrors, CreatePlanResponses, CreatePolicyData, CreatePolicyErrors, CreatePolicyResponses, CreateTenantData, CreateTenantErrors, CreateTenantResponses, DeclineInvitationData, DeclineInvitationErrors, DeclineInvitationResponses, GetEntitlementData, GetEntitlementErrors, GetEntitlementResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceResponses, GetMeData, GetMeErrors, GetMeResponses, GetPlanData, GetPlanErrors, GetPlanResponses, GetPolicyData, GetPolicyErrors, GetPolicyResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetTenantData, GetTenantErrors, GetTenantResponses, GetUsageData, GetUsageErrors, GetUsageHistoryData, GetUsageHistoryErrors, GetUsageHistoryResponses, GetUsageResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogsData, ListAuditLogsErrors, ListAuditLogsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListInvoicesData, ListInvoicesErrors, ListInvoicesResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListNotificationsData, ListNotificationsErrors, ListNotificationsResponses, ListPaymentMethodsData, ListPaymentMethodsErrors, ListPaymentMethodsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListPlanVersionsData, ListPlanVersionsErrors, ListPlanVersionsResponses, ListPoliciesData, ListPoliciesErrors, ListPoliciesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PayInvoiceData, PayInvoiceErrors, PayInvoiceResponses, PreviewSubscriptionChangeData, PreviewSubscriptionChangeErrors, PreviewSubscriptionChangeResponses, RecordUsageData, RecordUsageErrors, RecordUsageResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RemovePaymentMethodData, RemovePaymentMethodErrors, RemovePaymentMethodResponses, RenameTenantData, RenameTenantErrors, RenameTenantResponses, ResumeSubscriptionData, ResumeSubscriptionErrors, ResumeSubscriptionResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, SubscribeData, SubscribeErrors, SubscribeResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdatePlanData, UpdatePlanErrors, UpdatePlanResponses, UpdatePolicyData, UpdatePolicyErrors, UpdatePolicyResponses } from './types.gen.js';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AddPaymentMethodData, AddPaymentMethodErrors, AddPaymentMethodResponses, AdminGetClockData, AdminGetClockErrors, AdminGetClockResponses, AdminGetTenantData, AdminGetTenantErrors, AdminGetTenantResponses, AdminGetUsageData, AdminGetUsageErrors, AdminGetUsageResponses, AdminListAuditLogsData, AdminListAuditLogsErrors, AdminListAuditLogsResponses, AdminListTenantsData, AdminListTenantsErrors, AdminListTenantsResponses, AdminReactivateTenantData, AdminReactivateTenantErrors, AdminReactivateTenantResponses, AdminResetClockData, AdminResetClockErrors, AdminResetClockResponses, AdminSetClockData, AdminSetClockErrors, AdminSetClockResponses, AdminSuspendTenantData, AdminSuspendTenantErrors, AdminSuspendTenantResponses, ArchivePlanData, ArchivePlanErrors, ArchivePlanResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ChangeSubscriptionPlanData, ChangeSubscriptionPlanErrors, ChangeSubscriptionPlanResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreatePlanData, CreatePlanErrors, CreatePlanResponses, CreatePolicyData, CreatePolicyErrors, CreatePolicyResponses, CreateTenantData, CreateTenantErrors, CreateTenantResponses, DeclineInvitationData, DeclineInvitationErrors, DeclineInvitationResponses, GetEntitlementData, GetEntitlementErrors, GetEntitlementResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceResponses, GetMeData, GetMeErrors, GetMeResponses, GetPlanData, GetPlanErrors, GetPlanResponses, GetPolicyData, GetPolicyErrors, GetPolicyResponses, GetProblemTypeData, GetProblemTypeErrors, GetProblemTypeResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetTenantData, GetTenantErrors, GetTenantResponses, GetUsageData, GetUsageErrors, GetUsageHistoryData, GetUsageHistoryErrors, GetUsageHistoryResponses, GetUsageResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogsData, ListAuditLogsErrors, ListAuditLogsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListInvoicesData, ListInvoicesErrors, ListInvoicesResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListNotificationsData, ListNotificationsErrors, ListNotificationsResponses, ListPaymentMethodsData, ListPaymentMethodsErrors, ListPaymentMethodsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListPlanVersionsData, ListPlanVersionsErrors, ListPlanVersionsResponses, ListPoliciesData, ListPoliciesErrors, ListPoliciesResponses, ListProblemTypesData, ListProblemTypesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PayInvoiceData, PayInvoiceErrors, PayInvoiceResponses, PreviewSubscriptionChangeData, PreviewSubscriptionChangeErrors, PreviewSubscriptionChangeResponses, RecordUsageData, RecordUsageErrors, RecordUsageResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RemovePaymentMethodData, RemovePaymentMethodErrors, RemovePaymentMethodResponses, RenameTenantData, RenameTenantErrors, RenameTenantResponses, ResumeSubscriptionData, ResumeSubscriptionErrors, ResumeSubscriptionResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, SubscribeData, SubscribeErrors, SubscribeResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdatePlanData, UpdatePlanErrors, UpdatePlanResponses, UpdatePolicyData, UpdatePolicyErrors, UpdatePolicyResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -19,7 +19,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
- * The process is up
+ * The process is up (touches neither PostgreSQL nor Redis)
  */
 export const healthLive = <ThrowOnError extends boolean = false>(options?: Options<HealthLiveData, ThrowOnError>): RequestResult<HealthLiveResponses, HealthLiveErrors, ThrowOnError> => (options?.client ?? client).get<HealthLiveResponses, HealthLiveErrors, ThrowOnError>({ url: '/health/live', ...options });
 
@@ -27,6 +27,16 @@ export const healthLive = <ThrowOnError extends boolean = false>(options?: Optio
  * PostgreSQL and Redis answer
  */
 export const healthReady = <ThrowOnError extends boolean = false>(options?: Options<HealthReadyData, ThrowOnError>): RequestResult<HealthReadyResponses, HealthReadyErrors, ThrowOnError> => (options?.client ?? client).get<HealthReadyResponses, HealthReadyErrors, ThrowOnError>({ url: '/health/ready', ...options });
+
+/**
+ * Every error code: its HTTP status, title and meaning
+ */
+export const listProblemTypes = <ThrowOnError extends boolean = false>(options?: Options<ListProblemTypesData, ThrowOnError>): RequestResult<ListProblemTypesResponses, unknown, ThrowOnError> => (options?.client ?? client).get<ListProblemTypesResponses, unknown, ThrowOnError>({ url: '/problems', ...options });
+
+/**
+ * One error code (a problem's `type` URI)
+ */
+export const getProblemType = <ThrowOnError extends boolean = false>(options: Options<GetProblemTypeData, ThrowOnError>): RequestResult<GetProblemTypeResponses, GetProblemTypeErrors, ThrowOnError> => (options.client ?? client).get<GetProblemTypeResponses, GetProblemTypeErrors, ThrowOnError>({ url: '/problems/{code}', ...options });
 
 /**
  * Audit log of the whole platform, newest first
@@ -38,6 +48,19 @@ export const adminListAuditLogs = <ThrowOnError extends boolean = false>(options
             type: 'http'
         }],
     url: '/v1/admin/audit-logs',
+    ...options
+});
+
+/**
+ * Reset the application clock to real time (CLOCK_CONTROL=true, not production)
+ */
+export const adminResetClock = <ThrowOnError extends boolean = false>(options?: Options<AdminResetClockData, ThrowOnError>): RequestResult<AdminResetClockResponses, AdminResetClockErrors, ThrowOnError> => (options?.client ?? client).delete<AdminResetClockResponses, AdminResetClockErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/admin/clock',
     ...options
 });
 
