@@ -5,6 +5,7 @@ import { Migration20261122020000Metering } from './Migration20261122020000Meteri
 import { Migration20261201400000LeastPrivilege } from './Migration20261201400000LeastPrivilege.js';
 import { Migration20261201500000TrialRemembered } from './Migration20261201500000TrialRemembered.js';
 import { Migration20261201500100Invitations } from './Migration20261201500100Invitations.js';
+import { Migration20261201600000MeterFirstUse } from './Migration20261201600000MeterFirstUse.js';
 
 /** Every migration, in order. Listed explicitly so the same list runs from TypeScript (tests) and from dist. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201400000LeastPrivilege', class: Migration20261201400000LeastPrivilege },
   { name: 'Migration20261201500000TrialRemembered', class: Migration20261201500000TrialRemembered },
   { name: 'Migration20261201500100Invitations', class: Migration20261201500100Invitations },
+  { name: 'Migration20261201600000MeterFirstUse', class: Migration20261201600000MeterFirstUse },
 ];

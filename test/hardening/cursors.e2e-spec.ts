@@ -105,24 +105,26 @@ describe('cursors: exact, opaque, refused when forged', () => {
     return res.body.data.map((row: { id?: string; userId?: string }) => row.id ?? row.userId);
   };
 
+  /** Every list route, with who may read it. */
+  const lists = (): [string, string, string?][] => [
+    ['/v1/plans', admin.token],
+    [`/v1/plans/${planId}/versions`, admin.token],
+    ['/v1/policies', admin.token],
+    ['/v1/admin/tenants', admin.token],
+    ['/v1/admin/audit-logs', admin.token],
+    ['/v1/members', tenant.token, tenant.tenantId],
+    ['/v1/api-keys', tenant.token, tenant.tenantId],
+    ['/v1/notifications', tenant.token, tenant.tenantId],
+    ['/v1/payment-methods', tenant.token, tenant.tenantId],
+    ['/v1/invoices', tenant.token, tenant.tenantId],
+    ['/v1/payments', tenant.token, tenant.tenantId],
+    ['/v1/subscriptions', tenant.token, tenant.tenantId],
+    ['/v1/audit-logs', tenant.token, tenant.tenantId],
+    ['/v1/invitations', tenant.token, tenant.tenantId],
+  ];
+
   it('walks every list at limit=1 without repeats or losses', async () => {
-    const lists: [string, string, string?][] = [
-      ['/v1/plans', admin.token],
-      [`/v1/plans/${planId}/versions`, admin.token],
-      ['/v1/policies', admin.token],
-      ['/v1/admin/tenants', admin.token],
-      ['/v1/admin/audit-logs', admin.token],
-      ['/v1/members', tenant.token, tenant.tenantId],
-      ['/v1/api-keys', tenant.token, tenant.tenantId],
-      ['/v1/notifications', tenant.token, tenant.tenantId],
-      ['/v1/payment-methods', tenant.token, tenant.tenantId],
-      ['/v1/invoices', tenant.token, tenant.tenantId],
-      ['/v1/payments', tenant.token, tenant.tenantId],
-      ['/v1/subscriptions', tenant.token, tenant.tenantId],
-      ['/v1/audit-logs', tenant.token, tenant.tenantId],
-      ['/v1/invitations', tenant.token, tenant.tenantId],
-    ];
-    for (const [path, token, tenantId] of lists) {
+    for (const [path, token, tenantId] of lists()) {
       const all = await everything(path, token, tenantId);
       expect({ path, many: all.length >= 2 }).toEqual({ path, many: true });
       const walked = await walk(path, token, tenantId);
@@ -149,23 +151,7 @@ describe('cursors: exact, opaque, refused when forged', () => {
       first.body.nextCursor.slice(0, -3),
       'not base64 at all!',
     ];
-    const lists = [
-      ['/v1/plans', admin.token],
-      [`/v1/plans/${planId}/versions`, admin.token],
-      ['/v1/policies', admin.token],
-      ['/v1/admin/tenants', admin.token],
-      ['/v1/admin/audit-logs', admin.token],
-      ['/v1/members', tenant.token, tenant.tenantId],
-      ['/v1/api-keys', tenant.token, tenant.tenantId],
-      ['/v1/notifications', tenant.token, tenant.tenantId],
-      ['/v1/payment-methods', tenant.token, tenant.tenantId],
-      ['/v1/invoices', tenant.token, tenant.tenantId],
-      ['/v1/payments', tenant.token, tenant.tenantId],
-      ['/v1/subscriptions', tenant.token, tenant.tenantId],
-      ['/v1/audit-logs', tenant.token, tenant.tenantId],
-      ['/v1/invitations', tenant.token, tenant.tenantId],
-    ];
-    for (const [path, token, tenantId] of lists) {
+    for (const [path, token, tenantId] of lists()) {
       for (const cursor of forged) {
         const res = await t.api.get(`${path}?cursor=${encodeURIComponent(cursor)}`, { token, tenant: tenantId });
         expectProblem(res, 400, 'validation_failed');

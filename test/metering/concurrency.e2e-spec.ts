@@ -39,6 +39,37 @@ describe('metering under concurrency', () => {
     });
   });
 
+  it('counts a first use that races another first use (as the API role, two sessions): the counter row is new to both', async () => {
+    const tenant = await meteredTenant(t, limit100.id, 'First use');
+    const call = (client: pg.Client) =>
+      client.query(
+        `select outcome, used_total::int as used from meter_record($1, $2, false, now(), 'api_calls', false, true, 'increment', 1, now(), null, null, $3)`,
+        [tenant.tenantId, tenant.keyId, uuidv7()],
+      );
+    const first = new pg.Client({ connectionString: t.appUrl });
+    const second = new pg.Client({ connectionString: t.appUrl });
+    await first.connect();
+    await second.connect();
+    try {
+      const [{ pid }] = (await second.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      await first.query('begin');
+      expect((await call(first)).rows).toEqual([{ outcome: 'recorded', used: 1 }]);
+      // The second session sees no counter row (the first's is not committed) and waits on its insert.
+      const racing = call(second);
+      await eventually(async () => {
+        const [row] = await ownerQuery(t, 'select wait_event_type from pg_stat_activity where pid = $1', [pid]);
+        return row?.wait_event_type === 'Lock';
+      });
+      await first.query('commit');
+      // Within the limit, so counted — not refused because the row turned out to exist.
+      expect((await racing).rows).toEqual([{ outcome: 'recorded', used: 2 }]);
+    } finally {
+      await first.end();
+      await second.end();
+    }
+    expect((await counters(t, tenant.tenantId))[0].used).toBe(2);
+  });
+
   it('never exceeds the limit with mixed quantities: accepted quantities = counter = events ≤ limit', async () => {
     const tenant = await meteredTenant(t, limit100.id);
     const quantities = Array.from({ length: 120 }, (_, i) => (i % 3) + 1);
