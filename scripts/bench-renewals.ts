@@ -7,6 +7,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { ensureDatabase, migrate } from '../src/database/setup.js';
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
   Object.assign(process.env, {
     NODE_ENV: 'production',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    // Production refuses a missing or published admin password (no one signs in here).
+    PLATFORM_ADMIN_PASSWORD: randomBytes(24).toString('base64url'),
     DATABASE_URL: url(database, APP_USER),
     DATABASE_OWNER_URL: url(database),
     REDIS_URL,

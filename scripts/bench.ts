@@ -18,6 +18,7 @@
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -304,6 +305,8 @@ async function main(): Promise<void> {
         ...process.env,
         NODE_ENV: 'production',
         JWT_SECRET: `bench-only-secret-${process.pid}-0123456789abcdefghijklmnop`,
+        // Production refuses a missing or published admin password; the bench signs in as its own admin.
+        PLATFORM_ADMIN_PASSWORD: randomBytes(24).toString('base64url'),
         PORT: String(apiPort),
         DATABASE_URL: appUrl,
         DATABASE_OWNER_URL: ownerUrl,
