@@ -78,24 +78,54 @@ export class Migration20261201400000LeastPrivilege extends Migration {
         with check ((tenant_id is null or tenant_id = ${TENANT_SETTING}) and action not like 'platform.%');
     `);
 
+    // The seal: the functions that issue credentials or hand out secrets take an HMAC of their
+    // arguments under a key that only the application process and the credential functions' owner
+    // hold (installed by the owner at set-up, from the application's secret). SQL run as the API's
+    // role — an injection — can name an account, but cannot seal the call.
+    this.addSql(`
+      create extension if not exists pgcrypto;
+      create table credential_seal (
+        singleton boolean primary key default true check (singleton),
+        key bytea not null check (length(key) >= 32)
+      );
+      revoke all on credential_seal from public;
+      grant select on credential_seal to eshtarek_credentials;
+
+      create function credentials_require_seal(p_message text, p_seal bytea) returns void
+      language plpgsql stable ${DEFINER} as $$
+      begin
+        if p_seal is null or not exists (
+          select 1 from credential_seal s where hmac(convert_to(p_message, 'UTF8'), s.key, 'sha256') = p_seal
+        ) then
+          raise exception 'credential call without a valid seal' using errcode = '42501';
+        end if;
+      end $$;
+    `);
+
     this.addSql(`
       -- Sign-in: one account by its exact email (case-insensitive), hash included for the
       -- verification the application does (argon2 is not in the database).
-      create function auth_password_hash(p_email text)
+      create function auth_password_hash(p_email text, p_seal bytea)
       returns table (user_id uuid, email text, name text, is_platform_admin boolean, password_hash text)
-      language sql stable ${DEFINER} as $$
-        select u.id, u.email, u.name, u.is_platform_admin, u.password_hash from users u where lower(u.email) = lower(p_email)
-      $$;
+      language plpgsql stable ${DEFINER} as $$
+      begin
+        perform credentials_require_seal('password_hash:' || p_email, p_seal);
+        return query select u.id, u.email, u.name, u.is_platform_admin, u.password_hash
+                       from users u where lower(u.email) = lower(p_email);
+      end $$;
 
       -- A new session with its first refresh token (stored as a hash).
       create function auth_start_session(p_session uuid, p_user uuid, p_now timestamptz, p_expires timestamptz,
-                                         p_token uuid, p_token_hash text)
-      returns void language sql ${DEFINER} as $$
+                                         p_token uuid, p_token_hash text, p_seal bytea)
+      returns void language plpgsql ${DEFINER} as $$
+      begin
+        perform credentials_require_seal('start_session:' || p_user || ':' || p_session, p_seal);
         insert into sessions (id, user_id, created_at, expires_at) values (p_session, p_user, p_now, p_expires);
         -- An ops dashboard session has no refresh token.
-        insert into refresh_tokens (id, session_id, token_hash, created_at)
-          select p_token, p_session, p_token_hash, p_now where p_token is not null;
-      $$;
+        if p_token is not null then
+          insert into refresh_tokens (id, session_id, token_hash, created_at) values (p_token, p_session, p_token_hash, p_now);
+        end if;
+      end $$;
 
       -- The access check of every signed-in request: the session by its id and its user together.
       create function auth_session_caller(p_session uuid, p_user uuid, p_now timestamptz)
@@ -146,9 +176,10 @@ export class Migration20261201400000LeastPrivilege extends Migration {
       $$;
 
       -- A password change from a live session of that user: the new hash, and every other session ended.
-      create function auth_change_password(p_user uuid, p_session uuid, p_hash text, p_now timestamptz)
+      create function auth_change_password(p_user uuid, p_session uuid, p_hash text, p_now timestamptz, p_seal bytea)
       returns boolean language plpgsql ${DEFINER} as $$
       begin
+        perform credentials_require_seal('change_password:' || p_user || ':' || p_session, p_seal);
         perform 1 from sessions s
          where s.id = p_session and s.user_id = p_user and s.revoked_at is null and s.expires_at > p_now;
         if not found then
@@ -163,9 +194,11 @@ export class Migration20261201400000LeastPrivilege extends Migration {
       -- Claims an Idempotency-Key for a caller (or takes over an expired claim); otherwise returns
       -- what is stored. A concurrent claim of the same key waits on the primary key until the first commits.
       create function idempotency_claim(p_caller text, p_key text, p_hash text, p_now timestamptz, p_expires timestamptz,
+                                        p_seal bytea,
                                         out claimed boolean, out request_hash text, out status_code integer, out response_body jsonb)
       language plpgsql ${DEFINER} as $$
       begin
+        perform credentials_require_seal('idempotency:' || p_caller, p_seal);
         insert into idempotency_keys as k (caller, key, request_hash, created_at, expires_at)
         values (p_caller, p_key, p_hash, p_now, p_expires)
         on conflict (caller, key) do update set request_hash = excluded.request_hash, status_code = null,
@@ -178,10 +211,12 @@ export class Migration20261201400000LeastPrivilege extends Migration {
         end if;
       end $$;
 
-      create function idempotency_complete(p_caller text, p_key text, p_status integer, p_body jsonb)
-      returns void language sql ${DEFINER} as $$
-        update idempotency_keys set status_code = p_status, response_body = p_body where caller = p_caller and key = p_key
-      $$;
+      create function idempotency_complete(p_caller text, p_key text, p_status integer, p_body jsonb, p_seal bytea)
+      returns void language plpgsql ${DEFINER} as $$
+      begin
+        perform credentials_require_seal('idempotency:' || p_caller, p_seal);
+        update idempotency_keys set status_code = p_status, response_body = p_body where caller = p_caller and key = p_key;
+      end $$;
 
       -- Housekeeping (the worker, on the platform path): expired idempotency records, and sessions
       -- expired or revoked before p_ended_before.
@@ -197,14 +232,14 @@ export class Migration20261201400000LeastPrivilege extends Migration {
     `);
 
     const requestFunctions = [
-      'auth_password_hash(text)',
-      'auth_start_session(uuid, uuid, timestamptz, timestamptz, uuid, text)',
+      'auth_password_hash(text, bytea)',
+      'auth_start_session(uuid, uuid, timestamptz, timestamptz, uuid, text, bytea)',
       'auth_session_caller(uuid, uuid, timestamptz)',
       'auth_refresh(text, uuid, text, timestamptz)',
       'auth_end_session(uuid, uuid, timestamptz, text)',
-      'auth_change_password(uuid, uuid, text, timestamptz)',
-      'idempotency_claim(text, text, text, timestamptz, timestamptz)',
-      'idempotency_complete(text, text, integer, jsonb)',
+      'auth_change_password(uuid, uuid, text, timestamptz, bytea)',
+      'idempotency_claim(text, text, text, timestamptz, timestamptz, bytea)',
+      'idempotency_complete(text, text, integer, jsonb, bytea)',
     ];
     for (const fn of requestFunctions) {
       this.addSql(`
@@ -218,6 +253,8 @@ export class Migration20261201400000LeastPrivilege extends Migration {
       revoke all on function credentials_purge(timestamptz, timestamptz) from public;
       grant execute on function credentials_purge(timestamptz, timestamptz) to eshtarek_platform;
       revoke all on function audit_actor() from public;
+      alter function credentials_require_seal(text, bytea) owner to eshtarek_credentials;
+      revoke all on function credentials_require_seal(text, bytea) from public;
     `);
   }
 }

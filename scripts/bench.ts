@@ -30,7 +30,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig } from '../src/config/config.js';
-import { ensureDatabase, migrate } from '../src/database/setup.js';
+import { ensureDatabase, installCredentialSeal, migrate } from '../src/database/setup.js';
 import { StatementBatcher } from '../src/database/statement-batcher.js';
 import {
   ENTITLEMENT_BATCH,
@@ -296,6 +296,8 @@ async function main(): Promise<void> {
   try {
     await ensureDatabase(ownerUrl, appUrl);
     await migrate(ownerUrl);
+    const jwtSecret = `bench-only-secret-${process.pid}-0123456789abcdefghijklmnop`;
+    await installCredentialSeal(ownerUrl, jwtSecret);
 
     const apiPort = await freePort();
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
@@ -304,7 +306,7 @@ async function main(): Promise<void> {
       env: {
         ...process.env,
         NODE_ENV: 'production',
-        JWT_SECRET: `bench-only-secret-${process.pid}-0123456789abcdefghijklmnop`,
+        JWT_SECRET: jwtSecret,
         // Production refuses a missing or published admin password; the bench signs in as its own admin.
         PLATFORM_ADMIN_PASSWORD: randomBytes(24).toString('base64url'),
         PORT: String(apiPort),

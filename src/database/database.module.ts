@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/config.js';
+import { CredentialSeal } from './credential-seal.js';
 import { ormConfig } from './mikro-orm.config.js';
 import { PlatformOrm } from './platform-orm.js';
 import { PreparedStatements } from './prepared.js';
@@ -21,9 +22,10 @@ import { TenantSession } from './tenant-session.js';
   ],
   providers: [
     TenantSession,
+    CredentialSeal,
     PreparedStatements,
     { provide: PlatformOrm, inject: [AppConfig], useFactory: (config: AppConfig) => PlatformOrm.connect(config) },
   ],
-  exports: [TenantSession, PreparedStatements],
+  exports: [TenantSession, PreparedStatements, CredentialSeal],
 })
 export class DatabaseModule {}

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormConfig } from './mikro-orm.config.js';
 import { seed } from './seed.js';
+import { credentialSealKey } from './credential-seal.js';
 import type { AppConfig } from '../config/config.js';
 
 export class DatabaseUnreachableError extends Error {}
@@ -147,6 +148,18 @@ export async function ensureDatabase(
   });
 }
 
+/**
+ * Installs (or replaces, after the secret changed) the key the database checks credential calls
+ * against: readable only by the credential functions' owner. Runs as the owner after migrating.
+ */
+export async function installCredentialSeal(ownerUrl: string, secret: string): Promise<void> {
+  await withClient(ownerUrl, (client) =>
+    client.query('insert into credential_seal (key) values ($1) on conflict (singleton) do update set key = excluded.key', [
+      credentialSealKey(secret),
+    ]),
+  );
+}
+
 /** Applies every pending migration as the owner. */
 export async function migrate(ownerUrl: string): Promise<string[]> {
   const orm = await MikroORM.init(ormConfig(ownerUrl, 2));
@@ -162,6 +175,7 @@ export async function migrate(ownerUrl: string): Promise<string[]> {
 export async function prepareDatabase(config: AppConfig): Promise<{ applied: string[]; demo: boolean }> {
   await ensureDatabase(config.DATABASE_OWNER_URL, config.DATABASE_URL, undefined, platformDatabaseUrl(config));
   const applied = await migrate(config.DATABASE_OWNER_URL);
+  await installCredentialSeal(config.DATABASE_OWNER_URL, config.JWT_SECRET);
   const { demo } = await seed(config);
   return { applied, demo };
 }

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { APP_USER, dbUrl, OWNER_URL } from '../support/env.js';
 import { ensureDatabase } from '../../src/database/setup.js';
+import { credentialSealKey, sealMessages } from '../../src/database/credential-seal.js';
 import { RenewalService } from '../../src/modules/subscriptions/renewal.service.js';
 import { MaintenanceProcessor } from '../../src/common/maintenance/maintenance.processor.js';
 import {
@@ -376,7 +377,7 @@ describe('row-level security (as the API role)', () => {
         'select * from refresh_tokens',
         'select * from idempotency_keys',
         'update users set is_platform_admin = true',
-        `select * from auth_password_hash('x@y.test')`,
+        `select * from auth_password_hash('x@y.test', null)`,
         'set local role eshtarek_credentials',
       ]) {
         await expectDeniedOn(platform, sql, [], '42501');
@@ -449,23 +450,62 @@ describe('row-level security (as the API role)', () => {
       expect((await app.query('select auth_end_session($1, $2, now(), $3) as ended', [session.id, b.userId, 'x'])).rows).toEqual([
         { ended: null },
       ]);
+      // Even sealed by the application, a password changes only from a live session of that user.
+      const sealed = createHmac('sha256', credentialSealKey(t.config.JWT_SECRET))
+        .update(sealMessages.changePassword(b.userId, session.id))
+        .digest();
       expect(
-        (await app.query('select auth_change_password($1, $2, $3, now()) as changed', [b.userId, session.id, 'x'])).rows,
+        (await app.query('select auth_change_password($1, $2, $3, now(), $4) as changed', [b.userId, session.id, 'x', sealed]))
+          .rows,
       ).toEqual([{ changed: false }]);
       // A refresh token only by its exact hash.
       expect(
         (await app.query(`select outcome, session_id from auth_refresh('nope', gen_random_uuid(), 'x', now())`)).rows,
       ).toEqual([{ outcome: 'invalid', session_id: null }]);
       // An idempotency record only by its caller and key; a wrong caller claims a fresh key of its own.
-      const other = await app.query('select claimed from idempotency_claim($1, $2, $3, now(), now() + $4::interval)', [
+      const mallory = createHmac('sha256', credentialSealKey(t.config.JWT_SECRET))
+        .update(sealMessages.idempotency('user:mallory:-'))
+        .digest();
+      const other = await app.query('select claimed from idempotency_claim($1, $2, $3, now(), now() + $4::interval, $5)', [
         'user:mallory:-',
         idem.key,
         'h',
         '1 day',
+        mallory,
       ]);
       expect(other.rows).toEqual([{ claimed: true }]);
     });
     expect(await countAsOwner('sessions', 'id = $1 and revoked_at is null', [session.id])).toBe(1);
+  });
+
+  it('issues no credential and hands out no secret without the seal of the application (SQL alone cannot)', async () => {
+    await withIdempotencyRecord();
+    const [admin] = await ownerQuery<{ id: string; email: string }>(t, 'select id, email from users where id = $1', [a.userId]);
+    const [session] = await ownerQuery<{ id: string }>(t, 'select id from sessions where user_id = $1 limit 1', [a.userId]);
+    const [idem] = await ownerQuery<{ caller: string; key: string }>(t, 'select caller, key from idempotency_keys limit 1');
+    // A seal made with any other key (a guessed or published secret) is refused like none at all.
+    const forged = (message: string) => createHmac('sha256', credentialSealKey('not-the-secret')).update(message).digest();
+    const attempts: [string, unknown[]][] = [
+      ['select * from auth_password_hash($1, $2)', [admin.email, null]],
+      ['select * from auth_password_hash($1, $2)', [admin.email, forged(sealMessages.passwordHash(admin.email))]],
+      ['select (auth_password_hash(email, null)).password_hash from users', []],
+      [
+        `select auth_start_session(gen_random_uuid(), $1, now(), now() + interval '30 days', gen_random_uuid(), 'h', $2)`,
+        [a.userId, Buffer.alloc(32)],
+      ],
+      ['select auth_change_password($1, $2, $3, now(), $4)', [a.userId, session.id, 'x', null]],
+      ['select * from idempotency_claim($1, $2, $3, now(), now(), $4)', [idem.caller, idem.key, 'h', null]],
+      ['select idempotency_complete($1, $2, 201, $3, $4)', [idem.caller, idem.key, '{"forged":true}', null]],
+    ];
+    await inTransaction(async () => {
+      for (const tenant of ['', a.tenantId]) {
+        await setTenant(tenant);
+        await app.query(`select set_config('app.user_id', $1, true)`, [tenant ? a.userId : '']);
+        for (const [sql, params] of attempts) await expectDenied(sql, params, '42501');
+      }
+    });
+    expect(await countAsOwner('sessions', 'user_id = $1', [a.userId])).toBe(1);
+    expect(await countAsOwner('idempotency_keys', `response_body ? 'forged'`)).toBe(0);
   });
 
   it('takes the audit actor from the session, whatever the insert says, and refuses platform.* entries', async () => {

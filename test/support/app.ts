@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { AppModule } from '../../src/app.module.js';
 import { WorkerModule } from '../../src/worker.module.js';
 import { configureApp, createAdapter } from '../../src/bootstrap.js';
+import { installCredentialSeal } from '../../src/database/setup.js';
 import { AppConfig, loadConfig } from '../../src/config/config.js';
 import { APP_USER, dbUrl, OWNER_URL, REDIS_URL, RUN_PREFIX, TEMPLATE_DB } from './env.js';
 import { ApiClient } from './client.js';
@@ -62,6 +63,7 @@ export async function startTestApp(
     PLATFORM_ADMIN_PASSWORD: 'admin-password-123',
     ...overrides,
   });
+  await installCredentialSeal(ownerUrl, config.JWT_SECRET);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)

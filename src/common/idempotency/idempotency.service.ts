@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../../config/config.js';
+import { CredentialSeal, sealMessages } from '../../database/credential-seal.js';
 import { AppError, Errors } from '../errors/app-error.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -67,6 +68,7 @@ export class IdempotencyService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
+    private readonly seal: CredentialSeal,
     config: AppConfig,
   ) {
     this.key = createHmac('sha256', config.JWT_SECRET).update('idempotency-request-hash').digest();
@@ -82,7 +84,14 @@ export class IdempotencyService {
     // One definer function claims the key or returns what is stored (the API role has no access to the table).
     const [stored] = await this.em.execute<
       { claimed: boolean; request_hash: string | null; status_code: number | null; response_body: unknown }[]
-    >('select * from idempotency_claim(?, ?, ?, ?, ?)', [caller, key, hash, now, new Date(now.getTime() + IDEMPOTENCY_TTL_MS)]);
+    >('select * from idempotency_claim(?, ?, ?, ?, ?, ?)', [
+      caller,
+      key,
+      hash,
+      now,
+      new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+      this.seal.seal(sealMessages.idempotency(caller)),
+    ]);
     if (stored.claimed) return { replay: false };
     if (stored.request_hash !== hash || stored.status_code === null) throw Errors.idempotencyKeyReused();
     if (stored.status_code >= 400) {
@@ -98,6 +107,12 @@ export class IdempotencyService {
   }
 
   async complete(caller: string, key: string, statusCode: number, body: unknown): Promise<void> {
-    await this.em.execute('select idempotency_complete(?, ?, ?, ?)', [caller, key, statusCode, JSON.stringify(body ?? null)]);
+    await this.em.execute('select idempotency_complete(?, ?, ?, ?, ?)', [
+      caller,
+      key,
+      statusCode,
+      JSON.stringify(body ?? null),
+      this.seal.seal(sealMessages.idempotency(caller)),
+    ]);
   }
 }

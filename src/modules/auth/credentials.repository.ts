@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { CredentialSeal, sealMessages } from '../../database/credential-seal.js';
 
 export interface UserCredentials {
   id: string;
@@ -35,21 +36,24 @@ const toCredentials = (r: CredentialsRow): UserCredentials => ({
  */
 @Injectable()
 export class CredentialsRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly seal: CredentialSeal,
+  ) {}
 
   /** One account by its exact email (case-insensitive), with its hash to verify. */
   async byEmail(email: string): Promise<UserCredentials | null> {
-    const [row] = await this.em.execute<CredentialsRow[]>('select * from auth_password_hash(?)', [email]);
+    const [row] = await this.em.execute<CredentialsRow[]>('select * from auth_password_hash(?, ?)', [
+      email,
+      this.seal.seal(sealMessages.passwordHash(email)),
+    ]);
     return row ? toCredentials(row) : null;
   }
 
   /** The signed-in user's own account, with its hash to verify. */
   async byUserId(userId: string): Promise<UserCredentials | null> {
-    const [row] = await this.em.execute<CredentialsRow[]>(
-      'select c.* from users u cross join lateral auth_password_hash(u.email) c where u.id = ?',
-      [userId],
-    );
-    return row ? toCredentials(row) : null;
+    const [user] = await this.em.execute<{ email: string }[]>('select email from users where id = ?', [userId]);
+    return user ? this.byEmail(user.email) : null;
   }
 
   /** A new account; `is_platform_admin` keeps its default (the API's role cannot write it). */
@@ -69,13 +73,14 @@ export class CredentialsRepository {
     tokenId?: string;
     tokenHash?: string;
   }): Promise<void> {
-    await this.em.execute('select auth_start_session(?, ?, ?, ?, ?, ?)', [
+    await this.em.execute('select auth_start_session(?, ?, ?, ?, ?, ?, ?)', [
       session.id,
       session.userId,
       session.now,
       session.expiresAt,
       session.tokenId ?? null,
       session.tokenHash ?? null,
+      this.seal.seal(sealMessages.startSession(session.userId, session.id)),
     ]);
   }
 
@@ -94,11 +99,12 @@ export class CredentialsRepository {
 
   /** Sets a new hash from a live session of that user and ends the user's other sessions. */
   async changePassword(userId: string, sessionId: string, passwordHash: string, now: Date): Promise<boolean> {
-    const [row] = await this.em.execute<{ changed: boolean }[]>('select auth_change_password(?, ?, ?, ?) as changed', [
+    const [row] = await this.em.execute<{ changed: boolean }[]>('select auth_change_password(?, ?, ?, ?, ?) as changed', [
       userId,
       sessionId,
       passwordHash,
       now,
+      this.seal.seal(sealMessages.changePassword(userId, sessionId)),
     ]);
     return row.changed;
   }
