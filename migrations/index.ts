@@ -6,6 +6,7 @@ import { Migration20261201400000LeastPrivilege } from './Migration20261201400000
 import { Migration20261201500000TrialRemembered } from './Migration20261201500000TrialRemembered.js';
 import { Migration20261201500100Invitations } from './Migration20261201500100Invitations.js';
 import { Migration20261201600000MeterFirstUse } from './Migration20261201600000MeterFirstUse.js';
+import { Migration20261201600100CatalogPlatformOnly } from './Migration20261201600100CatalogPlatformOnly.js';
 
 /** Every migration, in order. Listed explicitly so the same list runs from TypeScript (tests) and from dist. */
 export const migrationsList: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201500000TrialRemembered', class: Migration20261201500000TrialRemembered },
   { name: 'Migration20261201500100Invitations', class: Migration20261201500100Invitations },
   { name: 'Migration20261201600000MeterFirstUse', class: Migration20261201600000MeterFirstUse },
+  { name: 'Migration20261201600100CatalogPlatformOnly', class: Migration20261201600100CatalogPlatformOnly },
 ];

@@ -540,6 +540,15 @@ describe('row-level security (as the API role)', () => {
       await setTenant(a.tenantId);
       await expectDenied(`update tenants set status = 'active' where id = $1`, [a.tenantId], '42501');
       await expectDenied('update plan_versions set price_amount = 0', [], '42501');
+      // The catalog is platform-wide: only the platform path writes it.
+      await expectDenied('update policies set "limit" = null', [], '42501');
+      await expectDenied(`update plans set name = 'pwned'`, [], '42501');
+      await expectDenied(
+        `insert into policies (id, name, metric, kind, "limit", enforcement, warning_thresholds, created_at, updated_at)
+         values (gen_random_uuid(), 'x', 'x', 'counter', null, 'hard', '[]', now(), now())`,
+        [],
+        '42501',
+      );
       await expectDenied(`update api_keys set secret_hash = '\\x00', tenant_id = tenant_id`, [], '42501');
       // Its own keys are listed, their hashes are not readable.
       expect(await countAs('api_keys')).toBeGreaterThan(0);

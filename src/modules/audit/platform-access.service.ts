@@ -32,6 +32,14 @@ export class PlatformAccess {
     });
   }
 
+  /**
+   * Platform-wide writes (the catalog: policies, plans and their versions), which only the
+   * platform role may make. No `platform.*` entry here: the work records its own (`plan.created`…).
+   */
+  write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.session.runPlatform(this.context.actorOrNull?.userId ?? null, work);
+  }
+
   /** Records a platform admin acting inside a tenant they are not a member of (`platform.tenant.access`). */
   recordTenantAccess(tenantId: string, after: object): Promise<void> {
     return this.run('tenant.access', tenantId, async () => undefined, after);

@@ -5,6 +5,7 @@ import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { afterCursor, decodeCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
+import { PlatformAccess } from '../audit/platform-access.service.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
 import { Plan, PlanVersion } from './plan.entity.js';
@@ -23,6 +24,7 @@ export class PlansService {
     private readonly context: RequestContext,
     private readonly policies: PoliciesService,
     private readonly audit: AuditService,
+    private readonly platform: PlatformAccess,
   ) {}
 
   private get isPlatformAdmin(): boolean {
@@ -69,95 +71,101 @@ export class PlansService {
     return entityPage(this.em, PlanVersion, versions, query.limit, PlanVersionDto.from);
   }
 
-  async create(dto: CreatePlanDto): Promise<PlanDto> {
-    const now = this.clock.realNow();
-    const plan = this.em.create(Plan, {
-      code: dto.code,
-      name: dto.name,
-      description: dto.description ?? '',
-      status: 'active',
-      currentVersion: 1,
-      createdAt: now,
-      updatedAt: now,
+  create(dto: CreatePlanDto): Promise<PlanDto> {
+    return this.platform.write(async () => {
+      const now = this.clock.realNow();
+      const plan = this.em.create(Plan, {
+        code: dto.code,
+        name: dto.name,
+        description: dto.description ?? '',
+        status: 'active',
+        currentVersion: 1,
+        createdAt: now,
+        updatedAt: now,
+      });
+      const version = this.em.create(PlanVersion, {
+        plan,
+        version: 1,
+        ...(await this.terms(dto)),
+        createdAt: now,
+      });
+      try {
+        await this.em.flush();
+      } catch (error) {
+        if (error instanceof UniqueConstraintViolationException)
+          throw Errors.conflict(`A plan with code ${dto.code} already exists`);
+        throw error;
+      }
+      const after = PlanDto.from(plan, version);
+      this.audit.record({ action: 'plan.created', targetType: 'plan', targetId: plan.id, tenantId: null, after });
+      return after;
     });
-    const version = this.em.create(PlanVersion, {
-      plan,
-      version: 1,
-      ...(await this.terms(dto)),
-      createdAt: now,
-    });
-    try {
+  }
+
+  update(id: string, dto: UpdatePlanDto): Promise<PlanDto> {
+    return this.platform.write(async () => {
+      const plan = await this.em.findOne(Plan, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!plan) throw Errors.notFound('Plan');
+      const current = await this.currentVersion(plan);
+      const before = PlanDto.from(plan, current);
+      const now = this.clock.realNow();
+      const renamed =
+        (dto.name !== undefined && dto.name !== plan.name) ||
+        (dto.description !== undefined && dto.description !== plan.description);
+      if (dto.name !== undefined) plan.name = dto.name;
+      if (dto.description !== undefined) plan.description = dto.description;
+
+      const currentTerms: PlanTerms = {
+        priceAmount: current.priceAmount,
+        currency: current.currency,
+        interval: current.interval,
+        intervalCount: current.intervalCount,
+        trialDays: current.trialDays,
+        durationCycles: current.durationCycles,
+        limits: current.limits,
+      };
+      const nextTerms = await this.terms(dto, currentTerms);
+      const republish = termsChanged(currentTerms, nextTerms);
+      // Nothing differs from what is stored: no write, no version, no audit entry.
+      if (!renamed && !republish) return before;
+      let version = current;
+      if (republish) {
+        plan.currentVersion += 1;
+        version = this.em.create(PlanVersion, { plan, version: plan.currentVersion, ...nextTerms, createdAt: now });
+      }
+      plan.updatedAt = now;
       await this.em.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException)
-        throw Errors.conflict(`A plan with code ${dto.code} already exists`);
-      throw error;
-    }
-    const after = PlanDto.from(plan, version);
-    this.audit.record({ action: 'plan.created', targetType: 'plan', targetId: plan.id, tenantId: null, after });
-    return after;
+      const after = PlanDto.from(plan, version);
+      this.audit.record({
+        action: version === current ? 'plan.updated' : 'plan.version_published',
+        targetType: 'plan',
+        targetId: plan.id,
+        tenantId: null,
+        before,
+        after,
+      });
+      return after;
+    });
   }
 
-  async update(id: string, dto: UpdatePlanDto): Promise<PlanDto> {
-    const plan = await this.em.findOne(Plan, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!plan) throw Errors.notFound('Plan');
-    const current = await this.currentVersion(plan);
-    const before = PlanDto.from(plan, current);
-    const now = this.clock.realNow();
-    const renamed =
-      (dto.name !== undefined && dto.name !== plan.name) ||
-      (dto.description !== undefined && dto.description !== plan.description);
-    if (dto.name !== undefined) plan.name = dto.name;
-    if (dto.description !== undefined) plan.description = dto.description;
-
-    const currentTerms: PlanTerms = {
-      priceAmount: current.priceAmount,
-      currency: current.currency,
-      interval: current.interval,
-      intervalCount: current.intervalCount,
-      trialDays: current.trialDays,
-      durationCycles: current.durationCycles,
-      limits: current.limits,
-    };
-    const nextTerms = await this.terms(dto, currentTerms);
-    const republish = termsChanged(currentTerms, nextTerms);
-    // Nothing differs from what is stored: no write, no version, no audit entry.
-    if (!renamed && !republish) return before;
-    let version = current;
-    if (republish) {
-      plan.currentVersion += 1;
-      version = this.em.create(PlanVersion, { plan, version: plan.currentVersion, ...nextTerms, createdAt: now });
-    }
-    plan.updatedAt = now;
-    await this.em.flush();
-    const after = PlanDto.from(plan, version);
-    this.audit.record({
-      action: version === current ? 'plan.updated' : 'plan.version_published',
-      targetType: 'plan',
-      targetId: plan.id,
-      tenantId: null,
-      before,
-      after,
+  archive(id: string): Promise<PlanDto> {
+    return this.platform.write(async () => {
+      const plan = await this.em.findOne(Plan, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!plan) throw Errors.notFound('Plan');
+      if (plan.status === 'archived') throw Errors.invalidTransition('The plan is already archived');
+      plan.status = 'archived';
+      plan.updatedAt = this.clock.realNow();
+      await this.em.flush();
+      this.audit.record({
+        action: 'plan.archived',
+        targetType: 'plan',
+        targetId: id,
+        tenantId: null,
+        before: { status: 'active' },
+        after: { status: 'archived' },
+      });
+      return PlanDto.from(plan, await this.currentVersion(plan));
     });
-    return after;
-  }
-
-  async archive(id: string): Promise<PlanDto> {
-    const plan = await this.em.findOne(Plan, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!plan) throw Errors.notFound('Plan');
-    if (plan.status === 'archived') throw Errors.invalidTransition('The plan is already archived');
-    plan.status = 'archived';
-    plan.updatedAt = this.clock.realNow();
-    await this.em.flush();
-    this.audit.record({
-      action: 'plan.archived',
-      targetType: 'plan',
-      targetId: id,
-      tenantId: null,
-      before: { status: 'active' },
-      after: { status: 'archived' },
-    });
-    return PlanDto.from(plan, await this.currentVersion(plan));
   }
 
   /** The version a new subscription to this plan buys; archived or unknown plans cannot be bought. */

@@ -4,6 +4,7 @@ import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { afterCursor, entityPage, Page } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
+import { PlatformAccess } from '../audit/platform-access.service.js';
 import { CreatePolicyDto, PolicyDto, PolicyQuery, UpdatePolicyDto } from './dto/policy.dto.js';
 import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.js';
 import { Policy } from './policy.entity.js';
@@ -19,6 +20,7 @@ export class PoliciesService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly platform: PlatformAccess,
   ) {}
 
   async list(query: PolicyQuery): Promise<Page<PolicyDto>> {
@@ -56,41 +58,45 @@ export class PoliciesService {
     return unique.map((id) => byId.get(id)!);
   }
 
-  async create(dto: CreatePolicyDto): Promise<PolicyDto> {
-    const now = this.clock.realNow();
-    const policy = this.em.create(Policy, {
-      name: dto.name ?? defaultName(dto.metric, dto.limit),
-      metric: dto.metric,
-      kind: kindOf(dto.metric),
-      limit: dto.limit,
-      enforcement: dto.enforcement ?? 'hard',
-      warningThresholds: sortThresholds(dto.warningThresholds ?? DEFAULT_WARNING_THRESHOLDS),
-      createdAt: now,
-      updatedAt: now,
+  create(dto: CreatePolicyDto): Promise<PolicyDto> {
+    return this.platform.write(async () => {
+      const now = this.clock.realNow();
+      const policy = this.em.create(Policy, {
+        name: dto.name ?? defaultName(dto.metric, dto.limit),
+        metric: dto.metric,
+        kind: kindOf(dto.metric),
+        limit: dto.limit,
+        enforcement: dto.enforcement ?? 'hard',
+        warningThresholds: sortThresholds(dto.warningThresholds ?? DEFAULT_WARNING_THRESHOLDS),
+        createdAt: now,
+        updatedAt: now,
+      });
+      await this.em.flush();
+      const after = PolicyDto.from(policy);
+      this.audit.record({ action: 'policy.created', targetType: 'policy', targetId: policy.id, tenantId: null, after });
+      return after;
     });
-    await this.em.flush();
-    const after = PolicyDto.from(policy);
-    this.audit.record({ action: 'policy.created', targetType: 'policy', targetId: policy.id, tenantId: null, after });
-    return after;
   }
 
-  async update(id: string, dto: UpdatePolicyDto): Promise<PolicyDto> {
-    const policy = await this.load(id);
-    const before = PolicyDto.from(policy);
-    if (dto.name !== undefined) policy.name = dto.name;
-    else if (dto.limit !== undefined && policy.name === defaultName(policy.metric, policy.limit))
-      policy.name = defaultName(policy.metric, dto.limit);
-    if (dto.limit !== undefined) policy.limit = dto.limit;
-    if (dto.enforcement !== undefined) policy.enforcement = dto.enforcement;
-    if (dto.warningThresholds !== undefined) policy.warningThresholds = sortThresholds(dto.warningThresholds);
-    // Nothing differs from what is stored: no write, no audit entry.
-    if (JSON.stringify({ ...PolicyDto.from(policy), updatedAt: null }) === JSON.stringify({ ...before, updatedAt: null }))
-      return before;
-    policy.updatedAt = this.clock.realNow();
-    await this.em.flush();
-    const after = PolicyDto.from(policy);
-    this.audit.record({ action: 'policy.updated', targetType: 'policy', targetId: id, tenantId: null, before, after });
-    return after;
+  update(id: string, dto: UpdatePolicyDto): Promise<PolicyDto> {
+    return this.platform.write(async () => {
+      const policy = await this.load(id);
+      const before = PolicyDto.from(policy);
+      if (dto.name !== undefined) policy.name = dto.name;
+      else if (dto.limit !== undefined && policy.name === defaultName(policy.metric, policy.limit))
+        policy.name = defaultName(policy.metric, dto.limit);
+      if (dto.limit !== undefined) policy.limit = dto.limit;
+      if (dto.enforcement !== undefined) policy.enforcement = dto.enforcement;
+      if (dto.warningThresholds !== undefined) policy.warningThresholds = sortThresholds(dto.warningThresholds);
+      // Nothing differs from what is stored: no write, no audit entry.
+      if (JSON.stringify({ ...PolicyDto.from(policy), updatedAt: null }) === JSON.stringify({ ...before, updatedAt: null }))
+        return before;
+      policy.updatedAt = this.clock.realNow();
+      await this.em.flush();
+      const after = PolicyDto.from(policy);
+      this.audit.record({ action: 'policy.updated', targetType: 'policy', targetId: id, tenantId: null, before, after });
+      return after;
+    });
   }
 
   private async load(id: string): Promise<Policy> {
