@@ -6,7 +6,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { assertNodeVersion, loadEnvFile } from './runtime.js';
 import { AppConfig, ConfigError, loadConfig, PUBLISHED_SECRETS } from './config/config.js';
-import { DatabaseUnreachableError, prepareDatabase } from './database/setup.js';
+import { DatabaseSetupRefused, DatabaseUnreachableError, prepareDatabase } from './database/setup.js';
 import { DEMO_PASSWORD, DEMO_PLANS, DEMO_TENANTS, SeedRefusedError } from './database/seed.js';
 import { READY_MESSAGE, ReadyMessage } from './runtime-ready.js';
 
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     prepared = await prepareDatabase(config);
   } catch (error) {
     if (error instanceof DatabaseUnreachableError) fail(`${error.message.replace(/\.+$/, '')}. ${HOW_TO_START}`);
-    if (error instanceof SeedRefusedError) fail(error.message);
+    if (error instanceof SeedRefusedError || error instanceof DatabaseSetupRefused) fail(error.message);
     throw error;
   }
   await checkAppRole(config);

@@ -6,6 +6,8 @@ import { credentialSealKey } from './credential-seal.js';
 import type { AppConfig } from '../config/config.js';
 
 export class DatabaseUnreachableError extends Error {}
+/** A database URL the set-up will not act on (it would hand out or take away privileges it should not). */
+export class DatabaseSetupRefused extends Error {}
 
 function parse(url: string) {
   const u = new URL(url);
@@ -79,8 +81,12 @@ export async function ensureDatabase(
   const owner = parse(ownerUrl);
   const app = parse(appUrl);
   const platform = parse(platformUrl);
-  if (RESERVED_ROLES.includes(app.user)) throw new Error(`DATABASE_URL must not connect as ${app.user}`);
-  if (platform.user !== PLATFORM_ROLE) throw new Error(`DATABASE_PLATFORM_URL must connect as ${PLATFORM_ROLE}`);
+  if (RESERVED_ROLES.includes(app.user)) throw new DatabaseSetupRefused(`DATABASE_URL must not connect as ${app.user}.`);
+  if (platform.user !== PLATFORM_ROLE) throw new DatabaseSetupRefused(`DATABASE_PLATFORM_URL must connect as ${PLATFORM_ROLE}.`);
+  if (app.user === owner.user)
+    throw new DatabaseSetupRefused(
+      `DATABASE_URL connects as ${app.user}, the owner (DATABASE_OWNER_URL): requests must run as a role of their own, e.g. eshtarek_app.`,
+    );
   const maintenance = new URL(ownerUrl);
   maintenance.pathname = '/postgres';
   await withClient(maintenance.toString(), async (client) => {
@@ -100,6 +106,13 @@ export async function ensureDatabase(
             ${app.password ? `password ${literal(app.password)}` : ''};
         end if;
       end $$;`;
+    // The set-up strips the request role of every privilege but its own: never do that to an
+    // existing superuser (a DATABASE_URL naming one would demote it, perhaps the cluster's only one).
+    const { rows: privileged } = await client.query('select 1 from pg_roles where rolname = $1 and rolsuper', [app.user]);
+    if (privileged.length)
+      throw new DatabaseSetupRefused(
+        `DATABASE_URL connects as ${app.user}, a superuser: requests must run as an unprivileged role of their own, e.g. eshtarek_app.`,
+      );
     await withRetry(() => client.query(roles));
     // Converge attributes and memberships, whatever an earlier layout left. Only what differs is
     // altered: concurrent set-ups (parallel test runs) altering the same role would collide.

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { APP_USER, dbUrl, OWNER_URL } from '../support/env.js';
-import { ensureDatabase } from '../../src/database/setup.js';
+import { DatabaseSetupRefused, ensureDatabase } from '../../src/database/setup.js';
 import { credentialSealKey, sealMessages } from '../../src/database/credential-seal.js';
 import { RenewalService } from '../../src/modules/subscriptions/renewal.service.js';
 import { MaintenanceProcessor } from '../../src/common/maintenance/maintenance.processor.js';
@@ -614,6 +614,20 @@ describe('row-level security (as the API role)', () => {
     expect(await countAsOwner('idempotency_keys')).toBe(0);
     expect(await countAsOwner('sessions', 'user_id = $1', [b.userId])).toBe(0);
     expect(await countAsOwner('sessions')).toBe(live);
+  });
+
+  it('setup refuses a DATABASE_URL naming a superuser or the owner, and changes nothing', async () => {
+    const database = new URL(t.ownerUrl).pathname.slice(1);
+    const su = `setup_su_${process.pid}`;
+    await ownerQuery(t, `create role ${su} login superuser`);
+    try {
+      for (const user of [su, new URL(t.ownerUrl).username]) {
+        await expect(ensureDatabase(t.ownerUrl, dbUrl(OWNER_URL, database, user))).rejects.toBeInstanceOf(DatabaseSetupRefused);
+      }
+      expect(await ownerQuery(t, 'select rolsuper from pg_roles where rolname = $1', [su])).toEqual([{ rolsuper: true }]);
+    } finally {
+      await ownerQuery(t, `drop role ${su}`);
+    }
   });
 
   it('setup converges an existing cluster: a request role left a member of eshtarek_platform loses it', async () => {
