@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { newId } from './ids.js';
-import type { AppConfig } from '../config/config.js';
+import { randomBytes } from 'node:crypto';
+import { type AppConfig, PUBLISHED_SECRETS } from '../config/config.js';
 import { slugify } from '../modules/tenancy/slug.js';
 import { PasswordHasher } from '../modules/auth/password-hasher.js';
 
@@ -127,6 +128,41 @@ async function ensurePlatformAdmin(client: pg.Client, config: AppConfig, hasher:
 }
 
 /**
+ * In production, no account keeps a password this repository publishes (the admin's and the demo
+ * default, from a database first started in development): the platform admin's becomes
+ * PLATFORM_ADMIN_PASSWORD (production refuses a published one), any other's an unguessable one;
+ * their sessions are revoked and each retirement is audited.
+ */
+async function retirePublishedPasswords(client: pg.Client, config: AppConfig, hasher: PasswordHasher): Promise<void> {
+  const published = PUBLISHED_SECRETS.PLATFORM_ADMIN_PASSWORD ?? [];
+  const admin = config.PLATFORM_ADMIN_EMAIL.toLowerCase();
+  const emails = [admin, ...DEMO_TENANTS.flatMap((t) => t.users.map((u) => u.email))];
+  const { rows } = await client.query<{ id: string; email: string; password_hash: string }>(
+    'select id, lower(email) as email, password_hash from users where lower(email) = any($1) for update',
+    [emails],
+  );
+  for (const user of rows) {
+    let known = false;
+    for (const password of published) known ||= await hasher.verify(user.password_hash, password);
+    if (!known) continue;
+    const replacement = user.email === admin ? config.PLATFORM_ADMIN_PASSWORD : randomBytes(32).toString('base64url');
+    await client.query('update users set password_hash = $2, updated_at = now() where id = $1', [
+      user.id,
+      await hasher.hash(replacement),
+    ]);
+    await client.query(
+      `update sessions set revoked_at = now(), revoked_reason = 'published_password_retired' where user_id = $1 and revoked_at is null`,
+      [user.id],
+    );
+    await client.query(
+      `insert into audit_logs (id, tenant_id, actor_user_id, action, target_type, target_id, before, after, created_at)
+       values ($1, null, null, 'platform.password.retired', 'user', $2, null, $3, now())`,
+      [newId(), user.id, JSON.stringify({ reason: 'published default password in production' })],
+    );
+  }
+}
+
+/**
  * Makes sure the platform admin from the environment exists (see ensurePlatformAdmin), and fills an
  * empty database with two demo tenants and a demo catalog (policies, Starter and Pro plans). Runs
  * as the owner, once, at start-up.
@@ -138,6 +174,7 @@ export async function seed(config: AppConfig): Promise<{ demo: boolean }> {
   try {
     await client.query('begin');
     await ensurePlatformAdmin(client, config, hasher);
+    if (config.NODE_ENV === 'production') await retirePublishedPasswords(client, config, hasher);
     const { rows } = await client.query<{ n: string }>('select count(*) as n from tenants');
     const demo = config.SEED_DEMO && Number(rows[0].n) === 0;
     if (demo) {

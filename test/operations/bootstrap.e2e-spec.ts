@@ -113,6 +113,30 @@ describe('bootstrap', () => {
       expect((await t.api.get('/v1/auth/me', { token: admin.body.accessToken })).status).toBe(200);
     });
 
+    it('in production, retires the published passwords a development start left (admin and demo accounts)', async () => {
+      const email = 'dev-admin@example.test';
+      await seedWith({ PLATFORM_ADMIN_EMAIL: email, PLATFORM_ADMIN_PASSWORD: 'admin-password-123' });
+      const demo = await ownerQuery<{ id: string }>(
+        t,
+        `insert into users (id, email, name, password_hash, is_platform_admin, created_at, updated_at)
+         select gen_random_uuid(), 'alice@acme.test', 'Alice', password_hash, false, now(), now() from users where email = $1
+         returning id`,
+        [email],
+      );
+      expect(demo).toHaveLength(1);
+      const before = await t.api.post('/v1/auth/login', { email, password: 'admin-password-123' });
+      expect(before.status).toBe(200);
+
+      await seedWith({ PLATFORM_ADMIN_EMAIL: email, NODE_ENV: 'production' });
+
+      expect((await t.api.post('/v1/auth/login', { email, password: 'admin-password-123' })).status).toBe(401);
+      expect((await t.api.post('/v1/auth/login', { email: 'alice@acme.test', password: 'admin-password-123' })).status).toBe(401);
+      expect((await t.api.get('/v1/auth/me', { token: before.body.accessToken })).status).toBe(401);
+      expect((await t.api.post('/v1/auth/login', { email, password: ADMIN_PASSWORD })).status).toBe(200);
+      const audit = await ownerQuery(t, `select target_id from audit_logs where action = 'platform.password.retired'`);
+      expect(audit).toHaveLength(2);
+    });
+
     it('creates the platform admin when the address is free', async () => {
       const email = 'fresh-admin@example.test';
       await seedWith({ PLATFORM_ADMIN_EMAIL: email });
