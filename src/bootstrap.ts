@@ -13,7 +13,7 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './config/config.js';
 import { Errors, FieldError } from './common/errors/app-error.js';
 import { toProblem } from './common/errors/problem-details.filter.js';
-import { INPUT_LIMITS, inputProblems } from './common/http/input-limits.js';
+import { INPUT_LIMITS, refuseHostileInput } from './common/http/input-limits.js';
 import { mountQueueBoard } from './jobs/queue-board.js';
 import { OpsDashboardAuth } from './modules/auth/ops-dashboard-auth.js';
 
@@ -35,19 +35,6 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
     }));
     return [...own, ...flatten(e.children ?? [], field)];
   });
-}
-
-/**
- * Refuses, before any validation, transformation or hashing, a body or query that is too wide or
- * too deep or holds strings PostgreSQL cannot store (see input-limits.ts). Headers need no such
- * check: Node's parser refuses a NUL in them, and they are Latin-1, so they hold no surrogates.
- */
-function refuseHostileInput(request: FastifyRequest): void {
-  const errors = [...inputProblems(request.query, 'query'), ...inputProblems(request.body, 'body')].slice(
-    0,
-    INPUT_LIMITS.maxErrors,
-  );
-  if (errors.length) throw Errors.validation(errors.map((f) => f.message).join('; '), errors);
 }
 
 /** Refusals by Node's HTTP parser (a malformed request, headers too large): no request exists yet. */
@@ -192,7 +179,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   fastify.addHook('onRequest', (request, reply, done) =>
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
   );
-  fastify.addHook('preValidation', async (request) => refuseHostileInput(request));
+  fastify.addHook('preValidation', refuseHostileInput);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

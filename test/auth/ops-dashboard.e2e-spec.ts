@@ -284,4 +284,26 @@ describe('ops dashboard sign-in', () => {
     const [{ count }] = await ownerQuery<{ count: string }>(t, `select count(*) from audit_logs where action like 'ops.queue.%'`);
     expect(Number(count)).toBe(rows.length);
   });
+
+  it('answers hostile paths and bodies on the board with a 400 problem, never a 500', async () => {
+    // An admin of its own: a refused write may still leave its audit entry (written before the body is read).
+    const other = await createPlatformAdmin(t);
+    const headers = { authorization: `Bearer ${other.token}`, 'content-type': 'application/json' };
+    let deep = '1';
+    for (let i = 0; i < 100; i++) deep = `[${deep}]`;
+    for (const [method, path, body] of [
+      ['PUT', '/admin/queues/api/queues/%00/pause', undefined],
+      ['PUT', '/admin/queues/api/queues/renewals/clean/%00', undefined],
+      ['GET', '/admin/queues/api/queues?activeQueue=%00', undefined],
+      ['POST', '/admin/queues/api/queues/renewals/add', `{"name":"x","data":${deep}}`],
+    ] as const) {
+      const res = await fetch(`${t.baseUrl}${path}`, { method, headers, body });
+      expect({ method, path, status: res.status, type: res.headers.get('content-type') }).toEqual({
+        method,
+        path,
+        status: 400,
+        type: expect.stringContaining('application/problem+json'),
+      });
+    }
+  });
 });

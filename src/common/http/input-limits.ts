@@ -1,4 +1,6 @@
-import { FieldError } from '../errors/app-error.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Errors, FieldError } from '../errors/app-error.js';
+import { toProblem } from '../errors/problem-details.filter.js';
 
 /**
  * Bounds on what a request may carry, checked on the parsed body and query before any validation,
@@ -38,7 +40,7 @@ function printable(name: string): string {
  * it costs at most `maxFields` steps whatever was sent. Fields are named like the validation
  * errors (`items.0.name`); the input itself is `root`.
  */
-export function inputProblems(input: unknown, root: 'body' | 'query'): FieldError[] {
+export function inputProblems(input: unknown, root: 'path' | 'query' | 'body'): FieldError[] {
   const errors: FieldError[] = [];
   const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: '', depth: 0 }];
   let fields = 0;
@@ -68,4 +70,21 @@ export function inputProblems(input: unknown, root: 'body' | 'query'): FieldErro
     }
   }
   return errors.slice(0, INPUT_LIMITS.maxErrors);
+}
+
+/**
+ * Refuses, before any validation, transformation or hashing, a path, query or body that is too
+ * wide or too deep or holds strings PostgreSQL cannot store (see input-limits.ts), answering the
+ * problem itself, so routes outside Nest (Bull Board, with its own error handler) get it too.
+ * Headers need no such check: Node's parser refuses a NUL in them, and they are Latin-1.
+ */
+export async function refuseHostileInput(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const errors = [
+    ...inputProblems(request.params, 'path'),
+    ...inputProblems(request.query, 'query'),
+    ...inputProblems(request.body, 'body'),
+  ].slice(0, INPUT_LIMITS.maxErrors);
+  if (!errors.length) return undefined;
+  const { problem } = toProblem(Errors.validation(errors.map((f) => f.message).join('; '), errors), String(request.id));
+  return reply.status(problem.status).type('application/problem+json').send(problem);
 }

@@ -7,6 +7,7 @@ import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims, hasExpiry } from '../../common/auth/jwt.strategy.js';
 import { Errors } from '../../common/errors/app-error.js';
+import { refuseHostileInput } from '../../common/http/input-limits.js';
 import { toProblem } from '../../common/errors/problem-details.filter.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -116,6 +117,9 @@ export class OpsDashboardAuth {
    * log with its actor before it runs, so an action that cannot be recorded does not run.
    */
   async guard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    // Before anything is written from the path or query (its audit entry): strings PostgreSQL cannot store are a 400.
+    const refused = await refuseHostileInput(request, reply);
+    if (refused) return refused;
     const actor = await this.authenticate(request);
     if (!actor) {
       if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
