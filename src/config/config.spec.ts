@@ -52,6 +52,7 @@ describe('loadConfig', () => {
     ['DATABASE_OWNER_URL', 'postgres//postgres@127.0.0.1/eshtarek'],
     ['REDIS_URL', '127.0.0.1:6379'],
     ['REDIS_URL', 'http://redis:6379'],
+    ['DATABASE_PLATFORM_URL', 'postgres//eshtarek_platform:hunter2@x'],
   ])('refuses %s=%p with one line that does not echo the value', (key, value) => {
     const message = configError({ [key]: value });
     const lines = message.split('\n').slice(1);
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'postgresql://eshtarek_app:s3cret@postgres:5432/eshtarek?sslmode=require',
         DATABASE_OWNER_URL: 'postgres://postgres@postgres:5432/eshtarek',
         REDIS_URL: 'rediss://default:pw@cache.example.com:6380',
+        DATABASE_PLATFORM_URL: 'postgres://eshtarek_platform:pw@postgres:5432/eshtarek',
       }),
     ).not.toThrow();
     expect(() =>

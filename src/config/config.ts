@@ -10,6 +10,7 @@ import {
   Min,
   MinLength,
   ValidateBy,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -73,8 +74,8 @@ export class AppConfig {
   DATABASE_OWNER_URL = 'postgres://postgres@127.0.0.1:5432/eshtarek';
 
   /** The cross-tenant path's login role (eshtarek_platform); empty: DATABASE_URL with that user. */
-  @IsOptional()
-  @IsString()
+  @ValidateIf((config: AppConfig) => config.DATABASE_PLATFORM_URL !== '')
+  @IsServiceUrl(['postgres', 'postgresql'], 'postgres://eshtarek_platform:password@host:5432/database')
   DATABASE_PLATFORM_URL = '';
 
   @Transform(toInt)
