@@ -13,7 +13,7 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './config/config.js';
 import { Errors, FieldError } from './common/errors/app-error.js';
 import { toProblem } from './common/errors/problem-details.filter.js';
-import { INPUT_LIMITS, refuseHostileInput } from './common/http/input-limits.js';
+import { INPUT_LIMITS, jsonNestsDeeperThan, refuseHostileInput } from './common/http/input-limits.js';
 import { mountQueueBoard } from './jobs/queue-board.js';
 import { OpsDashboardAuth } from './modules/auth/ops-dashboard-auth.js';
 
@@ -179,6 +179,15 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   fastify.addHook('onRequest', (request, reply, done) =>
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
   );
+  // Fastify's own JSON parser (prototype-poisoning checks kept), behind a depth count on the raw
+  // text: a deeply nested 1 MB body is refused before JSON.parse spends its time on it.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    const text = body.toString('utf8');
+    if (!jsonNestsDeeperThan(text, INPUT_LIMITS.maxDepth)) return parseJson(request as FastifyRequest, text, done);
+    const field = { field: 'body', message: `body is nested deeper than ${INPUT_LIMITS.maxDepth} levels` };
+    done(Errors.validation(field.message, [field]), undefined);
+  });
   fastify.addHook('preValidation', refuseHostileInput);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

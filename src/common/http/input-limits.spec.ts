@@ -1,4 +1,5 @@
-import { INPUT_LIMITS, inputProblems } from './input-limits.js';
+import fc from 'fast-check';
+import { INPUT_LIMITS, inputProblems, jsonNestsDeeperThan } from './input-limits.js';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 1;
@@ -44,5 +45,23 @@ describe('inputProblems', () => {
         'body',
       ),
     ).toHaveLength(INPUT_LIMITS.maxErrors);
+  });
+
+  describe('jsonNestsDeeperThan (on the raw text)', () => {
+    it('agrees with the depth of the parsed value, whatever the strings hold', () => {
+      const depthOf = (value: unknown): number =>
+        value && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+      fc.assert(
+        fc.property(fc.json({ depthSize: 'large' }), fc.integer({ min: 0, max: 12 }), (text, max) => {
+          expect(jsonNestsDeeperThan(text, max)).toBe(depthOf(JSON.parse(text)) > max);
+        }),
+      );
+    });
+
+    it('does not count brackets inside strings, escaped quotes included', () => {
+      expect(jsonNestsDeeperThan('{"a":"[[[[\\"[[[{{{"}', 1)).toBe(false);
+      expect(jsonNestsDeeperThan('{"a":"\\"}', 1)).toBe(false);
+      expect(jsonNestsDeeperThan(`${'['.repeat(500_000)}${']'.repeat(500_000)}`, INPUT_LIMITS.maxDepth)).toBe(true);
+    });
   });
 });

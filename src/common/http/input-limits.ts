@@ -29,6 +29,27 @@ function unstorable(text: string): string | null {
   return null;
 }
 
+/**
+ * Whether a JSON text nests deeper than `max`, counted on the raw text without parsing it: parsing
+ * a 1 MB text of nested brackets is itself slow (and recursive), so concurrent ones stall the
+ * event loop before any check on the parsed value could refuse them. Brackets inside strings do not count.
+ */
+export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** A field name safe to print back: the characters it was refused for are replaced. */
 function printable(name: string): string {
   return name.replaceAll('\u0000', '\ufffd').replace(/\p{Cs}/gu, '\ufffd');
