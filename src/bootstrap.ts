@@ -13,7 +13,7 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './config/config.js';
 import { Errors, FieldError } from './common/errors/app-error.js';
 import { toProblem } from './common/errors/problem-details.filter.js';
-import { INPUT_LIMITS, jsonNestsDeeperThan, refuseHostileInput } from './common/http/input-limits.js';
+import { INPUT_LIMITS, jsonNestsDeeperThan, refuseHostileInput, tooDeepStandIn } from './common/http/input-limits.js';
 import { mountQueueBoard } from './jobs/queue-board.js';
 import { OpsDashboardAuth } from './modules/auth/ops-dashboard-auth.js';
 
@@ -184,9 +184,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
     const text = body.toString('utf8');
-    if (!jsonNestsDeeperThan(text, INPUT_LIMITS.maxDepth)) return parseJson(request as FastifyRequest, text, done);
-    const field = { field: 'body', message: `body is nested deeper than ${INPUT_LIMITS.maxDepth} levels` };
-    done(Errors.validation(field.message, [field]), undefined);
+    if (jsonNestsDeeperThan(text, INPUT_LIMITS.maxDepth)) return done(null, tooDeepStandIn());
+    parseJson(request as FastifyRequest, text, done);
   });
   fastify.addHook('preValidation', refuseHostileInput);
   fastify.addHook('onSend', async (request, reply) => {

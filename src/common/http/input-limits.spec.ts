@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { INPUT_LIMITS, inputProblems, jsonNestsDeeperThan } from './input-limits.js';
+import { INPUT_LIMITS, inputProblems, jsonNestsDeeperThan, tooDeepStandIn } from './input-limits.js';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 1;
@@ -62,6 +62,12 @@ describe('inputProblems', () => {
       expect(jsonNestsDeeperThan('{"a":"[[[[\\"[[[{{{"}', 1)).toBe(false);
       expect(jsonNestsDeeperThan('{"a":"\\"}', 1)).toBe(false);
       expect(jsonNestsDeeperThan(`${'['.repeat(500_000)}${']'.repeat(500_000)}`, INPUT_LIMITS.maxDepth)).toBe(true);
+    });
+
+    it('hands on a stand-in that the parsed-value check refuses as too deep', () => {
+      expect(inputProblems(tooDeepStandIn(), 'body')).toEqual([
+        { field: expect.any(String), message: expect.stringContaining(`nested deeper than ${INPUT_LIMITS.maxDepth} levels`) },
+      ]);
     });
   });
 });

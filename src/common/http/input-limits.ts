@@ -50,6 +50,17 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
+/**
+ * What the JSON parser hands on in place of a text too deep to parse: just deep enough for
+ * `inputProblems` to refuse it, so the one refusal path (the preValidation hook) answers it on
+ * every route, Bull Board's included.
+ */
+export function tooDeepStandIn(): unknown {
+  let value: unknown = [];
+  for (let i = 0; i < INPUT_LIMITS.maxDepth; i++) value = [value];
+  return value;
+}
+
 /** A field name safe to print back: the characters it was refused for are replaced. */
 function printable(name: string): string {
   return name.replaceAll('\u0000', '\ufffd').replace(/\p{Cs}/gu, '\ufffd');
