@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
+import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { createPlatformAdmin, expectProblem } from '../support/factories.js';
-import { counters, eventCount, meteredPlan, meteredTenant, MeteredTenant, record } from './support.js';
+import { counters, eventCount, meteredPlan, meteredTenant, MeteredTenant, raceAsApiRole, record } from './support.js';
 
 /** Limits hold under bursts, and retries count once — concurrent requests share batched statements. */
 describe('metering under concurrency', () => {
@@ -46,27 +46,11 @@ describe('metering under concurrency', () => {
         `select outcome, used_total::int as used from meter_record($1, $2, false, now(), 'api_calls', false, true, 'increment', 1, now(), null, null, $3)`,
         [tenant.tenantId, tenant.keyId, uuidv7()],
       );
-    const first = new pg.Client({ connectionString: t.appUrl });
-    const second = new pg.Client({ connectionString: t.appUrl });
-    await first.connect();
-    await second.connect();
-    try {
-      const [{ pid }] = (await second.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
-      await first.query('begin');
-      expect((await call(first)).rows).toEqual([{ outcome: 'recorded', used: 1 }]);
-      // The second session sees no counter row (the first's is not committed) and waits on its insert.
-      const racing = call(second);
-      await eventually(async () => {
-        const [row] = await ownerQuery(t, 'select wait_event_type from pg_stat_activity where pid = $1', [pid]);
-        return row?.wait_event_type === 'Lock';
-      });
-      await first.query('commit');
-      // Within the limit, so counted — not refused because the row turned out to exist.
-      expect((await racing).rows).toEqual([{ outcome: 'recorded', used: 2 }]);
-    } finally {
-      await first.end();
-      await second.end();
-    }
+    // The second session sees no counter row (the first's is not committed) and waits on its insert.
+    const [firstRows, racing] = await raceAsApiRole(t, call, call);
+    expect(firstRows).toEqual([{ outcome: 'recorded', used: 1 }]);
+    // Within the limit, so counted — not refused because the row turned out to exist.
+    expect(racing).toEqual([{ outcome: 'recorded', used: 2 }]);
     expect((await counters(t, tenant.tenantId))[0].used).toBe(2);
   });
 
@@ -212,26 +196,14 @@ describe('metering under concurrency', () => {
           `select outcome, used_total::int as used from meter_record($1, $2, false, now(), 'api_calls', false, true, 'increment', $3, now(), $4, $5, $6)`,
           [tenant.tenantId, tenant.keyId, quantity, key, hash, uuidv7()],
         );
-      const first = new pg.Client({ connectionString: t.appUrl });
-      const second = new pg.Client({ connectionString: t.appUrl });
-      await first.connect();
-      await second.connect();
-      try {
-        const [{ pid }] = (await second.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
-        await first.query('begin');
-        expect((await call(first, 2)).rows).toEqual([{ outcome: 'recorded', used: 2 }]);
-        // The second session passes the replay check (the first is not committed) and waits on the counter's row lock.
-        const racing = call(second, 2);
-        await eventually(async () => {
-          const [row] = await ownerQuery(t, 'select wait_event_type from pg_stat_activity where pid = $1', [pid]);
-          return row?.wait_event_type === 'Lock';
-        });
-        await first.query('commit');
-        expect((await racing).rows).toEqual([{ outcome: 'replayed', used: 2 }]);
-      } finally {
-        await first.end();
-        await second.end();
-      }
+      // The second session passes the replay check (the first is not committed) and waits on the counter's row lock.
+      const [firstRows, racing] = await raceAsApiRole(
+        t,
+        (client) => call(client, 2),
+        (client) => call(client, 2),
+      );
+      expect(firstRows).toEqual([{ outcome: 'recorded', used: 2 }]);
+      expect(racing).toEqual([{ outcome: 'replayed', used: 2 }]);
       expect((await counters(t, tenant.tenantId))[0].used).toBe(2);
       expect(await eventCount(t, tenant.tenantId)).toBe(1);
     });

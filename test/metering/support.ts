@@ -1,4 +1,5 @@
-import { ownerQuery, type TestApp } from '../support/app.js';
+import pg from 'pg';
+import { eventually, ownerQuery, type TestApp } from '../support/app.js';
 import type { ApiResponse } from '../support/client.js';
 import {
   createApiKey,
@@ -87,4 +88,35 @@ export async function eventCount(t: TestApp, tenantId: string, metric?: string):
     [tenantId, metric ?? null],
   );
   return n;
+}
+
+/**
+ * Two sessions as the API's own role, in a fixed interleaving: `first` runs inside a transaction
+ * left open; `second` starts, and once it waits on a lock `first` holds, `first` commits. Returns
+ * what each answered.
+ */
+export async function raceAsApiRole<T extends pg.QueryResultRow>(
+  t: TestApp,
+  first: (client: pg.Client) => Promise<pg.QueryResult<T>>,
+  second: (client: pg.Client) => Promise<pg.QueryResult<T>>,
+): Promise<[T[], T[]]> {
+  const a = new pg.Client({ connectionString: t.appUrl });
+  const b = new pg.Client({ connectionString: t.appUrl });
+  await a.connect();
+  await b.connect();
+  try {
+    const [{ pid }] = (await b.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+    await a.query('begin');
+    const firstRows = (await first(a)).rows;
+    const racing = second(b);
+    await eventually(async () => {
+      const [row] = await ownerQuery(t, 'select wait_event_type from pg_stat_activity where pid = $1', [pid]);
+      return row?.wait_event_type === 'Lock';
+    });
+    await a.query('commit');
+    return [firstRows, (await racing).rows];
+  } finally {
+    await a.end();
+    await b.end();
+  }
 }
