@@ -7,6 +7,7 @@ import { Migration20261201500000TrialRemembered } from './Migration2026120150000
 import { Migration20261201500100Invitations } from './Migration20261201500100Invitations.js';
 import { Migration20261201600000MeterFirstUse } from './Migration20261201600000MeterFirstUse.js';
 import { Migration20261201600100CatalogPlatformOnly } from './Migration20261201600100CatalogPlatformOnly.js';
+import { Migration20261202000000MoneyOrchestration } from './Migration20261202000000MoneyOrchestration.js';
 
 /** Every migration, in order. Listed explicitly so the same list runs from TypeScript (tests) and from dist. */
 export const migrationsList: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201500100Invitations', class: Migration20261201500100Invitations },
   { name: 'Migration20261201600000MeterFirstUse', class: Migration20261201600000MeterFirstUse },
   { name: 'Migration20261201600100CatalogPlatformOnly', class: Migration20261201600100CatalogPlatformOnly },
+  { name: 'Migration20261202000000MoneyOrchestration', class: Migration20261202000000MoneyOrchestration },
 ];

@@ -67,7 +67,7 @@ const RAW_RENEWAL = `
     select gen_random_uuid(), tenant_id, id, total_amount, 'USD', 'succeeded', 1, now() from inv
   ), upd as (
     update subscriptions s set current_period_start = d.start, current_period_end = d.finish,
-           cycles_billed = s.cycles_billed + 1, updated_at = now()
+           cycles_billed = s.cycles_billed + 1, cycles_on_version = s.cycles_on_version + 1, updated_at = now()
       from due d where s.id = d.id
   )
   select count(*)::int as n from due`;

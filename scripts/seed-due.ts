@@ -42,8 +42,9 @@ export async function seedDueSubscriptions(client: pg.Client, plan: SeededPlan, 
        returning tenant_id
      )
      insert into subscriptions (id, tenant_id, plan_id, plan_version_id, status, billing_anchor, current_period_start,
-                                current_period_end, cycles_billed, cancel_at_period_end, created_at, updated_at)
-     select gen_random_uuid(), tenant_id, $3, $4, 'active', $5, $5, $6, 1, false, now(), now() from pm`,
+                                current_period_end, cycles_billed, cycles_on_version, price_changed_at, cancel_at_period_end,
+                                created_at, updated_at)
+     select gen_random_uuid(), tenant_id, $3, $4, 'active', $5, $5, $6, 1, 1, $5, false, now(), now() from pm`,
     [n, batch, plan.planId, plan.versionId, start, periodEnd],
   );
 }

@@ -177,7 +177,7 @@ describe('invoices and payments', () => {
         expect(history.status).toBe(200);
         expect(history.body.data).toEqual([
           expect.objectContaining({
-            status: 'expired',
+            status: 'incomplete_expired',
             plan: expect.objectContaining({ id: growth.id }),
             endedReason: 'initial_payment_failed',
             cyclesBilled: 0,
@@ -296,7 +296,7 @@ describe('invoices and payments', () => {
 
       const change = await t.api.post('/v1/subscription/change', { planId: pro.id, timing: 'now' }, as(tenant));
       expect(change.status).toBe(200);
-      expect(change.body.invoice).toEqual({ id: expect.any(String), number: 'INV-000002', status: 'open', totalAmount: 2000 });
+      expect(change.body.invoice).toMatchObject({ id: expect.any(String), number: 'INV-000002', status: 'open', totalAmount: 2000, currency: 'USD' });
       const invoiceId = change.body.invoice.id;
 
       // The worker's charge fails: the invoice stays open and the subscription is past due.
@@ -416,10 +416,11 @@ describe('invoices and payments', () => {
         plan: { id: starter.id },
         timing: 'now',
         currency: 'USD',
-        subtotal: -2000,
-        creditApplied: 0,
-        total: 0,
-        creditAdded: 2000,
+        subtotalAmount: -2000,
+        creditAppliedAmount: 0,
+        totalAmount: 0,
+        creditAddedAmount: 2000,
+        amountDue: 0,
       });
       expect(preview.body.lines.map((l: any) => [l.kind, l.amount])).toEqual([
         ['proration_credit', -3000],
@@ -433,7 +434,7 @@ describe('invoices and payments', () => {
         plan: { id: starter.id },
         currentPeriodEnd: sub.currentPeriodEnd,
       });
-      expect(down.body.invoice).toEqual({ id: expect.any(String), number: 'INV-000002', status: 'paid', totalAmount: 0 });
+      expect(down.body.invoice).toMatchObject({ id: expect.any(String), number: 'INV-000002', status: 'paid', totalAmount: 0, currency: 'USD' });
       const downInvoice = (await t.api.get(`/v1/invoices/${down.body.invoice.id}`, as(tenant))).body;
       expect(downInvoice).toMatchObject({
         status: 'paid',
@@ -464,7 +465,7 @@ describe('invoices and payments', () => {
 
       // Back up to Pro: +2000 net, all of it covered by the credit; settled at once, no charge.
       const upPreview = await t.api.post('/v1/subscription/preview', { planId: pro.id, timing: 'now' }, as(tenant));
-      expect(upPreview.body).toMatchObject({ subtotal: 2000, creditApplied: 2000, total: 0, creditAdded: 0 });
+      expect(upPreview.body).toMatchObject({ subtotalAmount: 2000, creditAppliedAmount: 2000, totalAmount: 0, creditAddedAmount: 0 });
       // Passing the preview's instant bills exactly the lines it showed.
       const up = await t.api.post(
         '/v1/subscription/change',
@@ -472,7 +473,7 @@ describe('invoices and payments', () => {
         as(tenant),
       );
       expect(up.status).toBe(200);
-      expect(up.body.invoice).toEqual({ id: expect.any(String), number: 'INV-000003', status: 'paid', totalAmount: 0 });
+      expect(up.body.invoice).toMatchObject({ id: expect.any(String), number: 'INV-000003', status: 'paid', totalAmount: 0, currency: 'USD' });
       const upInvoice = (await t.api.get(`/v1/invoices/${up.body.invoice.id}`, as(tenant))).body;
       expect(upInvoice).toMatchObject({ status: 'paid', subtotalAmount: 2000, creditAppliedAmount: 2000, totalAmount: 0 });
       expect(upInvoice.lines.map((l: any) => [l.kind, l.amount])).toEqual([
@@ -489,14 +490,14 @@ describe('invoices and payments', () => {
       await t.api.post('/v1/subscription/change', { planId: starter.id, timing: 'now' }, as(tenant));
       expect(await creditBalance(tenant.tenantId)).toBe(2000);
       const bizPreview = await t.api.post('/v1/subscription/preview', { planId: business.id, timing: 'now' }, as(tenant));
-      expect(bizPreview.body).toMatchObject({ subtotal: 4000, creditApplied: 2000, total: 2000, creditAdded: 0 });
+      expect(bizPreview.body).toMatchObject({ subtotalAmount: 4000, creditAppliedAmount: 2000, totalAmount: 2000, creditAddedAmount: 0 });
       const biz = await t.api.post(
         '/v1/subscription/change',
         { planId: business.id, timing: 'now', prorationDate: bizPreview.body.effectiveAt },
         as(tenant),
       );
       expect(biz.status).toBe(200);
-      expect(biz.body.invoice).toEqual({ id: expect.any(String), number: 'INV-000005', status: 'open', totalAmount: 2000 });
+      expect(biz.body.invoice).toMatchObject({ id: expect.any(String), number: 'INV-000005', status: 'open', totalAmount: 2000, currency: 'USD' });
       const bizInvoice = await eventually(async () => {
         const res = await t.api.get(`/v1/invoices/${biz.body.invoice.id}`, as(tenant));
         return res.body.status === 'paid' && res.body;

@@ -165,7 +165,7 @@ describe('subscription lifecycle', () => {
     const start = new Date(res.body.subscription.currentPeriodStart);
     const end = new Date(res.body.subscription.currentPeriodEnd);
     expect(end.getUTCFullYear() - start.getUTCFullYear()).toBe(1);
-    expect(res.body.invoice.totalAmount).toBe(preview.body.total);
+    expect(res.body.invoice.totalAmount).toBe(preview.body.totalAmount);
   });
 
   it('cancels at period end, resumes, then cancels now; illegal moves are 409 invalid_transition', async () => {

@@ -59,10 +59,11 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
     expect(preview.body).toMatchObject({
       timing: 'now',
       currency: 'USD',
-      subtotal: 1032,
-      total: 1032,
-      creditApplied: 0,
-      creditAdded: 0,
+      subtotalAmount: 1032,
+      totalAmount: 1032,
+      creditAppliedAmount: 0,
+      creditAddedAmount: 0,
+      amountDue: 1032,
     });
     expect(preview.body.lines.map((l: any) => [l.kind, l.amount])).toEqual([
       ['proration_credit', -516],

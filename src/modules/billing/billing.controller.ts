@@ -5,7 +5,16 @@ import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { NoBody, uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
-import { AddPaymentMethodDto, BillingListQuery, InvoiceDto, PaymentDto, PaymentMethodDto } from './dto/billing.dto.js';
+import { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
+import { CreditBalanceService } from './credit-balance.service.js';
+import {
+  AddPaymentMethodDto,
+  BillingListQuery,
+  CreditBalancePageDto,
+  CreditBalanceQuery,
+  PaymentDto,
+  PaymentMethodDto,
+} from './dto/billing.dto.js';
 import { InvoicesService } from './invoices.service.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
 
@@ -15,6 +24,7 @@ export class BillingController {
   constructor(
     private readonly paymentMethods: PaymentMethodsService,
     private readonly invoices: InvoicesService,
+    private readonly credit: CreditBalanceService,
   ) {}
 
   @Get('payment-methods')
@@ -70,7 +80,10 @@ export class BillingController {
   @Post('invoices/:id/pay')
   @HttpCode(200)
   @TenantAdmin()
-  @ApiOperation({ operationId: 'payInvoice', summary: 'Charge an open invoice with the default card now' })
+  @ApiOperation({
+    operationId: 'payInvoice',
+    summary: "Charge an open invoice now with the subscription's card (or the default card); the dunning schedule is unchanged",
+  })
   @ApiOkResponse({ type: InvoiceDto })
   @ApiProblems(400, 402, 404, 409)
   pay(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
@@ -84,5 +97,17 @@ export class BillingController {
   @ApiProblems(400)
   listPayments(@Query() query: BillingListQuery) {
     return this.invoices.payments(query);
+  }
+
+  @Get('credit-balance')
+  @TenantMember()
+  @ApiOperation({
+    operationId: 'getCreditBalance',
+    summary: 'The credit balance per currency and its ledger (newest first, each entry with the balance after it)',
+  })
+  @ApiOkResponse({ type: CreditBalancePageDto })
+  @ApiProblems(400)
+  creditBalance(@Query() query: CreditBalanceQuery) {
+    return this.credit.get(query);
   }
 }

@@ -1,7 +1,10 @@
 import { BigIntType } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
+import type { LineKind } from '../subscriptions/dto/invoice.dto.js';
+import type { Line } from '../subscriptions/proration.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
+import type { CreditReason } from './credit.js';
 
 /** A card on file: only brand, last4 and expiry, plus the provider's opaque token. */
 @Entity({ tableName: 'payment_methods' })
@@ -68,6 +71,10 @@ export class Invoice {
   @Property({ type: new BigIntType('bigint') })
   creditAppliedAmount = 0n;
 
+  /** Credit this invoice added to the balance (a net-negative subtotal). */
+  @Property({ type: new BigIntType('bigint') })
+  creditAddedAmount = 0n;
+
   /** What is charged: subtotal less credit, never negative. */
   @Property({ type: new BigIntType('bigint') })
   totalAmount!: bigint;
@@ -78,10 +85,15 @@ export class Invoice {
   @Property({ type: 'timestamptz' })
   periodEnd!: Date;
 
+  /** Every charge attempt (the charge key's attempt number), "pay now" included. */
   @Property({ type: 'integer' })
   attemptCount = 0;
 
-  /** When the first charge attempt failed (retries are counted from here). */
+  /** The dunning schedule's own attempts (first automatic charge and retries). */
+  @Property({ type: 'integer' })
+  autoAttemptCount = 0;
+
+  /** When the first automatic attempt failed (retries are counted from here). */
   @Property({ type: 'timestamptz', nullable: true })
   dunningStartedAt: Date | null = null;
 
@@ -112,9 +124,8 @@ export class InvoiceLine {
   @Property({ type: 'integer' })
   position!: number;
 
-  /** subscription, proration_credit, proration_charge, credit_applied, adjustment */
   @Property({ type: 'text' })
-  kind!: string;
+  kind!: LineKind;
 
   @Property({ type: 'text' })
   description!: string;
@@ -130,7 +141,7 @@ export class InvoiceLine {
 
   /** How the amount was computed (fraction, exact value, rounding), so it can be re-derived to the cent. */
   @Property({ type: 'json', nullable: true })
-  calculation!: Record<string, unknown> | null;
+  calculation!: Line['calculation'] | null;
 }
 
 export type PaymentStatus = 'succeeded' | 'failed';
@@ -172,7 +183,7 @@ export class Payment {
   createdAt!: Date;
 }
 
-/** Append-only tenant credit: positive adds (net-negative prorations), negative uses it on an invoice. */
+/** Append-only tenant credit (see credit.ts): positive adds, negative uses it on an invoice. */
 @Entity({ tableName: 'credit_ledger' })
 export class CreditEntry {
   @PrimaryKey({ type: 'uuid' })
@@ -188,7 +199,7 @@ export class CreditEntry {
   amount!: bigint;
 
   @Property({ type: 'text' })
-  reason!: string;
+  reason!: CreditReason;
 
   @ManyToOne(() => Invoice, { fieldName: 'invoice_id', nullable: true })
   invoice!: Invoice | null;

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { RenewalBilling, SubscriptionBilling } from '../subscriptions/subscription-billing.port.js';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
 import { BillingController } from './billing.controller.js';
+import { CreditBalanceService } from './credit-balance.service.js';
 import { InvoicesService } from './invoices.service.js';
 import { InvoicingService } from './invoicing.service.js';
 import { MockPaymentGateway, PaymentGateway } from './payment-gateway.js';
@@ -16,6 +17,7 @@ import { PaymentMethodsService } from './payment-methods.service.js';
     PaymentMethodsService,
     InvoicingService,
     InvoicesService,
+    CreditBalanceService,
     { provide: PaymentGateway, useClass: MockPaymentGateway },
     { provide: SubscriptionBilling, useExisting: InvoicingService },
     { provide: RenewalBilling, useExisting: InvoicingService },

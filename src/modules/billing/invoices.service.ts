@@ -5,7 +5,8 @@ import { Errors } from '../../common/errors/app-error.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Invoice, InvoiceLine, Payment } from './billing.entities.js';
-import { InvoiceDto, PaymentDto } from './dto/billing.dto.js';
+import type { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
+import { invoiceDto, PaymentDto } from './dto/billing.dto.js';
 import { InvoicingService } from './invoicing.service.js';
 
 /** The tenant's invoices and payments, and paying an open invoice by hand. */
@@ -25,13 +26,13 @@ export class InvoicesService {
     });
     const page = await entityPage(this.em, Invoice, rows, query.limit, (i) => i);
     const lines = await this.linesOf(page.data);
-    return { data: page.data.map((i) => InvoiceDto.from(i, lines.get(i.id) ?? [])), nextCursor: page.nextCursor };
+    return { data: page.data.map((i) => invoiceDto(i, lines.get(i.id) ?? [])), nextCursor: page.nextCursor };
   }
 
   async get(id: string): Promise<InvoiceDto> {
     const invoice = await this.em.findOne(Invoice, id);
     if (!invoice) throw Errors.notFound('Invoice');
-    return InvoiceDto.from(invoice, (await this.linesOf([invoice])).get(id) ?? []);
+    return invoiceDto(invoice, (await this.linesOf([invoice])).get(id) ?? []);
   }
 
   async payments(query: PageQuery): Promise<Page<PaymentDto>> {
@@ -43,11 +44,17 @@ export class InvoicesService {
     return entityPage(this.em, Payment, rows, query.limit, PaymentDto.from);
   }
 
-  /** Charges an open invoice with the default card now; success brings a past-due subscription back to active. */
+  /**
+   * Charges an open invoice now with the subscription's card (or the default card); success brings
+   * a past-due subscription back to active. An extra attempt: the dunning schedule is unchanged.
+   */
   async pay(id: string): Promise<InvoiceDto> {
     const invoice = await this.em.findOne(Invoice, id);
     if (!invoice) throw Errors.notFound('Invoice');
-    const result = await this.invoicing.collectOpen(id);
+    const result = await this.invoicing.collectOpen(id, false);
+    if (result.status.startsWith('subscription_')) {
+      throw Errors.invalidTransition('The subscription of this invoice has ended; nothing more is collected on it');
+    }
     if (result.status !== 'open' && !result.paid && !result.failureCode) {
       throw Errors.invalidTransition(`The invoice is ${result.status}, not open`);
     }

@@ -10,9 +10,8 @@ import { QUEUES } from '../../jobs/queues.js';
 import { AuditEntry, AuditService } from '../audit/audit.service.js';
 import { newId } from '../../database/ids.js';
 import { periodLine } from '../subscriptions/proration.js';
-import { priceInvoice } from './invoice-pricing.js';
+import { InvoicePricing, priceInvoice } from './invoice-pricing.js';
 import type { Line } from '../subscriptions/proration.js';
-import { nextRetryAt } from '../subscriptions/renewal.js';
 import {
   BilledInvoice,
   ChargeOutcome,
@@ -21,8 +20,13 @@ import {
   SubscriptionBilling,
 } from '../subscriptions/subscription-billing.port.js';
 import { SubscriptionPayments } from '../subscriptions/subscription-payments.js';
+import { isLive, LIVE_STATUSES } from '../subscriptions/subscription-state.js';
 import type { Subscription } from '../subscriptions/subscription.entity.js';
+import type { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
 import { BillingReason, CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from './billing.entities.js';
+import type { CreditReason } from './credit.js';
+import { afterFailedAttempt, automaticAttemptDue } from './dunning.js';
+import { invoiceDto } from './dto/billing.dto.js';
 import { ChargeResult, PaymentGateway } from './payment-gateway.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
 
@@ -32,6 +36,8 @@ export interface InvoiceDraft {
   subscription: Subscription;
   lines: Line[];
   reason: BillingReason;
+  /** The service period the invoice bills (its header), stated by the caller rather than guessed from the lines. */
+  period: { start: Date; end: Date };
 }
 
 export interface CollectionResult {
@@ -41,11 +47,20 @@ export interface CollectionResult {
 
 const CHARGE_CONCURRENCY = 64;
 
+/** Statuses a subscription can still be charged in (subscription-state.ts's LIVE_STATUSES). */
+const LIVE_SQL = LIVE_STATUSES.map((s) => `'${s}'`).join(', ');
+
 /** The card a charge uses: its id and the provider's token. */
 type CardRef = Pick<PaymentMethod, 'id' | 'providerToken'>;
 
 /** An invoice line as stored: the billed lines plus credit movements. */
-type StoredLine = Omit<Line, 'kind' | 'calculation'> & { kind: string; calculation: Record<string, unknown> | null };
+type StoredLine = Omit<Line, 'kind' | 'calculation'> & { kind: InvoiceLine['kind']; calculation: Line['calculation'] | null };
+
+/** Whose card a charge uses: the subscription's own, or (null, or removed) the tenant's default. */
+interface CardChoice {
+  tenantId: string;
+  paymentMethodId: string | null;
+}
 
 /**
  * Invoices and collection, set-based so that the renewal worker can bill hundreds of
@@ -75,17 +90,17 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
   }
 
   async invoiceAndCharge(subscription: Subscription, lines: Line[], paymentMethodId: string | null): Promise<ChargeOutcome> {
-    const [invoice] = await this.createInvoices([{ subscription, lines, reason: 'subscription_create' }]);
+    const period = { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
+    const [invoice] = await this.createInvoices([{ subscription, lines, reason: 'subscription_create', period }]);
     if (invoice.status !== 'open') return { invoice: this.billed(invoice), paid: true, failureCode: null };
-    const card = paymentMethodId ? await this.paymentMethods.find(paymentMethodId) : undefined;
-    const [result] = await this.collectMany([invoice], card ? new Map([[invoice.tenantId, card]]) : undefined);
+    const [result] = await this.collectMany([invoice], true, [{ tenantId: invoice.tenantId, paymentMethodId }]);
     return { invoice: this.billed(invoice), ...result };
   }
 
-  async invoiceAndCollectLater(subscription: Subscription, lines: Line[]): Promise<BilledInvoice> {
-    const [invoice] = await this.createInvoices([{ subscription, lines, reason: 'subscription_update' }]);
+  async invoiceAndCollectLater(subscription: Subscription, lines: Line[], period: { start: Date; end: Date }): Promise<InvoiceDto> {
+    const [invoice] = await this.createInvoices([{ subscription, lines, reason: 'subscription_update', period }]);
     if (invoice.status === 'open') this.enqueueCollection(invoice);
-    return this.billed(invoice);
+    return invoiceDto(invoice, await this.em.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } }));
   }
 
   /**
@@ -98,7 +113,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     const now = this.clock.now();
     const tenantIds = items.map((i) => i.tenantId);
     const numbers = await this.nextNumbers(tenantIds);
-    const cards = await this.defaultCards(tenantIds);
+    const cards = await this.cardsFor(items);
     const balances = new Map<string, bigint>();
     for (const currency of new Set(items.map((i) => i.currency))) {
       for (const [tenant, balance] of await this.balances(tenantIds, currency)) balances.set(`${tenant}:${currency}`, balance);
@@ -106,7 +121,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     const drafts = items.map((item, i) => {
       const line = periodLine(item.planName, item.price, item.periodStart, item.periodEnd);
       const pricing = priceInvoice([line.amount], balances.get(`${item.tenantId}:${item.currency}`) ?? 0n);
-      return { item, id: newId(), number: numbers[i], line, pricing, card: cards.get(item.tenantId) ?? null };
+      return { item, id: newId(), number: numbers[i], line, pricing, card: cards[i] };
     });
     const charged = await this.chargeAll(
       drafts.map((d) => ({
@@ -128,6 +143,9 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
       const result = charged[i];
       const paid = !result || result.status === 'succeeded';
       const { tenantId, subscriptionId, currency, periodStart, periodEnd } = d.item;
+      const schedule = paid
+        ? { dunningStartedAt: null, autoAttemptCount: result ? 1 : 0, nextAttemptAt: null }
+        : afterFailedAttempt({ dunningStartedAt: null, autoAttemptCount: 0, nextAttemptAt: null }, true, now);
       invoices.push({
         id: d.id,
         tenantId,
@@ -138,12 +156,14 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         currency,
         subtotalAmount: d.pricing.subtotal,
         creditAppliedAmount: d.pricing.creditApplied,
+        creditAddedAmount: d.pricing.creditAdded,
         totalAmount: d.pricing.total,
         periodStart,
         periodEnd,
         attemptCount: result ? 1 : 0,
-        dunningStartedAt: paid ? null : now,
-        nextAttemptAt: paid ? null : nextRetryAt(now, 1),
+        autoAttemptCount: schedule.autoAttemptCount,
+        dunningStartedAt: schedule.dunningStartedAt,
+        nextAttemptAt: schedule.nextAttemptAt,
         paidAt: paid ? now : null,
         createdAt: now,
         updatedAt: now,
@@ -226,28 +246,81 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     });
   }
 
-  async voidInvoice(invoiceId: string): Promise<void> {
-    const invoice = await this.em.findOneOrFail(Invoice, invoiceId);
+  /**
+   * Voids an open invoice: nothing more is collected on it, and the credit it used goes back to
+   * the balance (a ledger entry in the same transaction). Returns false when it was not open.
+   */
+  async voidInvoice(invoiceId: string): Promise<boolean> {
+    const invoice = await this.em.findOne(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (!invoice || invoice.status !== 'open') return false;
+    const now = this.clock.now();
     invoice.status = 'void';
     invoice.nextAttemptAt = null;
-    invoice.updatedAt = this.clock.now();
+    invoice.updatedAt = now;
+    if (invoice.creditAppliedAmount > 0n) {
+      this.em.create(CreditEntry, {
+        tenantId: invoice.tenantId,
+        currency: invoice.currency,
+        amount: invoice.creditAppliedAmount,
+        reason: 'invoice_voided',
+        invoice,
+        createdAt: now,
+      });
+    }
     await this.em.flush();
+    this.audit.record({
+      action: 'invoice.voided',
+      targetType: 'invoice',
+      targetId: invoice.id,
+      tenantId: invoice.tenantId,
+      after: { number: invoice.number, status: 'void', creditReturned: Number(invoice.creditAppliedAmount) },
+    });
+    return true;
+  }
+
+  async voidOpenInvoices(subscriptionId: string): Promise<number> {
+    const open = await this.em.find(Invoice, { subscription: subscriptionId, status: 'open' }, { fields: ['id'] });
+    let voided = 0;
+    for (const { id } of open) if (await this.voidInvoice(id)) voided += 1;
+    return voided;
   }
 
   async hasOpenInvoice(subscriptionId: string): Promise<boolean> {
     return (await this.em.count(Invoice, { subscription: subscriptionId, status: 'open' })) > 0;
   }
 
-  async creditBalance(currency: string): Promise<bigint> {
-    return (await this.balances([this.context.tenantId], currency)).get(this.context.tenantId) ?? 0n;
+  async priceLines(lines: Line[], currency: string): Promise<InvoicePricing> {
+    const balance = (await this.balances([this.context.tenantId], currency)).get(this.context.tenantId) ?? 0n;
+    return priceInvoice(
+      lines.map((l) => l.amount),
+      balance,
+    );
   }
 
-  /** Open invoices due for a retry, and proration invoices never attempted (their job was lost), across tenants. */
+  async addCredit(currency: string, amount: bigint, reason: CreditReason): Promise<void> {
+    if (amount <= 0n) return;
+    this.em.create(CreditEntry, {
+      tenantId: this.context.tenantId,
+      currency,
+      amount,
+      reason,
+      invoice: null,
+      createdAt: this.clock.now(),
+    });
+    await this.em.flush();
+  }
+
+  /**
+   * Open invoices of live subscriptions whose automatic attempt is due — a retry, or the first
+   * collection of a proration invoice whose job was lost — across tenants.
+   */
   async enqueueDueCollections(now: Date): Promise<number> {
     const due = await this.session.runPlatform(null, async (em) => {
-      return em.execute<{ id: string; tenant_id: string; subscription_id: string; attempt_count: number }[]>(
-        `select id, tenant_id, subscription_id, attempt_count from invoices
-          where status = 'open' and (next_attempt_at <= ? or (attempt_count = 0 and billing_reason = 'subscription_update'))`,
+      return em.execute<{ id: string; tenant_id: string; subscription_id: string; auto_attempt_count: number }[]>(
+        `select i.id, i.tenant_id, i.subscription_id, i.auto_attempt_count from invoices i
+           join subscriptions s on s.id = i.subscription_id and s.status in (${LIVE_SQL})
+          where i.status = 'open'
+            and (i.next_attempt_at <= ? or (i.auto_attempt_count = 0 and i.billing_reason = 'subscription_update'))`,
         [now],
       );
     });
@@ -257,37 +330,40 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
             rows.map((i) => ({
               name: COLLECT_INVOICE_JOB,
               data: { tenantId: i.tenant_id, invoiceId: i.id, subscriptionId: i.subscription_id },
-              opts: workJob(`invoice-${i.id}-attempt-${i.attempt_count + 1}`),
+              opts: workJob(`invoice-${i.id}-auto-${i.auto_attempt_count + 1}`),
             })),
           )
         : null;
     await enqueue(
       QUEUES.proration,
-      due.filter((i) => i.attempt_count === 0),
+      due.filter((i) => i.auto_attempt_count === 0),
     );
     await enqueue(
       QUEUES.paymentRetries,
-      due.filter((i) => i.attempt_count > 0),
+      due.filter((i) => i.auto_attempt_count > 0),
     );
     return due.length;
   }
 
   /**
-   * One collection attempt on an open invoice (a proration job, a dunning retry, or a tenant's
-   * "pay now"), under the invoice's row lock; reports the outcome to the subscription.
+   * One collection attempt on an open invoice under its row lock: `automatic` for the schedule's
+   * own attempts (a proration job, a dunning retry), otherwise a tenant's "pay now", which never
+   * moves the schedule. An invoice whose subscription has ended is never charged. Reports the
+   * outcome to the subscription.
    */
-  async collectOpen(invoiceId: string, options: { dueOnly?: boolean } = {}): Promise<CollectionResult & { status: string }> {
+  async collectOpen(invoiceId: string, automatic: boolean): Promise<CollectionResult & { status: string }> {
     const invoice = await this.em.findOne(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!invoice || invoice.status !== 'open') return { paid: false, failureCode: null, status: invoice?.status ?? 'missing' };
-    if (options.dueOnly && invoice.attemptCount > 0 && (!invoice.nextAttemptAt || invoice.nextAttemptAt > this.clock.now())) {
-      return { paid: false, failureCode: null, status: 'not_due' };
-    }
+    if (automatic && !automaticAttemptDue(invoice, this.clock.now())) return { paid: false, failureCode: null, status: 'not_due' };
     await this.em.populate(invoice, ['subscription']);
     const subscription = invoice.subscription;
-    const [result] = await this.collectMany([invoice]);
+    if (!isLive(subscription.status)) return { paid: false, failureCode: null, status: `subscription_${subscription.status}` };
+    const [result] = await this.collectMany([invoice], automatic, [
+      { tenantId: invoice.tenantId, paymentMethodId: subscription.paymentMethodId },
+    ]);
     if (result.paid) {
       await this.payments.recovered(subscription, await this.em.count(Invoice, { subscription, status: 'open' }));
-    } else if (invoice.nextAttemptAt === null) {
+    } else if (result.exhausted) {
       invoice.status = 'uncollectible';
       await this.em.flush();
       this.audit.record({
@@ -301,7 +377,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     } else {
       await this.payments.failed(subscription, result.failureCode);
     }
-    return { ...result, status: invoice.status };
+    return { paid: result.paid, failureCode: result.failureCode, status: invoice.status };
   }
 
   /** Writes invoices with their lines; numbering takes each tenant's counter row lock, which also serialises its credit use. */
@@ -320,7 +396,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
       for (const [tenant, balance] of await this.balances(tenants, currency)) balances.set(`${tenant}:${currency}`, balance);
     }
 
-    const invoices = drafts.map(({ subscription, lines, reason }, i) => {
+    const invoices = drafts.map(({ subscription, lines, reason, period }, i) => {
       const tenantId = subscription.tenantId;
       const currency = subscription.planVersion.currency;
       const balanceKey = `${tenantId}:${currency}`;
@@ -329,8 +405,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         balances.get(balanceKey) ?? 0n,
       );
       balances.set(balanceKey, (balances.get(balanceKey) ?? 0n) - creditApplied + creditAdded);
-      const periodStart = lines.reduce((min, l) => (l.periodStart < min ? l.periodStart : min), lines[0]?.periodStart ?? now);
-      const periodEnd = lines.reduce((max, l) => (l.periodEnd > max ? l.periodEnd : max), lines[0]?.periodEnd ?? now);
+      const { start: periodStart, end: periodEnd } = period;
       const invoice = this.em.create(Invoice, {
         tenantId,
         number: numbers[i],
@@ -340,10 +415,12 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         currency,
         subtotalAmount: subtotal,
         creditAppliedAmount: creditApplied,
+        creditAddedAmount: creditAdded,
         totalAmount: total,
         periodStart,
         periodEnd,
         attemptCount: 0,
+        autoAttemptCount: 0,
         nextAttemptAt: null,
         paidAt: total > 0n ? null : now,
         createdAt: now,
@@ -419,18 +496,22 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
   }
 
   /**
-   * One charge attempt per invoice with its tenant's default card (or the card given), all at
-   * once. Every attempt is a payment record; a failure starts or continues dunning.
+   * One charge attempt per invoice, all at once, each with the card `cards[i]` chooses. Every
+   * attempt is a payment record; an automatic failure walks the dunning schedule (dunning.ts).
    */
-  async collectMany(invoices: Invoice[], cards?: Map<string, CardRef>): Promise<CollectionResult[]> {
+  async collectMany(
+    invoices: Invoice[],
+    automatic: boolean,
+    choices: CardChoice[],
+  ): Promise<(CollectionResult & { exhausted: boolean })[]> {
     if (!invoices.length) return [];
     const now = this.clock.now();
-    const byTenant = cards ?? (await this.defaultCards(invoices.map((i) => i.tenantId)));
+    const cards = await this.cardsFor(choices);
     const results = (await this.chargeAll(
-      invoices.map((invoice) => ({
+      invoices.map((invoice, i) => ({
         charge: true,
         tenantId: invoice.tenantId,
-        card: byTenant.get(invoice.tenantId) ?? null,
+        card: cards[i],
         amount: invoice.totalAmount,
         currency: invoice.currency,
         key: this.chargeKey(invoice, invoice.attemptCount + 1),
@@ -438,13 +519,12 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     )) as ChargeResult[];
     const outcomes = invoices.map((invoice, i) => {
       const result = results[i];
-      const card = byTenant.get(invoice.tenantId) ?? null;
       invoice.attemptCount += 1;
       invoice.updatedAt = now;
       this.em.create(Payment, {
         tenantId: invoice.tenantId,
         invoice,
-        paymentMethodId: card?.id ?? null,
+        paymentMethodId: cards[i]?.id ?? null,
         amount: invoice.totalAmount,
         currency: invoice.currency,
         status: result.status,
@@ -453,13 +533,18 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         attempt: invoice.attemptCount,
         createdAt: now,
       });
+      let exhausted = false;
       if (result.status === 'succeeded') {
+        if (automatic) invoice.autoAttemptCount += 1;
         invoice.status = 'paid';
         invoice.paidAt = now;
         invoice.nextAttemptAt = null;
       } else {
-        invoice.dunningStartedAt ??= now;
-        invoice.nextAttemptAt = nextRetryAt(invoice.dunningStartedAt, invoice.attemptCount);
+        const schedule = afterFailedAttempt(invoice, automatic, now);
+        invoice.dunningStartedAt = schedule.dunningStartedAt;
+        invoice.autoAttemptCount = schedule.autoAttemptCount;
+        invoice.nextAttemptAt = schedule.nextAttemptAt;
+        exhausted = schedule.exhausted;
       }
       this.audit.record({
         action: result.status === 'succeeded' ? 'invoice.paid' : 'invoice.payment_failed',
@@ -469,11 +554,12 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         after: {
           number: invoice.number,
           attempt: invoice.attemptCount,
+          automatic,
           amount: Number(invoice.totalAmount),
           failureCode: result.failureCode,
         },
       });
-      return { paid: result.status === 'succeeded', failureCode: result.failureCode };
+      return { paid: result.status === 'succeeded', failureCode: result.failureCode, exhausted };
     });
     await this.em.flush();
     return outcomes;
@@ -550,14 +636,27 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     return new Map(rows.map((r) => [r.tenant_id, BigInt(r.balance)]));
   }
 
-  /** Each tenant's default (newest) card, in one query. */
-  private async defaultCards(tenantIds: string[]): Promise<Map<string, CardRef>> {
-    const rows = await this.em.execute<{ id: string; tenant_id: string; provider_token: string }[]>(
-      `select distinct on (tenant_id) id, tenant_id, provider_token from payment_methods
-        where tenant_id = any(?::uuid[]) and deleted_at is null order by tenant_id, created_at desc, id desc`,
-      [pgArray([...new Set(tenantIds)])],
+  /**
+   * The card for each charge, in one query: the subscription's own card while it is on file,
+   * otherwise the tenant's default (newest) card; null when the tenant has none.
+   */
+  private async cardsFor(choices: CardChoice[]): Promise<(CardRef | null)[]> {
+    const rows = await this.em.execute<{ i: string; id: string | null; provider_token: string | null }[]>(
+      `select c.i, coalesce(own.id, fallback.id) as id, coalesce(own.provider_token, fallback.provider_token) as provider_token
+         from unnest(?::uuid[], ?::uuid[]) with ordinality as c(tenant_id, payment_method_id, i)
+         left join payment_methods own
+           on own.id = c.payment_method_id and own.tenant_id = c.tenant_id and own.deleted_at is null
+         left join lateral (
+           select id, provider_token from payment_methods
+            where tenant_id = c.tenant_id and deleted_at is null order by created_at desc, id desc limit 1
+         ) fallback on own.id is null`,
+      [pgArray(choices.map((c) => c.tenantId)), pgArray(choices.map((c) => c.paymentMethodId))],
     );
-    return new Map(rows.map((r) => [r.tenant_id, { id: r.id, providerToken: r.provider_token }]));
+    const byIndex = new Map(rows.map((r) => [Number(r.i) - 1, r]));
+    return choices.map((_, i) => {
+      const row = byIndex.get(i);
+      return row?.id && row.provider_token ? { id: row.id, providerToken: row.provider_token } : null;
+    });
   }
 
   private billed(invoice: Invoice): BilledInvoice {

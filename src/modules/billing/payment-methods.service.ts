@@ -5,6 +5,7 @@ import { RequestContext } from '../../common/context/request-context.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
+import { Subscription } from '../subscriptions/subscription.entity.js';
 import { PaymentMethod } from './billing.entities.js';
 import { luhnValid, notExpired } from './cards.js';
 import { AddPaymentMethodDto, PaymentMethodDto } from './dto/billing.dto.js';
@@ -73,6 +74,8 @@ export class PaymentMethodsService {
     const pm = await this.em.findOne(PaymentMethod, { id, deletedAt: null });
     if (!pm) throw Errors.notFound('Payment method');
     pm.deletedAt = this.clock.realNow();
+    // A subscription that charged this card follows the default card from now on.
+    await this.em.nativeUpdate(Subscription, { paymentMethodId: id }, { paymentMethodId: null });
     await this.em.flush();
     this.audit.record({
       action: 'payment_method.removed',

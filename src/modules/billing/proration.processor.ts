@@ -14,9 +14,9 @@ export interface CollectInvoiceJob {
 }
 
 /**
- * Collects one open invoice in its tenant's session: re-reads it under a row lock and does
- * nothing if it is settled (or, for a retry, not yet due), so duplicate or re-run jobs never
- * charge twice. Outcomes move the subscription (past due, recovered, expired after the last retry).
+ * Collects one open invoice in its tenant's session (an automatic attempt of the dunning
+ * schedule): re-reads it under a row lock and does nothing if it is settled, not yet due or its
+ * subscription has ended, so duplicate or re-run jobs never charge twice. Outcomes move the subscription (past due, recovered, expired after the last retry).
  */
 abstract class CollectionProcessor extends ConfiguredWorker {
   private readonly logger = new Logger(this.constructor.name);
@@ -25,14 +25,13 @@ abstract class CollectionProcessor extends ConfiguredWorker {
     config: AppConfig,
     private readonly tenantJob: TenantJob,
     private readonly invoicing: InvoicingService,
-    private readonly dueOnly: boolean,
   ) {
     super(config);
   }
 
   async process(job: Job<CollectInvoiceJob>): Promise<{ outcome: string }> {
     const { tenantId, invoiceId, subscriptionId } = job.data;
-    const result = await this.tenantJob.run(tenantId, () => this.invoicing.collectOpen(invoiceId, { dueOnly: this.dueOnly }));
+    const result = await this.tenantJob.run(tenantId, () => this.invoicing.collectOpen(invoiceId, true));
     const outcome = result.paid
       ? 'paid'
       : result.failureCode
@@ -48,7 +47,7 @@ abstract class CollectionProcessor extends ConfiguredWorker {
 @Processor(QUEUES.proration, { autorun: false })
 export class ProrationProcessor extends CollectionProcessor {
   constructor(config: AppConfig, tenantJob: TenantJob, invoicing: InvoicingService) {
-    super(config, tenantJob, invoicing, false);
+    super(config, tenantJob, invoicing);
   }
 }
 
@@ -56,6 +55,6 @@ export class ProrationProcessor extends CollectionProcessor {
 @Processor(QUEUES.paymentRetries, { autorun: false })
 export class PaymentRetryProcessor extends CollectionProcessor {
   constructor(config: AppConfig, tenantJob: TenantJob, invoicing: InvoicingService) {
-    super(config, tenantJob, invoicing, true);
+    super(config, tenantJob, invoicing);
   }
 }

@@ -114,3 +114,15 @@ export function prorateChange(input: ProrationInput): { lines: Line[]; total: bi
   }
   return { lines, total: lines.reduce((sum, line) => sum + line.amount, 0n) };
 }
+
+/**
+ * The value of a paid period's unused time when it ends at `at` (a cancel now with `prorate`):
+ * a credit line −round(price × remaining / period), computed like a change's credit.
+ */
+export function unusedTimeCredit(plan: string, price: bigint, periodStart: Date, periodEnd: Date, at: Date): Line {
+  if (price < 0n) throw new RangeError('prices must not be negative');
+  if (at.getTime() < periodStart.getTime()) throw new RangeError('the period has not started');
+  const period = periodSeconds(periodStart, periodEnd);
+  if (period <= 0) throw new RangeError('the period must last at least one second');
+  return proratedLine('proration_credit', `Unused time on ${plan}`, price, remainingSeconds(at, periodEnd), period, at, periodEnd);
+}

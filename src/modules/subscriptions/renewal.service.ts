@@ -20,6 +20,8 @@ interface DueRow {
   current_period_start: string;
   current_period_end: string;
   cycles_billed: number;
+  cycles_on_version: number;
+  payment_method_id: string | null;
   [column: `${'v' | 's'}_${string}`]: string | number | null;
 }
 
@@ -42,6 +44,7 @@ interface SubscriptionMove {
   period_start: string;
   period_end: string;
   cycles_billed: number;
+  cycles_on_version: number;
   ended_at: string | null;
   ended_reason: string | null;
   plan_code: string;
@@ -56,7 +59,7 @@ const versionColumns = (alias: 'v' | 's', version: string, plan: string) =>
 /** Due subscriptions with their pinned and scheduled versions, locked; rows other workers hold are skipped. */
 const DUE_SQL = `
   select s.id, s.tenant_id, s.status, s.cancel_at_period_end, s.billing_anchor, s.current_period_start,
-         s.current_period_end, s.cycles_billed, ${versionColumns('v', 'v', 'p')}, ${versionColumns('s', 'sv', 'sp')}
+         s.current_period_end, s.cycles_billed, s.cycles_on_version, s.payment_method_id, ${versionColumns('v', 'v', 'p')}, ${versionColumns('s', 'sv', 'sp')}
     from subscriptions s
     join plan_versions v on v.id = s.plan_version_id
     join plans p on p.id = v.plan_id
@@ -72,9 +75,11 @@ const MOVE_SQL = `
   update subscriptions s
      set status = m.status, plan_id = m.plan_id, plan_version_id = m.plan_version_id, scheduled_plan_version_id = null,
          billing_anchor = m.billing_anchor, current_period_start = m.period_start, current_period_end = m.period_end,
-         cycles_billed = m.cycles_billed, ended_at = m.ended_at, ended_reason = m.ended_reason, updated_at = ?
+         cycles_billed = m.cycles_billed, cycles_on_version = m.cycles_on_version, ended_at = m.ended_at,
+         ended_reason = m.ended_reason, updated_at = ?
     from json_to_recordset(?::json) as m(id uuid, status text, plan_id uuid, plan_version_id uuid, billing_anchor timestamptz,
-         period_start timestamptz, period_end timestamptz, cycles_billed int, ended_at timestamptz, ended_reason text)
+         period_start timestamptz, period_end timestamptz, cycles_billed int, cycles_on_version int, ended_at timestamptz,
+         ended_reason text)
    where s.id = m.id`;
 
 function versionOf(row: DueRow, alias: 'v' | 's'): VersionRow {
@@ -167,7 +172,7 @@ export class RenewalService {
             cancelAtPeriodEnd: row.cancel_at_period_end,
             billingAnchor: new Date(row.billing_anchor),
             currentPeriodEnd: new Date(row.current_period_end),
-            cyclesBilled: row.cycles_billed,
+            cyclesOnVersion: row.cycles_on_version,
           },
           current,
           scheduled,
@@ -186,6 +191,7 @@ export class RenewalService {
             period_start: row.current_period_start,
             period_end: row.current_period_end,
             cycles_billed: row.cycles_billed,
+            cycles_on_version: row.cycles_on_version,
             ended_at: decision.endedAt.toISOString(),
             ended_reason: event,
             plan_code: current.planCode,
@@ -203,6 +209,7 @@ export class RenewalService {
           period_start: decision.periodStart.toISOString(),
           period_end: decision.periodEnd.toISOString(),
           cycles_billed: row.cycles_billed + 1,
+          cycles_on_version: decision.cyclesOnVersion,
           ended_at: null,
           ended_reason: null,
           plan_code: version.planCode,
@@ -214,6 +221,7 @@ export class RenewalService {
           planCode: version.planCode,
           subscriptionId: row.id,
           tenantId: row.tenant_id,
+          paymentMethodId: row.payment_method_id,
           planName: version.planName,
           price: version.price,
           currency: version.currency,

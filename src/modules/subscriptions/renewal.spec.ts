@@ -1,4 +1,4 @@
-import { decideRenewal, nextRetryAt, RenewalState, RenewalTerms } from './renewal.js';
+import { decideRenewal, RenewalState, RenewalTerms } from './renewal.js';
 
 const monthly: RenewalTerms = { id: 'v1', interval: 'month', intervalCount: 1, durationCycles: null };
 const yearly: RenewalTerms = { id: 'v2', interval: 'year', intervalCount: 1, durationCycles: null };
@@ -9,7 +9,7 @@ const state = (over: Partial<RenewalState> = {}): RenewalState => ({
   cancelAtPeriodEnd: false,
   billingAnchor: at('2030-01-31T00:00:00Z'),
   currentPeriodEnd: at('2030-02-28T00:00:00Z'),
-  cyclesBilled: 1,
+  cyclesOnVersion: 1,
   ...over,
 });
 
@@ -29,6 +29,7 @@ describe('decideRenewal', () => {
       periodEnd: at('2030-03-31T00:00:00Z'),
       anchor: at('2030-01-31T00:00:00Z'),
       fromTrial: false,
+      cyclesOnVersion: 2,
     });
   });
 
@@ -38,17 +39,29 @@ describe('decideRenewal', () => {
       endedAt: at('2030-02-28T00:00:00Z'),
     });
     const twoCycles = { ...monthly, durationCycles: 2 };
-    expect(decideRenewal(state({ cyclesBilled: 1 }), twoCycles, null, at('2030-02-28T00:00:00Z')).kind).toBe('renew');
-    expect(decideRenewal(state({ cyclesBilled: 2 }), twoCycles, null, at('2030-02-28T00:00:00Z'))).toEqual({
+    expect(decideRenewal(state({ cyclesOnVersion: 1 }), twoCycles, null, at('2030-02-28T00:00:00Z')).kind).toBe('renew');
+    expect(decideRenewal(state({ cyclesOnVersion: 2 }), twoCycles, null, at('2030-02-28T00:00:00Z'))).toEqual({
       kind: 'expire',
       endedAt: at('2030-02-28T00:00:00Z'),
     });
   });
 
+  it('counts a fixed term on the version held: a scheduled move to a 2-cycle plan bills it twice', () => {
+    const twoCycles = { ...monthly, id: 'v9', durationCycles: 2 };
+    // Four periods billed on the old version; the scheduled change starts the new term at 1.
+    const first = decideRenewal(state({ cyclesOnVersion: 4 }), monthly, twoCycles, at('2030-02-28T00:00:00Z'));
+    expect(first).toMatchObject({ kind: 'renew', version: twoCycles, cyclesOnVersion: 1 });
+    const second = decideRenewal(state({ cyclesOnVersion: 1 }), twoCycles, null, at('2030-02-28T00:00:00Z'));
+    expect(second).toMatchObject({ kind: 'renew', cyclesOnVersion: 2 });
+    expect(decideRenewal(state({ cyclesOnVersion: 2 }), twoCycles, null, at('2030-02-28T00:00:00Z')).kind).toBe('expire');
+    // A used-up term that the tenant scheduled a move away from renews on the new plan.
+    expect(decideRenewal(state({ cyclesOnVersion: 2 }), twoCycles, monthly, at('2030-02-28T00:00:00Z')).kind).toBe('renew');
+  });
+
   it('converts a trial: the first paid period starts at the trial end, anchored there', () => {
     const trialEnd = at('2030-01-15T12:00:00Z');
     const decision = decideRenewal(
-      state({ status: 'trialing', cyclesBilled: 0, billingAnchor: trialEnd, currentPeriodEnd: trialEnd }),
+      state({ status: 'trialing', cyclesOnVersion: 0, billingAnchor: trialEnd, currentPeriodEnd: trialEnd }),
       monthly,
       null,
       trialEnd,
@@ -75,15 +88,5 @@ describe('decideRenewal', () => {
       version: cheaper,
       periodEnd: at('2030-03-31T00:00:00Z'),
     });
-  });
-});
-
-describe('nextRetryAt', () => {
-  it('retries 1, 3 and 7 days after the first failure, then gives up', () => {
-    const failed = at('2030-03-01T10:00:00Z');
-    expect(nextRetryAt(failed, 1)).toEqual(at('2030-03-02T10:00:00Z'));
-    expect(nextRetryAt(failed, 2)).toEqual(at('2030-03-04T10:00:00Z'));
-    expect(nextRetryAt(failed, 3)).toEqual(at('2030-03-08T10:00:00Z'));
-    expect(nextRetryAt(failed, 4)).toBeNull();
   });
 });

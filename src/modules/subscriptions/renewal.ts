@@ -2,7 +2,7 @@
  * What happens to a live subscription when its period (or trial) ends: pure rules, no I/O.
  * The renewal worker applies the decision under the subscription's row lock.
  */
-import { addDays, Interval, nextBoundaryAfter, periodBoundary } from './billing-period.js';
+import { Interval, nextBoundaryAfter, periodBoundary } from './billing-period.js';
 import type { SubscriptionStatus } from './subscription-state.js';
 
 export interface RenewalTerms {
@@ -17,7 +17,8 @@ export interface RenewalState {
   cancelAtPeriodEnd: boolean;
   billingAnchor: Date;
   currentPeriodEnd: Date;
-  cyclesBilled: number;
+  /** Full periods billed on the current plan version (a fixed term counts these, not the lifetime). */
+  cyclesOnVersion: number;
 }
 
 export type RenewalDecision =
@@ -28,7 +29,16 @@ export type RenewalDecision =
   /** A fixed term used up: ends as `expired`, nothing billed. */
   | { kind: 'expire'; endedAt: Date }
   /** Bill the next period on `version` (the pinned one, or the scheduled change). */
-  | { kind: 'renew'; version: RenewalTerms; periodStart: Date; periodEnd: Date; anchor: Date; fromTrial: boolean };
+  | {
+      kind: 'renew';
+      version: RenewalTerms;
+      periodStart: Date;
+      periodEnd: Date;
+      anchor: Date;
+      fromTrial: boolean;
+      /** The new period counted on `version`: a change of version starts its term again. */
+      cyclesOnVersion: number;
+    };
 
 export function decideRenewal(
   state: RenewalState,
@@ -40,10 +50,12 @@ export function decideRenewal(
   if (end.getTime() > now.getTime()) return { kind: 'none' };
   if (state.status !== 'active' && state.status !== 'trialing') return { kind: 'none' };
   if (state.cancelAtPeriodEnd) return { kind: 'cancel', endedAt: end };
-  if (state.status === 'active' && current.durationCycles !== null && state.cyclesBilled >= current.durationCycles) {
+  const version = scheduled ?? current;
+  // The term of the version the next period would be on: a scheduled change starts a new one.
+  const onVersion = version.id === current.id ? state.cyclesOnVersion : 0;
+  if (state.status === 'active' && version.durationCycles !== null && onVersion >= version.durationCycles) {
     return { kind: 'expire', endedAt: end };
   }
-  const version = scheduled ?? current;
   const fromTrial = state.status === 'trialing';
   // A new interval (scheduled change or trial end) starts a fresh anchor at the period end.
   const reanchor = fromTrial || version.interval !== current.interval || version.intervalCount !== current.intervalCount;
@@ -51,13 +63,5 @@ export function decideRenewal(
   const periodEnd = reanchor
     ? periodBoundary(anchor, version.interval, version.intervalCount, 1)
     : nextBoundaryAfter(anchor, version.interval, version.intervalCount, end);
-  return { kind: 'renew', version, periodStart: end, periodEnd, anchor, fromTrial };
-}
-
-/** Dunning: retries 1, 3 and 7 days after the first failure; null once the last retry has failed. */
-export const RETRY_DAYS = [1, 3, 7] as const;
-
-export function nextRetryAt(firstFailureAt: Date, failedAttempts: number): Date | null {
-  const days = RETRY_DAYS[failedAttempts - 1];
-  return days === undefined ? null : addDays(firstFailureAt, days);
+  return { kind: 'renew', version, periodStart: end, periodEnd, anchor, fromTrial, cyclesOnVersion: onVersion + 1 };
 }

@@ -1,11 +1,20 @@
 import type { Subscription } from './subscription.entity.js';
 import type { Line } from './proration.js';
+import type { InvoiceDto } from './dto/invoice.dto.js';
 
 export interface BilledInvoice {
   id: string;
   number: string;
   status: 'open' | 'paid' | 'void' | 'uncollectible';
   totalAmount: bigint;
+}
+
+/** How lines become what is charged (billing's invoice-pricing.ts), all in minor units. */
+export interface DraftPricing {
+  subtotal: bigint;
+  creditApplied: bigint;
+  creditAdded: bigint;
+  total: bigint;
 }
 
 export interface ChargeOutcome {
@@ -23,26 +32,37 @@ export abstract class SubscriptionBilling {
   /** Throws unless the tenant has this card (or, without an id, any card); returns the card id. */
   abstract resolvePaymentMethod(paymentMethodId?: string | null): Promise<string | null>;
 
-  /** Invoices the lines now and charges the card synchronously (first period of a subscription). */
+  /** Invoices the lines now and charges the card (null: the default card) synchronously: a subscription's first period. */
   abstract invoiceAndCharge(subscription: Subscription, lines: Line[], paymentMethodId: string | null): Promise<ChargeOutcome>;
 
-  /** Invoices the lines now and collects in the background (proration); a net credit goes to the tenant's balance. */
-  abstract invoiceAndCollectLater(subscription: Subscription, lines: Line[]): Promise<BilledInvoice>;
+  /**
+   * Invoices the lines now for `period` and collects in the background (proration); a net credit
+   * goes to the tenant's balance. Answers the invoice as the API shows it.
+   */
+  abstract invoiceAndCollectLater(subscription: Subscription, lines: Line[], period: { start: Date; end: Date }): Promise<InvoiceDto>;
 
-  /** Voids an open invoice (nothing more will be collected on it). */
-  abstract voidInvoice(invoiceId: string): Promise<void>;
+  /** Voids an open invoice and gives back the credit it used; false when it was not open. */
+  abstract voidInvoice(invoiceId: string): Promise<boolean>;
+
+  /** Voids every open invoice of the subscription (it ended: nothing more is collected); how many. */
+  abstract voidOpenInvoices(subscriptionId: string): Promise<number>;
 
   /** Whether an invoice of the subscription is still open (unpaid). */
   abstract hasOpenInvoice(subscriptionId: string): Promise<boolean>;
 
-  /** The tenant's credit balance in a currency (minor units). */
-  abstract creditBalance(currency: string): Promise<bigint>;
+  /** What invoicing these lines now would charge, with the tenant's credit balance: the same rule invoices use. */
+  abstract priceLines(lines: Line[], currency: string): Promise<DraftPricing>;
+
+  /** Adds credit to the tenant's balance (a ledger entry). */
+  abstract addCredit(currency: string, amount: bigint, reason: 'cancellation_credit'): Promise<void>;
 }
 
 /** One subscription's next period to invoice and charge at renewal (plain data: renewals are set-based). */
 export interface RenewalCharge {
   subscriptionId: string;
   tenantId: string;
+  /** The subscription's own card; null (or removed) charges the tenant's default card. */
+  paymentMethodId: string | null;
   planName: string;
   price: bigint;
   currency: string;

@@ -9,7 +9,7 @@ import {
   transition,
 } from './subscription-state.js';
 
-const STATUSES: SubscriptionStatus[] = ['trialing', 'active', 'past_due', 'cancelled', 'expired'];
+const STATUSES: SubscriptionStatus[] = ['trialing', 'active', 'past_due', 'cancelled', 'expired', 'incomplete_expired'];
 const EVENTS: SubscriptionEvent[] = [
   'trial_converted',
   'trial_payment_failed',
@@ -32,7 +32,7 @@ const ALLOWED: [SubscriptionStatus, SubscriptionEvent, SubscriptionStatus][] = [
   ['active', 'renewed', 'active'],
   ['active', 'renewal_payment_failed', 'past_due'],
   ['active', 'term_completed', 'expired'],
-  ['active', 'initial_payment_failed', 'expired'],
+  ['active', 'initial_payment_failed', 'incomplete_expired'],
   ['active', 'cancelled', 'cancelled'],
   ['active', 'cancelled_at_period_end', 'cancelled'],
   ['past_due', 'payment_recovered', 'active'],

@@ -1,8 +1,10 @@
 /**
  * Subscription lifecycle (API.md, Subscription). `cancelled` = ended by a person, `expired` =
- * ended by the system (dunning exhausted or durationCycles used up); both are terminal.
+ * ended by the system (dunning exhausted or durationCycles used up), `incomplete_expired` = its
+ * first charge failed, so it never started (Stripe's model: not churn); all three are terminal.
  */
-export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'cancelled' | 'expired';
+export const SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'cancelled', 'expired', 'incomplete_expired'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 export const LIVE_STATUSES: readonly SubscriptionStatus[] = ['trialing', 'active', 'past_due'];
 
@@ -33,7 +35,7 @@ export class InvalidTransitionError extends Error {
 }
 
 // Every allowed move; anything absent is refused. A failed first charge ends the new
-// subscription at once (`initial_payment_failed`: active → expired), so nothing stays live.
+// subscription at once (`initial_payment_failed`: active → incomplete_expired), so nothing stays live.
 const TRANSITIONS: Record<SubscriptionStatus, Partial<Record<SubscriptionEvent, SubscriptionStatus>>> = {
   trialing: {
     trial_converted: 'active',
@@ -44,7 +46,7 @@ const TRANSITIONS: Record<SubscriptionStatus, Partial<Record<SubscriptionEvent, 
   active: {
     renewed: 'active',
     renewal_payment_failed: 'past_due',
-    initial_payment_failed: 'expired',
+    initial_payment_failed: 'incomplete_expired',
     term_completed: 'expired',
     cancelled: 'cancelled',
     cancelled_at_period_end: 'cancelled',
@@ -52,6 +54,7 @@ const TRANSITIONS: Record<SubscriptionStatus, Partial<Record<SubscriptionEvent, 
   past_due: { payment_recovered: 'active', dunning_exhausted: 'expired', cancelled: 'cancelled' },
   cancelled: {},
   expired: {},
+  incomplete_expired: {},
 };
 
 export function isLive(status: SubscriptionStatus): boolean {

@@ -1,7 +1,7 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
 import { Plan, PlanVersion } from '../plans/plan.entity.js';
-import type { SubscriptionStatus } from './subscription-state.js';
+import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './subscription-state.js';
 
 @Entity({ tableName: 'subscriptions' })
 export class Subscription {
@@ -18,7 +18,7 @@ export class Subscription {
   @ManyToOne(() => PlanVersion, { fieldName: 'plan_version_id' })
   planVersion!: PlanVersion;
 
-  @Enum({ items: ['trialing', 'active', 'past_due', 'cancelled', 'expired'] })
+  @Enum({ items: [...SUBSCRIPTION_STATUSES] })
   status!: SubscriptionStatus;
 
   /** Periods are computed from this instant (month ends clamp and return to its day). */
@@ -34,9 +34,17 @@ export class Subscription {
   @Property({ type: 'timestamptz', nullable: true })
   trialEnd!: Date | null;
 
-  /** Paid periods so far (for fixed terms: `durationCycles`). */
+  /** Periods billed over the subscription's life. */
   @Property({ type: 'integer' })
   cyclesBilled = 0;
+
+  /** Full periods billed on the current plan version: a fixed term (`durationCycles`) counts these. */
+  @Property({ type: 'integer' })
+  cyclesOnVersion = 0;
+
+  /** The last price-relevant change (subscribe, a change now): `prorationDate` may not precede it. */
+  @Property({ type: 'timestamptz' })
+  priceChangedAt!: Date;
 
   @Property({ type: 'boolean' })
   cancelAtPeriodEnd = false;
@@ -45,6 +53,7 @@ export class Subscription {
   @ManyToOne(() => PlanVersion, { fieldName: 'scheduled_plan_version_id', nullable: true })
   scheduledPlanVersion!: PlanVersion | null;
 
+  /** The card chosen for this subscription; null follows the tenant's default (newest) card. */
   @Property({ type: 'uuid', nullable: true })
   paymentMethodId!: string | null;
 

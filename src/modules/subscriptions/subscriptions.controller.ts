@@ -11,6 +11,7 @@ import {
   ChangeResultDto,
   SubscribeDto,
   SubscriptionDto,
+  SetPaymentMethodDto,
   SubscriptionHistoryQuery,
 } from './dto/subscription.dto.js';
 import { SubscriptionsService } from './subscriptions.service.js';
@@ -67,11 +68,27 @@ export class SubscriptionsController {
   @Post('subscription/cancel')
   @HttpCode(200)
   @TenantAdmin()
-  @ApiOperation({ operationId: 'cancelSubscription', summary: 'Cancel at the end of the period (default) or now' })
+  @ApiOperation({
+    operationId: 'cancelSubscription',
+    summary: 'Cancel at the end of the period (default) or now (open invoices voided; `prorate` credits unused paid time)',
+  })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiProblems(400, 404, 409)
   cancel(@Body() dto: CancelDto) {
-    return this.subscriptions.cancel(dto.atPeriodEnd ?? true);
+    return this.subscriptions.cancel(dto.atPeriodEnd ?? true, dto.prorate ?? false);
+  }
+
+  @Post('subscription/payment-method')
+  @HttpCode(200)
+  @TenantAdmin()
+  @ApiOperation({
+    operationId: 'setSubscriptionPaymentMethod',
+    summary: "Choose the card this subscription's renewals and retries charge (null: the default card)",
+  })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiProblems(400, 404, 409)
+  setPaymentMethod(@Body() dto: SetPaymentMethodDto) {
+    return this.subscriptions.setPaymentMethod(dto.paymentMethodId);
   }
 
   @Post('subscription/resume')

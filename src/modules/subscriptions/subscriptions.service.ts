@@ -10,7 +10,7 @@ import { PlanVersion } from '../plans/plan.entity.js';
 import { PlansService } from '../plans/plans.service.js';
 import { addDays, periodBoundary } from './billing-period.js';
 import { ChangePreviewDto, ChangeResultDto, SubscriptionDto, Timing } from './dto/subscription.dto.js';
-import { Line, periodLine, prorateChange } from './proration.js';
+import { Line, periodLine, prorateChange, unusedTimeCredit } from './proration.js';
 import { SubscriptionBilling } from './subscription-billing.port.js';
 import { SubscriptionErrors } from './subscription.errors.js';
 import { Subscription } from './subscription.entity.js';
@@ -78,12 +78,8 @@ export class SubscriptionsService {
     const trialDays = trialDaysFor(version, version.trialDays > 0 && !(await this.claimTrial(now)));
     const trial = trialDays > 0;
     const paid = version.priceAmount > 0n;
-    const cardId =
-      paid && !trial
-        ? await this.billing.resolvePaymentMethod(paymentMethodId)
-        : paymentMethodId
-          ? await this.billing.resolvePaymentMethod(paymentMethodId)
-          : null;
+    // A card named here is the subscription's own (renewals charge it); otherwise it follows the default card.
+    const cardId = paymentMethodId || (paid && !trial) ? await this.billing.resolvePaymentMethod(paymentMethodId) : null;
     if (paid && !trial && !cardId) throw SubscriptionErrors.noPaymentMethod();
 
     const trialEnd = trial ? addDays(now, trialDays) : null;
@@ -98,9 +94,11 @@ export class SubscriptionsService {
       currentPeriodEnd: trialEnd ?? periodBoundary(anchor, version.interval, version.intervalCount, 1),
       trialEnd,
       cyclesBilled: 0,
+      cyclesOnVersion: 0,
+      priceChangedAt: now,
       cancelAtPeriodEnd: false,
       scheduledPlanVersion: null,
-      paymentMethodId: cardId,
+      paymentMethodId: paymentMethodId ?? null,
       endedAt: null,
       endedReason: null,
       createdAt: now,
@@ -122,6 +120,7 @@ export class SubscriptionsService {
       );
       const outcome = await this.billing.invoiceAndCharge(subscription, [line], cardId);
       if (!outcome.paid) {
+        // Never started (incomplete_expired, not churn); voiding gives back any credit the invoice used.
         subscription.status = transition(subscription.status, 'initial_payment_failed');
         subscription.endedAt = now;
         subscription.endedReason = 'initial_payment_failed';
@@ -139,6 +138,7 @@ export class SubscriptionsService {
         ).keepingWork();
       }
       subscription.cyclesBilled = 1;
+      subscription.cyclesOnVersion = 1;
       await this.em.flush();
     }
     const dto = await this.toDto(subscription);
@@ -161,9 +161,7 @@ export class SubscriptionsService {
   async preview(planId: string, timing?: Timing, prorationDate?: string): Promise<ChangePreviewDto> {
     const subscription = await this.requireLive();
     const change = await this.plan(subscription, planId, timing, prorationDate);
-    const subtotal = change.lines.reduce((sum, l) => sum + l.amount, 0n);
-    const credit = subtotal > 0n ? await this.billing.creditBalance(change.version.currency) : 0n;
-    const creditApplied = subtotal > 0n ? (credit < subtotal ? credit : subtotal) : 0n;
+    const pricing = await this.billing.priceLines(change.lines, change.version.currency);
     return {
       plan: planRef(change.version),
       timing: change.timing,
@@ -177,10 +175,11 @@ export class SubscriptionsService {
         periodEnd: l.periodEnd.toISOString(),
         calculation: l.calculation,
       })),
-      subtotal: fromMinor(subtotal),
-      creditApplied: fromMinor(creditApplied),
-      total: fromMinor(subtotal > 0n ? subtotal - creditApplied : 0n),
-      creditAdded: fromMinor(subtotal < 0n ? -subtotal : 0n),
+      subtotalAmount: fromMinor(pricing.subtotal),
+      creditAppliedAmount: fromMinor(pricing.creditApplied),
+      creditAddedAmount: fromMinor(pricing.creditAdded),
+      totalAmount: fromMinor(pricing.total),
+      amountDue: fromMinor(pricing.total),
     };
   }
 
@@ -195,14 +194,21 @@ export class SubscriptionsService {
       subscription.plan = change.version.plan;
       subscription.planVersion = change.version;
       subscription.scheduledPlanVersion = null;
+      subscription.priceChangedAt = change.effectiveAt;
+      // A new interval bills a full new period (the first of the new version's term); a prorated
+      // remainder of the current period is not a full period, so the term starts at the next one.
+      subscription.cyclesOnVersion = change.newPeriodEnd ? 1 : 0;
       if (change.newPeriodEnd) {
         subscription.billingAnchor = change.effectiveAt;
         subscription.currentPeriodStart = change.effectiveAt;
         subscription.currentPeriodEnd = change.newPeriodEnd;
+        subscription.cyclesBilled += 1;
       }
       if (change.lines.length) {
-        const billed = await this.billing.invoiceAndCollectLater(subscription, change.lines);
-        invoice = { id: billed.id, number: billed.number, status: billed.status, totalAmount: fromMinor(billed.totalAmount) };
+        invoice = await this.billing.invoiceAndCollectLater(subscription, change.lines, {
+          start: change.effectiveAt,
+          end: subscription.currentPeriodEnd,
+        });
       }
     }
     subscription.updatedAt = this.clock.now();
@@ -218,14 +224,39 @@ export class SubscriptionsService {
     return { subscription: after, invoice };
   }
 
-  async cancel(atPeriodEnd = true): Promise<SubscriptionDto> {
+  /**
+   * Cancels at the period end, or now. Ending now voids the subscription's open invoices (nothing
+   * is collected after an ending) and, with `prorate`, credits the unused time of a paid period.
+   */
+  async cancel(atPeriodEnd = true, prorate = false): Promise<SubscriptionDto> {
+    if (atPeriodEnd && prorate) {
+      throw Errors.validation('prorate applies to a cancellation now', [
+        { field: 'prorate', message: 'only with atPeriodEnd: false (a cancellation at period end leaves no unused time)' },
+      ]);
+    }
     const subscription = await this.requireLive(true);
     const before = await this.toDto(subscription);
     this.guard(() => assertActionAllowed(subscription.status, atPeriodEnd ? 'schedule_cancel' : 'cancel_now', subscription));
     const now = this.clock.now();
+    let credit: Line | null = null;
+    let voided = 0;
     if (atPeriodEnd) {
       subscription.cancelAtPeriodEnd = true;
     } else {
+      // Only time that was paid earns credit: not a trial, not a period whose invoice is still open.
+      const paid = subscription.status === 'active' && !(await this.billing.hasOpenInvoice(subscription.id));
+      if (prorate && paid) {
+        const version = subscription.planVersion;
+        credit = unusedTimeCredit(
+          version.plan.name,
+          version.priceAmount,
+          subscription.currentPeriodStart,
+          subscription.currentPeriodEnd,
+          now,
+        );
+        await this.billing.addCredit(version.currency, -credit.amount, 'cancellation_credit');
+      }
+      voided = await this.billing.voidOpenInvoices(subscription.id);
       subscription.status = transition(subscription.status, 'cancelled');
       subscription.endedAt = now;
       subscription.endedReason = 'cancelled';
@@ -239,7 +270,27 @@ export class SubscriptionsService {
       targetType: 'subscription',
       targetId: subscription.id,
       before,
-      after,
+      after: atPeriodEnd
+        ? after
+        : { ...after, prorate, creditAdded: credit ? Number(-credit.amount) : 0, calculation: credit?.calculation, voidedInvoices: voided },
+    });
+    return after;
+  }
+
+  /** Sets the card this subscription charges; null follows the tenant's default card. */
+  async setPaymentMethod(paymentMethodId: string | null): Promise<SubscriptionDto> {
+    const subscription = await this.requireLive(true);
+    const before = await this.toDto(subscription);
+    subscription.paymentMethodId = paymentMethodId ? await this.billing.resolvePaymentMethod(paymentMethodId) : null;
+    subscription.updatedAt = this.clock.now();
+    await this.em.flush();
+    const after = await this.toDto(subscription);
+    this.audit.record({
+      action: 'subscription.payment_method_changed',
+      targetType: 'subscription',
+      targetId: subscription.id,
+      before: { paymentMethodId: before.paymentMethodId },
+      after: { paymentMethodId: after.paymentMethodId },
     });
     return after;
   }
@@ -315,14 +366,15 @@ export class SubscriptionsService {
 
   /**
    * A client-chosen proration instant: inside the current period, at most an hour old, not in
-   * the future, and not before the subscription last changed (so a change cannot be re-prorated
-   * over time that an earlier change already billed).
+   * the future, and not before the last price-relevant change (subscribe, a change now; a renewal
+   * starts the period), so a change cannot be re-prorated over time an earlier change already
+   * billed. Cancelling, resuming and other updates do not count.
    */
   private prorationInstant(subscription: Subscription, at: Date): Date {
     const now = this.clock.now();
     const earliest = Math.max(
       subscription.currentPeriodStart.getTime(),
-      subscription.updatedAt.getTime(),
+      subscription.priceChangedAt.getTime(),
       now.getTime() - 3600_000,
     );
     if (at.getTime() > now.getTime() || at.getTime() < earliest) {
@@ -351,6 +403,8 @@ export class SubscriptionsService {
       currency: version.currency,
       interval: version.interval,
       intervalCount: version.intervalCount,
+      billingAnchor: s.billingAnchor.toISOString(),
+      paymentMethodId: s.paymentMethodId,
       currentPeriodStart: s.currentPeriodStart.toISOString(),
       currentPeriodEnd: s.currentPeriodEnd.toISOString(),
       cancelAtPeriodEnd: s.cancelAtPeriodEnd,
@@ -359,6 +413,7 @@ export class SubscriptionsService {
         ? { plan: planRef(s.scheduledPlanVersion), effectiveAt: s.currentPeriodEnd.toISOString() }
         : null,
       cyclesBilled: s.cyclesBilled,
+      cyclesOnVersion: s.cyclesOnVersion,
       usage: live
         ? version.limits.map((l) => {
             const view = usageView(l, used.get(l.metric) ?? 0, s.currentPeriodEnd);

@@ -1,9 +1,12 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { Omittable } from '../../../common/http/optional.js';
 import { PageQuery } from '../../../common/http/pagination.js';
 import { fromMinor } from '../../../common/money.js';
+import { InvoiceDto } from '../../subscriptions/dto/invoice.dto.js';
 import type { Invoice, InvoiceLine, Payment, PaymentMethod } from '../billing.entities.js';
+import { CREDIT_REASONS, type CreditReason } from '../credit.js';
 
 export class AddPaymentMethodDto {
   /** Card number, digits only (spaces are ignored). Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds. */
@@ -53,86 +56,42 @@ export class PaymentMethodDto {
   }
 }
 
-export class InvoiceLineDto {
-  /** subscription, proration_credit, proration_charge, credit_applied, credit_to_balance */
-  kind!: string;
-  description!: string;
-  @ApiProperty({ type: 'integer' })
-  amount!: number;
-  @ApiProperty({ format: 'date-time', type: String, nullable: true })
-  periodStart!: string | null;
-  @ApiProperty({ format: 'date-time', type: String, nullable: true })
-  periodEnd!: string | null;
-  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
-  calculation!: Record<string, unknown> | null;
-
-  static from(line: InvoiceLine): InvoiceLineDto {
-    return {
+/** An invoice as the API answers it (the DTO is declared beside the lines proration produces). */
+export function invoiceDto(invoice: Invoice, lines: InvoiceLine[]): InvoiceDto {
+  const due = invoice.status === 'void' ? 0n : invoice.totalAmount;
+  // Card payments are whole: a paid invoice collected its total, any other nothing.
+  const paid = invoice.status === 'paid' ? invoice.totalAmount : 0n;
+  const owing = invoice.status === 'open' || invoice.status === 'uncollectible';
+  return {
+    id: invoice.id,
+    number: invoice.number,
+    status: invoice.status,
+    billingReason: invoice.billingReason,
+    subscriptionId: invoice.subscription.id,
+    currency: invoice.currency,
+    subtotalAmount: fromMinor(invoice.subtotalAmount),
+    creditAppliedAmount: fromMinor(invoice.creditAppliedAmount),
+    creditAddedAmount: fromMinor(invoice.creditAddedAmount),
+    totalAmount: fromMinor(invoice.totalAmount),
+    amountDue: fromMinor(due),
+    amountPaid: fromMinor(paid),
+    amountRemaining: fromMinor(owing ? due - paid : 0n),
+    lines: lines.map((line) => ({
       kind: line.kind,
       description: line.description,
       amount: fromMinor(line.amount),
       periodStart: line.periodStart?.toISOString() ?? null,
       periodEnd: line.periodEnd?.toISOString() ?? null,
       calculation: line.calculation,
-    };
-  }
-}
-
-export class InvoiceDto {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-  /** Sequential per tenant. @example "INV-000001" */
-  number!: string;
-  @ApiProperty({ enum: ['open', 'paid', 'void', 'uncollectible'] })
-  status!: string;
-  @ApiProperty({ enum: ['subscription_create', 'subscription_cycle', 'subscription_update', 'manual'] })
-  billingReason!: string;
-  @ApiProperty({ format: 'uuid' })
-  subscriptionId!: string;
-  currency!: string;
-  /** Sum of the charge and proration lines, before credit. */
-  @ApiProperty({ type: 'integer' })
-  subtotalAmount!: number;
-  @ApiProperty({ type: 'integer' })
-  creditAppliedAmount!: number;
-  /** What is (or was) collected: the sum of all lines. */
-  @ApiProperty({ type: 'integer' })
-  totalAmount!: number;
-  @ApiProperty({ type: [InvoiceLineDto] })
-  lines!: InvoiceLineDto[];
-  @ApiProperty({ format: 'date-time' })
-  periodStart!: string;
-  @ApiProperty({ format: 'date-time' })
-  periodEnd!: string;
-  @ApiProperty({ type: 'integer' })
-  attemptCount!: number;
-  @ApiProperty({ format: 'date-time', type: String, nullable: true })
-  nextAttemptAt!: string | null;
-  @ApiProperty({ format: 'date-time', type: String, nullable: true })
-  paidAt!: string | null;
-  @ApiProperty({ format: 'date-time' })
-  createdAt!: string;
-
-  static from(invoice: Invoice, lines: InvoiceLine[]): InvoiceDto {
-    return {
-      id: invoice.id,
-      number: invoice.number,
-      status: invoice.status,
-      billingReason: invoice.billingReason,
-      subscriptionId: invoice.subscription.id,
-      currency: invoice.currency,
-      subtotalAmount: fromMinor(invoice.subtotalAmount),
-      creditAppliedAmount: fromMinor(invoice.creditAppliedAmount),
-      totalAmount: fromMinor(invoice.totalAmount),
-      lines: lines.map(InvoiceLineDto.from),
-      periodStart: invoice.periodStart.toISOString(),
-      periodEnd: invoice.periodEnd.toISOString(),
-      attemptCount: invoice.attemptCount,
-      nextAttemptAt: invoice.nextAttemptAt?.toISOString() ?? null,
-      paidAt: invoice.paidAt?.toISOString() ?? null,
-      createdAt: invoice.createdAt.toISOString(),
-    };
-  }
+    })),
+    periodStart: invoice.periodStart.toISOString(),
+    periodEnd: invoice.periodEnd.toISOString(),
+    attemptCount: invoice.attemptCount,
+    autoAttemptCount: invoice.autoAttemptCount,
+    nextAttemptAt: invoice.nextAttemptAt?.toISOString() ?? null,
+    paidAt: invoice.paidAt?.toISOString() ?? null,
+    createdAt: invoice.createdAt.toISOString(),
+  };
 }
 
 export class PaymentDto {
@@ -174,3 +133,55 @@ export class PaymentDto {
 }
 
 export class BillingListQuery extends PageQuery {}
+
+export class CreditBalanceQuery extends PageQuery {
+  /** Only this currency's balance and entries. */
+  @ApiPropertyOptional({ example: 'USD' })
+  @Omittable()
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO-4217 code such as USD' })
+  currency?: string;
+}
+
+export class CreditBalanceDto {
+  currency!: string;
+  /** Credit available to later invoices (never negative). */
+  @ApiProperty({ type: 'integer' })
+  amount!: number;
+}
+
+/** One movement of the credit balance (the ledger is append-only). */
+export class CreditEntryDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  currency!: string;
+  /** Positive adds credit, negative uses it. */
+  @ApiProperty({ type: 'integer' })
+  amount!: number;
+  /**
+   * `proration_credit` (a change now owed the tenant money), `cancellation_credit` (unused time of a
+   * cancel now with `prorate`), `applied_to_invoice` (used by an invoice), `invoice_voided` (given
+   * back when the invoice that used it was voided).
+   */
+  @ApiProperty({ enum: CREDIT_REASONS })
+  reason!: CreditReason;
+  @ApiProperty({ format: 'uuid', type: String, nullable: true })
+  invoiceId!: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  invoiceNumber!: string | null;
+  /** The balance in this currency right after this entry. */
+  @ApiProperty({ type: 'integer' })
+  balanceAfter!: number;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+/** The balances and a page of the ledger, newest first. */
+export class CreditBalancePageDto {
+  @ApiProperty({ type: [CreditBalanceDto] })
+  balances!: CreditBalanceDto[];
+  @ApiProperty({ type: [CreditEntryDto] })
+  data!: CreditEntryDto[];
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}

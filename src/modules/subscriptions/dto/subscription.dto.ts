@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsISO8601, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsUUID, ValidateIf } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
+import type { Line } from '../proration.js';
 import { Omittable } from '../../../common/http/optional.js';
+import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../subscription-state.js';
+import { InvoiceDto, LineCalculationDto } from './invoice.dto.js';
 
 export const TIMINGS = ['now', 'period_end'] as const;
 export type Timing = (typeof TIMINGS)[number];
-export const STATUSES = ['trialing', 'active', 'past_due', 'cancelled', 'expired'] as const;
 
 export class SubscribeDto {
   @ApiProperty({ format: 'uuid' })
@@ -41,11 +43,32 @@ export class ChangePlanDto {
 }
 
 export class CancelDto {
-  /** true (default): end at the end of the current period; false: end now. */
+  /**
+   * true (default): end at the end of the current period; false: end now — the subscription's open
+   * invoices are voided (nothing is collected after an ending) and their credit returned.
+   */
   @ApiPropertyOptional({ default: true })
   @Omittable()
   @IsBoolean()
   atPeriodEnd?: boolean;
+
+  /**
+   * With `atPeriodEnd: false`: credit the unused time of the current period to the credit balance,
+   * `round(price × remaining / period)`, when that period was paid (not trialing, no open
+   * invoice). Default false, as Stripe's.
+   */
+  @ApiPropertyOptional({ default: false })
+  @Omittable()
+  @IsBoolean()
+  prorate?: boolean;
+}
+
+export class SetPaymentMethodDto {
+  /** The card renewals and retries of this subscription charge; null follows the tenant's default (newest) card. */
+  @ApiProperty({ format: 'uuid', type: String, nullable: true })
+  @ValidateIf((_dto: object, value: unknown) => value !== null) // required, but null is a value
+  @IsUUID()
+  paymentMethodId!: string | null;
 }
 
 export class SubscriptionHistoryQuery extends PageQuery {}
@@ -86,8 +109,9 @@ export class UsageDto {
 export class SubscriptionDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
-  @ApiProperty({ enum: STATUSES })
-  status!: (typeof STATUSES)[number];
+  /** `incomplete_expired`: the first charge failed, so it never started (not churn). */
+  @ApiProperty({ enum: SUBSCRIPTION_STATUSES })
+  status!: SubscriptionStatus;
   plan!: PlanRefDto;
   @ApiProperty({ type: 'integer' })
   priceAmount!: number;
@@ -95,6 +119,12 @@ export class SubscriptionDto {
   interval!: string;
   @ApiProperty({ type: 'integer' })
   intervalCount!: number;
+  /** Periods are computed from this instant (month ends clamp, then return to its day). */
+  @ApiProperty({ format: 'date-time' })
+  billingAnchor!: string;
+  /** The card this subscription charges; null = the tenant's default (newest) card. */
+  @ApiProperty({ format: 'uuid', type: String, nullable: true })
+  paymentMethodId!: string | null;
   @ApiProperty({ format: 'date-time' })
   currentPeriodStart!: string;
   @ApiProperty({ format: 'date-time' })
@@ -104,9 +134,12 @@ export class SubscriptionDto {
   trialEnd!: string | null;
   @ApiProperty({ type: ScheduledChangeDto, nullable: true })
   scheduledChange!: ScheduledChangeDto | null;
-  /** Paid periods so far. */
+  /** Periods billed over the subscription's life. */
   @ApiProperty({ type: 'integer' })
   cyclesBilled!: number;
+  /** Full periods billed on the current plan version: a fixed term (`durationCycles`) ends after that many. */
+  @ApiProperty({ type: 'integer' })
+  cyclesOnVersion!: number;
   @ApiProperty({ type: [UsageDto] })
   usage!: UsageDto[];
   @ApiProperty({ format: 'date-time', type: String, nullable: true })
@@ -119,7 +152,7 @@ export class SubscriptionDto {
 
 export class PreviewLineDto {
   @ApiProperty({ enum: ['subscription', 'proration_credit', 'proration_charge'] })
-  kind!: string;
+  kind!: Line['kind'];
   description!: string;
   @ApiProperty({ type: 'integer' })
   amount!: number;
@@ -128,8 +161,7 @@ export class PreviewLineDto {
   @ApiProperty({ format: 'date-time' })
   periodEnd!: string;
   /** How the amount was computed: formula, seconds, fraction, exact value, rounding. */
-  @ApiProperty({ type: 'object', additionalProperties: true })
-  calculation!: Record<string, unknown>;
+  calculation!: LineCalculationDto;
 }
 
 export class ChangePreviewDto {
@@ -142,23 +174,26 @@ export class ChangePreviewDto {
   currency!: string;
   @ApiProperty({ type: [PreviewLineDto] })
   lines!: PreviewLineDto[];
-  /** Sum of the lines (negative = credit for the tenant). */
+  /** Sum of the lines (negative = credit for the tenant). Same names and rule as the invoice it would bill. */
   @ApiProperty({ type: 'integer' })
-  subtotal!: number;
-  /** Tenant credit used by this invoice. */
+  subtotalAmount!: number;
+  /** Tenant credit the invoice would use. */
   @ApiProperty({ type: 'integer' })
-  creditApplied!: number;
-  /** What will be charged now. */
-  @ApiProperty({ type: 'integer' })
-  total!: number;
+  creditAppliedAmount!: number;
   /** Credit added to the tenant's balance when the subtotal is negative. */
   @ApiProperty({ type: 'integer' })
-  creditAdded!: number;
+  creditAddedAmount!: number;
+  /** The invoice's total: subtotal less credit applied, never negative. */
+  @ApiProperty({ type: 'integer' })
+  totalAmount!: number;
+  /** What the card would be charged now. */
+  @ApiProperty({ type: 'integer' })
+  amountDue!: number;
 }
 
 export class ChangeResultDto {
   subscription!: SubscriptionDto;
   /** The proration invoice billed now (collected in the background), if any. */
-  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
-  invoice!: { id: string; number: string; status: string; totalAmount: number } | null;
+  @ApiProperty({ type: InvoiceDto, nullable: true })
+  invoice!: InvoiceDto | null;
 }
