@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AddPaymentMethodData, AddPaymentMethodErrors, AddPaymentMethodResponses, AdminGetClockData, AdminGetClockErrors, AdminGetClockResponses, AdminGetTenantData, AdminGetTenantErrors, AdminGetTenantResponses, AdminGetUsageData, AdminGetUsageErrors, AdminGetUsageResponses, AdminListAuditLogsData, AdminListAuditLogsErrors, AdminListAuditLogsResponses, AdminListTenantsData, AdminListTenantsErrors, AdminListTenantsResponses, AdminReactivateTenantData, AdminReactivateTenantErrors, AdminReactivateTenantResponses, AdminResetClockData, AdminResetClockErrors, AdminResetClockResponses, AdminSetClockData, AdminSetClockErrors, AdminSetClockResponses, AdminSuspendTenantData, AdminSuspendTenantErrors, AdminSuspendTenantResponses, ArchivePlanData, ArchivePlanErrors, ArchivePlanResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ChangeSubscriptionPlanData, ChangeSubscriptionPlanErrors, ChangeSubscriptionPlanResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreatePlanData, CreatePlanErrors, CreatePlanResponses, CreatePolicyData, CreatePolicyErrors, CreatePolicyResponses, CreateTenantData, CreateTenantErrors, CreateTenantResponses, DeclineInvitationData, DeclineInvitationErrors, DeclineInvitationResponses, GetEntitlementData, GetEntitlementErrors, GetEntitlementResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceResponses, GetMeData, GetMeErrors, GetMeResponses, GetPlanData, GetPlanErrors, GetPlanResponses, GetPolicyData, GetPolicyErrors, GetPolicyResponses, GetProblemTypeData, GetProblemTypeErrors, GetProblemTypeResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetTenantData, GetTenantErrors, GetTenantResponses, GetUsageData, GetUsageErrors, GetUsageHistoryData, GetUsageHistoryErrors, GetUsageHistoryResponses, GetUsageResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogsData, ListAuditLogsErrors, ListAuditLogsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListInvoicesData, ListInvoicesErrors, ListInvoicesResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListNotificationsData, ListNotificationsErrors, ListNotificationsResponses, ListPaymentMethodsData, ListPaymentMethodsErrors, ListPaymentMethodsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListPlanVersionsData, ListPlanVersionsErrors, ListPlanVersionsResponses, ListPoliciesData, ListPoliciesErrors, ListPoliciesResponses, ListProblemTypesData, ListProblemTypesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PayInvoiceData, PayInvoiceErrors, PayInvoiceResponses, PreviewSubscriptionChangeData, PreviewSubscriptionChangeErrors, PreviewSubscriptionChangeResponses, RecordUsageData, RecordUsageErrors, RecordUsageResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RemovePaymentMethodData, RemovePaymentMethodErrors, RemovePaymentMethodResponses, RenameTenantData, RenameTenantErrors, RenameTenantResponses, ResumeSubscriptionData, ResumeSubscriptionErrors, ResumeSubscriptionResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, SubscribeData, SubscribeErrors, SubscribeResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdatePlanData, UpdatePlanErrors, UpdatePlanResponses, UpdatePolicyData, UpdatePolicyErrors, UpdatePolicyResponses } from './types.gen.js';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AddPaymentMethodData, AddPaymentMethodErrors, AddPaymentMethodResponses, AdminGetClockData, AdminGetClockErrors, AdminGetClockResponses, AdminGetTenantData, AdminGetTenantErrors, AdminGetTenantResponses, AdminGetUsageData, AdminGetUsageErrors, AdminGetUsageResponses, AdminListAuditLogsData, AdminListAuditLogsErrors, AdminListAuditLogsResponses, AdminListTenantsData, AdminListTenantsErrors, AdminListTenantsResponses, AdminReactivateTenantData, AdminReactivateTenantErrors, AdminReactivateTenantResponses, AdminResetClockData, AdminResetClockErrors, AdminResetClockResponses, AdminSetClockData, AdminSetClockErrors, AdminSetClockResponses, AdminSuspendTenantData, AdminSuspendTenantErrors, AdminSuspendTenantResponses, ArchivePlanData, ArchivePlanErrors, ArchivePlanResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ChangeSubscriptionPlanData, ChangeSubscriptionPlanErrors, ChangeSubscriptionPlanResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreatePlanData, CreatePlanErrors, CreatePlanResponses, CreatePolicyData, CreatePolicyErrors, CreatePolicyResponses, CreateTenantData, CreateTenantErrors, CreateTenantResponses, DeclineInvitationData, DeclineInvitationErrors, DeclineInvitationResponses, GetCreditBalanceData, GetCreditBalanceErrors, GetCreditBalanceResponses, GetEntitlementData, GetEntitlementErrors, GetEntitlementResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceResponses, GetMeData, GetMeErrors, GetMeResponses, GetPlanData, GetPlanErrors, GetPlanResponses, GetPolicyData, GetPolicyErrors, GetPolicyResponses, GetProblemTypeData, GetProblemTypeErrors, GetProblemTypeResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetTenantData, GetTenantErrors, GetTenantResponses, GetUsageData, GetUsageErrors, GetUsageHistoryData, GetUsageHistoryErrors, GetUsageHistoryResponses, GetUsageResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogsData, ListAuditLogsErrors, ListAuditLogsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListInvoicesData, ListInvoicesErrors, ListInvoicesResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListNotificationsData, ListNotificationsErrors, ListNotificationsResponses, ListPaymentMethodsData, ListPaymentMethodsErrors, ListPaymentMethodsResponses, ListPaymentsData, ListPaymentsErrors, ListPaymentsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListPlanVersionsData, ListPlanVersionsErrors, ListPlanVersionsResponses, ListPoliciesData, ListPoliciesErrors, ListPoliciesResponses, ListProblemTypesData, ListProblemTypesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PayInvoiceData, PayInvoiceErrors, PayInvoiceResponses, PreviewSubscriptionChangeData, PreviewSubscriptionChangeErrors, PreviewSubscriptionChangeResponses, RecordUsageData, RecordUsageErrors, RecordUsageResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RemovePaymentMethodData, RemovePaymentMethodErrors, RemovePaymentMethodResponses, RenameTenantData, RenameTenantErrors, RenameTenantResponses, ResumeSubscriptionData, ResumeSubscriptionErrors, ResumeSubscriptionResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, SetSubscriptionPaymentMethodData, SetSubscriptionPaymentMethodErrors, SetSubscriptionPaymentMethodResponses, SubscribeData, SubscribeErrors, SubscribeResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdatePlanData, UpdatePlanErrors, UpdatePlanResponses, UpdatePolicyData, UpdatePolicyErrors, UpdatePolicyResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -295,6 +295,19 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
 });
 
 /**
+ * The credit balance per currency and its ledger (newest first, each entry with the balance after it)
+ */
+export const getCreditBalance = <ThrowOnError extends boolean = false>(options?: Options<GetCreditBalanceData, ThrowOnError>): RequestResult<GetCreditBalanceResponses, GetCreditBalanceErrors, ThrowOnError> => (options?.client ?? client).get<GetCreditBalanceResponses, GetCreditBalanceErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/credit-balance',
+    ...options
+});
+
+/**
  * May I? Use, limit and whether `quantity` more (default 1) would be accepted now
  */
 export const getEntitlement = <ThrowOnError extends boolean = false>(options: Options<GetEntitlementData, ThrowOnError>): RequestResult<GetEntitlementResponses, GetEntitlementErrors, ThrowOnError> => (options.client ?? client).get<GetEntitlementResponses, GetEntitlementErrors, ThrowOnError>({
@@ -392,7 +405,7 @@ export const getInvoice = <ThrowOnError extends boolean = false>(options: Option
 });
 
 /**
- * Charge an open invoice with the default card now
+ * Charge an open invoice now with the subscription's card (or the default card); the dunning schedule is unchanged
  */
 export const payInvoice = <ThrowOnError extends boolean = false>(options: Options<PayInvoiceData, ThrowOnError>): RequestResult<PayInvoiceResponses, PayInvoiceErrors, ThrowOnError> => (options.client ?? client).post<PayInvoiceResponses, PayInvoiceErrors, ThrowOnError>({
     security: [{
@@ -712,7 +725,7 @@ export const subscribe = <ThrowOnError extends boolean = false>(options: Options
 });
 
 /**
- * Cancel at the end of the period (default) or now
+ * Cancel at the end of the period (default) or now (open invoices voided; `prorate` credits unused paid time)
  */
 export const cancelSubscription = <ThrowOnError extends boolean = false>(options: Options<CancelSubscriptionData, ThrowOnError>): RequestResult<CancelSubscriptionResponses, CancelSubscriptionErrors, ThrowOnError> => (options.client ?? client).post<CancelSubscriptionResponses, CancelSubscriptionErrors, ThrowOnError>({
     security: [{
@@ -738,6 +751,23 @@ export const changeSubscriptionPlan = <ThrowOnError extends boolean = false>(opt
             type: 'http'
         }],
     url: '/v1/subscription/change',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Choose the card this subscription's renewals and retries charge (null: the default card)
+ */
+export const setSubscriptionPaymentMethod = <ThrowOnError extends boolean = false>(options: Options<SetSubscriptionPaymentMethodData, ThrowOnError>): RequestResult<SetSubscriptionPaymentMethodResponses, SetSubscriptionPaymentMethodErrors, ThrowOnError> => (options.client ?? client).post<SetSubscriptionPaymentMethodResponses, SetSubscriptionPaymentMethodErrors, ThrowOnError>({
+    security: [{
+            key: 'bearer',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/v1/subscription/payment-method',
     ...options,
     headers: {
         'Content-Type': 'application/json',

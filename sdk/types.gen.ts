@@ -124,9 +124,16 @@ export type AuthResultDto = {
 
 export type CancelDto = {
     /**
-     * true (default): end at the end of the current period; false: end now.
+     * true (default): end at the end of the current period; false: end now — the subscription's open
+     * invoices are voided (nothing is collected after an ending) and their credit returned.
      */
     atPeriodEnd?: boolean;
+    /**
+     * With `atPeriodEnd: false`: credit the unused time of the current period to the credit balance,
+     * `round(price × remaining / period)`, when that period was paid (not trialing, no open
+     * invoice). Default false, as Stripe's.
+     */
+    prorate?: boolean;
 };
 
 export type ChangePasswordDto = {
@@ -158,21 +165,25 @@ export type ChangePreviewDto = {
     effectiveAt: string;
     lines: Array<PreviewLineDto>;
     /**
-     * Sum of the lines (negative = credit for the tenant).
+     * Sum of the lines (negative = credit for the tenant). Same names and rule as the invoice it would bill.
      */
-    subtotal: number;
+    subtotalAmount: number;
     /**
-     * Tenant credit used by this invoice.
+     * Tenant credit the invoice would use.
      */
-    creditApplied: number;
-    /**
-     * What will be charged now.
-     */
-    total: number;
+    creditAppliedAmount: number;
     /**
      * Credit added to the tenant's balance when the subtotal is negative.
      */
-    creditAdded: number;
+    creditAddedAmount: number;
+    /**
+     * The invoice's total: subtotal less credit applied, never negative.
+     */
+    totalAmount: number;
+    /**
+     * What the card would be charged now.
+     */
+    amountDue: number;
     plan: PlanRefDto;
     currency: string;
 };
@@ -181,9 +192,7 @@ export type ChangeResultDto = {
     /**
      * The proration invoice billed now (collected in the background), if any.
      */
-    invoice: {
-        [key: string]: unknown;
-    } | null;
+    invoice: InvoiceDto | null;
     subscription: SubscriptionDto;
 };
 
@@ -278,6 +287,42 @@ export type CreatedApiKeyDto = {
     last4: string;
 };
 
+export type CreditBalanceDto = {
+    /**
+     * Credit available to later invoices (never negative).
+     */
+    amount: number;
+    currency: string;
+};
+
+export type CreditBalancePageDto = {
+    balances: Array<CreditBalanceDto>;
+    data: Array<CreditEntryDto>;
+    nextCursor: string | null;
+};
+
+export type CreditEntryDto = {
+    id: string;
+    /**
+     * Positive adds credit, negative uses it.
+     */
+    amount: number;
+    /**
+     * `proration_credit` (a change now owed the tenant money), `cancellation_credit` (unused time of a
+     * cancel now with `prorate`), `applied_to_invoice` (used by an invoice), `invoice_voided` (given
+     * back when the invoice that used it was voided).
+     */
+    reason: 'proration_credit' | 'cancellation_credit' | 'applied_to_invoice' | 'invoice_voided';
+    invoiceId: string | null;
+    invoiceNumber: string | null;
+    /**
+     * The balance in this currency right after this entry.
+     */
+    balanceAfter: number;
+    createdAt: string;
+    currency: string;
+};
+
 export type EntitlementDto = {
     kind: 'gauge' | 'counter';
     used: number;
@@ -333,18 +378,50 @@ export type InvoiceDto = {
     billingReason: 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';
     subscriptionId: string;
     /**
-     * Sum of the charge and proration lines, before credit.
+     * Sum of the charge and proration lines, before credit (negative when the tenant is owed).
      */
     subtotalAmount: number;
+    /**
+     * Credit balance used by this invoice (stays applied if the invoice ends uncollectible; returned if it is voided).
+     */
     creditAppliedAmount: number;
     /**
-     * What is (or was) collected: the sum of all lines.
+     * Credit this invoice added to the balance (a net-negative subtotal).
+     */
+    creditAddedAmount: number;
+    /**
+     * The sum of all lines: what the invoice asks the card for (subtotal less credit applied, never negative).
      */
     totalAmount: number;
+    /**
+     * What is due by card: `totalAmount`, or 0 once the invoice is void.
+     */
+    amountDue: number;
+    /**
+     * What card payments collected.
+     */
+    amountPaid: number;
+    /**
+     * Still owed: `amountDue − amountPaid` while open (or written off, when uncollectible); 0 otherwise.
+     */
+    amountRemaining: number;
     lines: Array<InvoiceLineDto>;
+    /**
+     * The service period the invoice bills (for a change now: the effective time to the end of the period its charge lines cover).
+     */
     periodStart: string;
     periodEnd: string;
+    /**
+     * Every charge attempt, the tenant's own "pay now" included.
+     */
     attemptCount: number;
+    /**
+     * Attempts of the dunning schedule only (the first automatic charge and its retries).
+     */
+    autoAttemptCount: number;
+    /**
+     * When the schedule retries next; null when paid, void, uncollectible or not yet attempted.
+     */
     nextAttemptAt: string | null;
     paidAt: string | null;
     createdAt: string;
@@ -356,16 +433,19 @@ export type InvoiceDto = {
 };
 
 export type InvoiceLineDto = {
+    /**
+     * `subscription` (a full period), `proration_credit` / `proration_charge` (a change now),
+     * `credit_applied` (the credit balance paying part of the invoice), `credit_to_balance` (a
+     * net credit moved to the balance).
+     */
+    kind: 'subscription' | 'proration_credit' | 'proration_charge' | 'credit_applied' | 'credit_to_balance';
     amount: number;
     periodStart: string | null;
     periodEnd: string | null;
-    calculation: {
-        [key: string]: unknown;
-    } | null;
     /**
-     * subscription, proration_credit, proration_charge, credit_applied, credit_to_balance
+     * null for credit movements.
      */
-    kind: string;
+    calculation: LineCalculationDto | null;
     description: string;
 };
 
@@ -382,6 +462,24 @@ export type JoinedTenantDto = {
     role: 'tenant_admin' | 'tenant_user';
     tenantName: string;
     joinedAt: string;
+};
+
+export type LineCalculationDto = {
+    remainingSeconds?: number;
+    periodSeconds?: number;
+    rounding: 'half_away_from_zero';
+    /**
+     * e.g. `-round(2500 × 1296000 / 2678400)`.
+     */
+    formula: string;
+    /**
+     * remainingSeconds/periodSeconds.
+     */
+    fraction?: string;
+    /**
+     * The unrounded amount, six decimals (display only).
+     */
+    exact?: string;
 };
 
 export type LoginDto = {
@@ -633,13 +731,11 @@ export type PreviewLineDto = {
     amount: number;
     periodStart: string;
     periodEnd: string;
+    description: string;
     /**
      * How the amount was computed: formula, seconds, fraction, exact value, rounding.
      */
-    calculation: {
-        [key: string]: unknown;
-    };
-    description: string;
+    calculation: LineCalculationDto;
 };
 
 export type ProblemDetails = {
@@ -724,6 +820,13 @@ export type SetClockDto = {
     now: string;
 };
 
+export type SetPaymentMethodDto = {
+    /**
+     * The card renewals and retries of this subscription charge; null follows the tenant's default (newest) card.
+     */
+    paymentMethodId: string | null;
+};
+
 export type SubscribeDto = {
     planId: string;
     /**
@@ -734,17 +837,32 @@ export type SubscribeDto = {
 
 export type SubscriptionDto = {
     id: string;
-    status: 'trialing' | 'active' | 'past_due' | 'cancelled' | 'expired';
+    /**
+     * `incomplete_expired`: the first charge failed, so it never started (not churn).
+     */
+    status: 'trialing' | 'active' | 'past_due' | 'cancelled' | 'expired' | 'incomplete_expired';
     priceAmount: number;
     intervalCount: number;
+    /**
+     * Periods are computed from this instant (month ends clamp, then return to its day).
+     */
+    billingAnchor: string;
+    /**
+     * The card this subscription charges; null = the tenant's default (newest) card.
+     */
+    paymentMethodId: string | null;
     currentPeriodStart: string;
     currentPeriodEnd: string;
     trialEnd: string | null;
     scheduledChange: ScheduledChangeDto | null;
     /**
-     * Paid periods so far.
+     * Periods billed over the subscription's life.
      */
     cyclesBilled: number;
+    /**
+     * Full periods billed on the current plan version: a fixed term (`durationCycles`) ends after that many.
+     */
+    cyclesOnVersion: number;
     usage: Array<UsageDto>;
     endedAt: string | null;
     endedReason: string | null;
@@ -1862,6 +1980,55 @@ export type RegisterResponses = {
 };
 
 export type RegisterResponse = RegisterResponses[keyof RegisterResponses];
+
+export type GetCreditBalanceData = {
+    body?: never;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–100.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from the previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Only this currency's balance and entries.
+         */
+        currency?: string;
+    };
+    url: '/v1/credit-balance';
+};
+
+export type GetCreditBalanceErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+};
+
+export type GetCreditBalanceError = GetCreditBalanceErrors[keyof GetCreditBalanceErrors];
+
+export type GetCreditBalanceResponses = {
+    200: CreditBalancePageDto;
+};
+
+export type GetCreditBalanceResponse = GetCreditBalanceResponses[keyof GetCreditBalanceResponses];
 
 export type GetEntitlementData = {
     body?: never;
@@ -3216,6 +3383,54 @@ export type ChangeSubscriptionPlanResponses = {
 };
 
 export type ChangeSubscriptionPlanResponse = ChangeSubscriptionPlanResponses[keyof ChangeSubscriptionPlanResponses];
+
+export type SetSubscriptionPaymentMethodData = {
+    body: SetPaymentMethodDto;
+    headers?: {
+        /**
+         * Tenant to act on; may be left out when the caller belongs to exactly one tenant
+         */
+        'X-Tenant-Id'?: string;
+        /**
+         * Replays of the same key and body within 24 h return the first answer; another body is 409 idempotency_key_reused
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/subscription/payment-method';
+};
+
+export type SetSubscriptionPaymentMethodErrors = {
+    /**
+     * Invalid input (`validation_failed`)
+     */
+    400: ProblemDetails;
+    /**
+     * Missing, invalid or revoked credentials (`unauthenticated`)
+     */
+    401: ProblemDetails;
+    /**
+     * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
+     */
+    403: ProblemDetails;
+    /**
+     * Not found, or not visible to the caller (`not_found`)
+     */
+    404: ProblemDetails;
+    /**
+     * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
+     */
+    409: ProblemDetails;
+};
+
+export type SetSubscriptionPaymentMethodError = SetSubscriptionPaymentMethodErrors[keyof SetSubscriptionPaymentMethodErrors];
+
+export type SetSubscriptionPaymentMethodResponses = {
+    200: SubscriptionDto;
+};
+
+export type SetSubscriptionPaymentMethodResponse = SetSubscriptionPaymentMethodResponses[keyof SetSubscriptionPaymentMethodResponses];
 
 export type PreviewSubscriptionChangeData = {
     body: ChangePlanDto;

@@ -95,7 +95,11 @@ describe('invoices and payments', () => {
         currency: 'USD',
         subtotalAmount: 1500,
         creditAppliedAmount: 0,
+        creditAddedAmount: 0,
         totalAmount: 1500,
+        amountDue: 1500,
+        amountPaid: 1500,
+        amountRemaining: 0,
         lines: [
           {
             kind: 'subscription',
@@ -109,6 +113,7 @@ describe('invoices and payments', () => {
         periodStart: sub.currentPeriodStart,
         periodEnd: sub.currentPeriodEnd,
         attemptCount: 1,
+        autoAttemptCount: 1,
         nextAttemptAt: null,
         paidAt: expect.any(String),
         createdAt: expect.any(String),
@@ -296,7 +301,13 @@ describe('invoices and payments', () => {
 
       const change = await t.api.post('/v1/subscription/change', { planId: pro.id, timing: 'now' }, as(tenant));
       expect(change.status).toBe(200);
-      expect(change.body.invoice).toMatchObject({ id: expect.any(String), number: 'INV-000002', status: 'open', totalAmount: 2000, currency: 'USD' });
+      expect(change.body.invoice).toMatchObject({
+        id: expect.any(String),
+        number: 'INV-000002',
+        status: 'open',
+        totalAmount: 2000,
+        currency: 'USD',
+      });
       const invoiceId = change.body.invoice.id;
 
       // The worker's charge fails: the invoice stays open and the subscription is past due.
@@ -434,7 +445,13 @@ describe('invoices and payments', () => {
         plan: { id: starter.id },
         currentPeriodEnd: sub.currentPeriodEnd,
       });
-      expect(down.body.invoice).toMatchObject({ id: expect.any(String), number: 'INV-000002', status: 'paid', totalAmount: 0, currency: 'USD' });
+      expect(down.body.invoice).toMatchObject({
+        id: expect.any(String),
+        number: 'INV-000002',
+        status: 'paid',
+        totalAmount: 0,
+        currency: 'USD',
+      });
       const downInvoice = (await t.api.get(`/v1/invoices/${down.body.invoice.id}`, as(tenant))).body;
       expect(downInvoice).toMatchObject({
         status: 'paid',
@@ -465,7 +482,12 @@ describe('invoices and payments', () => {
 
       // Back up to Pro: +2000 net, all of it covered by the credit; settled at once, no charge.
       const upPreview = await t.api.post('/v1/subscription/preview', { planId: pro.id, timing: 'now' }, as(tenant));
-      expect(upPreview.body).toMatchObject({ subtotalAmount: 2000, creditAppliedAmount: 2000, totalAmount: 0, creditAddedAmount: 0 });
+      expect(upPreview.body).toMatchObject({
+        subtotalAmount: 2000,
+        creditAppliedAmount: 2000,
+        totalAmount: 0,
+        creditAddedAmount: 0,
+      });
       // Passing the preview's instant bills exactly the lines it showed.
       const up = await t.api.post(
         '/v1/subscription/change',
@@ -473,7 +495,13 @@ describe('invoices and payments', () => {
         as(tenant),
       );
       expect(up.status).toBe(200);
-      expect(up.body.invoice).toMatchObject({ id: expect.any(String), number: 'INV-000003', status: 'paid', totalAmount: 0, currency: 'USD' });
+      expect(up.body.invoice).toMatchObject({
+        id: expect.any(String),
+        number: 'INV-000003',
+        status: 'paid',
+        totalAmount: 0,
+        currency: 'USD',
+      });
       const upInvoice = (await t.api.get(`/v1/invoices/${up.body.invoice.id}`, as(tenant))).body;
       expect(upInvoice).toMatchObject({ status: 'paid', subtotalAmount: 2000, creditAppliedAmount: 2000, totalAmount: 0 });
       expect(upInvoice.lines.map((l: any) => [l.kind, l.amount])).toEqual([
@@ -490,14 +518,25 @@ describe('invoices and payments', () => {
       await t.api.post('/v1/subscription/change', { planId: starter.id, timing: 'now' }, as(tenant));
       expect(await creditBalance(tenant.tenantId)).toBe(2000);
       const bizPreview = await t.api.post('/v1/subscription/preview', { planId: business.id, timing: 'now' }, as(tenant));
-      expect(bizPreview.body).toMatchObject({ subtotalAmount: 4000, creditAppliedAmount: 2000, totalAmount: 2000, creditAddedAmount: 0 });
+      expect(bizPreview.body).toMatchObject({
+        subtotalAmount: 4000,
+        creditAppliedAmount: 2000,
+        totalAmount: 2000,
+        creditAddedAmount: 0,
+      });
       const biz = await t.api.post(
         '/v1/subscription/change',
         { planId: business.id, timing: 'now', prorationDate: bizPreview.body.effectiveAt },
         as(tenant),
       );
       expect(biz.status).toBe(200);
-      expect(biz.body.invoice).toMatchObject({ id: expect.any(String), number: 'INV-000005', status: 'open', totalAmount: 2000, currency: 'USD' });
+      expect(biz.body.invoice).toMatchObject({
+        id: expect.any(String),
+        number: 'INV-000005',
+        status: 'open',
+        totalAmount: 2000,
+        currency: 'USD',
+      });
       const bizInvoice = await eventually(async () => {
         const res = await t.api.get(`/v1/invoices/${biz.body.invoice.id}`, as(tenant));
         return res.body.status === 'paid' && res.body;

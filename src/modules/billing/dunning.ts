@@ -22,11 +22,7 @@ export function nextRetryAt(firstFailureAt: Date, autoAttempts: number): Date | 
 }
 
 /** The schedule after a failed attempt; `exhausted` when it was the last automatic one (the invoice is uncollectible). */
-export function afterFailedAttempt(
-  state: DunningState,
-  automatic: boolean,
-  now: Date,
-): DunningState & { exhausted: boolean } {
+export function afterFailedAttempt(state: DunningState, automatic: boolean, now: Date): DunningState & { exhausted: boolean } {
   if (!automatic) return { ...state, exhausted: false };
   const dunningStartedAt = state.dunningStartedAt ?? now;
   const autoAttemptCount = state.autoAttemptCount + 1;

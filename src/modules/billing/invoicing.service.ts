@@ -97,7 +97,11 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     return { invoice: this.billed(invoice), ...result };
   }
 
-  async invoiceAndCollectLater(subscription: Subscription, lines: Line[], period: { start: Date; end: Date }): Promise<InvoiceDto> {
+  async invoiceAndCollectLater(
+    subscription: Subscription,
+    lines: Line[],
+    period: { start: Date; end: Date },
+  ): Promise<InvoiceDto> {
     const [invoice] = await this.createInvoices([{ subscription, lines, reason: 'subscription_update', period }]);
     if (invoice.status === 'open') this.enqueueCollection(invoice);
     return invoiceDto(invoice, await this.em.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } }));
@@ -354,7 +358,8 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
   async collectOpen(invoiceId: string, automatic: boolean): Promise<CollectionResult & { status: string }> {
     const invoice = await this.em.findOne(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!invoice || invoice.status !== 'open') return { paid: false, failureCode: null, status: invoice?.status ?? 'missing' };
-    if (automatic && !automaticAttemptDue(invoice, this.clock.now())) return { paid: false, failureCode: null, status: 'not_due' };
+    if (automatic && !automaticAttemptDue(invoice, this.clock.now()))
+      return { paid: false, failureCode: null, status: 'not_due' };
     await this.em.populate(invoice, ['subscription']);
     const subscription = invoice.subscription;
     if (!isLive(subscription.status)) return { paid: false, failureCode: null, status: `subscription_${subscription.status}` };

@@ -124,5 +124,13 @@ export function unusedTimeCredit(plan: string, price: bigint, periodStart: Date,
   if (at.getTime() < periodStart.getTime()) throw new RangeError('the period has not started');
   const period = periodSeconds(periodStart, periodEnd);
   if (period <= 0) throw new RangeError('the period must last at least one second');
-  return proratedLine('proration_credit', `Unused time on ${plan}`, price, remainingSeconds(at, periodEnd), period, at, periodEnd);
+  return proratedLine(
+    'proration_credit',
+    `Unused time on ${plan}`,
+    price,
+    remainingSeconds(at, periodEnd),
+    period,
+    at,
+    periodEnd,
+  );
 }

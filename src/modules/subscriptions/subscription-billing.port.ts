@@ -39,7 +39,11 @@ export abstract class SubscriptionBilling {
    * Invoices the lines now for `period` and collects in the background (proration); a net credit
    * goes to the tenant's balance. Answers the invoice as the API shows it.
    */
-  abstract invoiceAndCollectLater(subscription: Subscription, lines: Line[], period: { start: Date; end: Date }): Promise<InvoiceDto>;
+  abstract invoiceAndCollectLater(
+    subscription: Subscription,
+    lines: Line[],
+    period: { start: Date; end: Date },
+  ): Promise<InvoiceDto>;
 
   /** Voids an open invoice and gives back the credit it used; false when it was not open. */
   abstract voidInvoice(invoiceId: string): Promise<boolean>;

@@ -63,8 +63,8 @@ describe('transition', () => {
     expect((error as Error).message).toContain(event);
   });
 
-  it('allows exactly the listed moves (50 pairs, 13 allowed)', () => {
-    expect(table).toHaveLength(50);
+  it('allows exactly the listed moves (60 pairs, 13 allowed)', () => {
+    expect(table).toHaveLength(60);
     expect(table.filter(([, , to]) => to !== null)).toHaveLength(ALLOWED.length);
   });
 
@@ -105,6 +105,8 @@ describe('assertActionAllowed', () => {
     'cancelled true': [],
     'expired false': [],
     'expired true': [],
+    'incomplete_expired false': [],
+    'incomplete_expired true': [],
   };
   const cases = STATUSES.flatMap((status) =>
     [false, true].flatMap((cancelAtPeriodEnd) =>

@@ -272,7 +272,13 @@ export class SubscriptionsService {
       before,
       after: atPeriodEnd
         ? after
-        : { ...after, prorate, creditAdded: credit ? Number(-credit.amount) : 0, calculation: credit?.calculation, voidedInvoices: voided },
+        : {
+            ...after,
+            prorate,
+            creditAdded: credit ? Number(-credit.amount) : 0,
+            calculation: credit?.calculation,
+            voidedInvoices: voided,
+          },
     });
     return after;
   }

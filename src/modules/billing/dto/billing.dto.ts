@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { Omittable } from '../../../common/http/optional.js';
 import { PageQuery } from '../../../common/http/pagination.js';
 import { fromMinor } from '../../../common/money.js';

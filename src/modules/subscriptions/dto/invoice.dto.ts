@@ -4,7 +4,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
  * The invoice as clients see it. Declared here, beside the lines that proration produces, so that a
  * plan change can answer with the invoice it billed; billing (which builds on subscriptions) fills it.
  */
-export const LINE_KINDS = ['subscription', 'proration_credit', 'proration_charge', 'credit_applied', 'credit_to_balance'] as const;
+export const LINE_KINDS = [
+  'subscription',
+  'proration_credit',
+  'proration_charge',
+  'credit_applied',
+  'credit_to_balance',
+] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
 export const INVOICE_STATUSES = ['open', 'paid', 'void', 'uncollectible'] as const;
 export const BILLING_REASONS = ['subscription_create', 'subscription_cycle', 'subscription_update', 'manual'] as const;
