@@ -289,6 +289,45 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     return voided;
   }
 
+  /** Set-based `voidInvoice` for the renewal worker: one update, one ledger insert, one audit insert. */
+  async voidOpenInvoicesOf(subscriptionIds: string[]): Promise<number> {
+    if (!subscriptionIds.length) return 0;
+    const now = this.clock.now();
+    const voided = await this.em.execute<
+      { id: string; tenant_id: string; number: string; currency: string; credit_applied_amount: string }[]
+    >(
+      `update invoices set status = 'void', next_attempt_at = null, updated_at = ?
+        where subscription_id = any(?::uuid[]) and status = 'open'
+        returning id, tenant_id, number, currency, credit_applied_amount`,
+      [now, pgArray(subscriptionIds)],
+    );
+    const returned = voided.filter((v) => BigInt(v.credit_applied_amount) > 0n);
+    if (returned.length) {
+      await this.em.insertMany(
+        CreditEntry,
+        returned.map((v) => ({
+          id: newId(),
+          tenantId: v.tenant_id,
+          currency: v.currency,
+          amount: BigInt(v.credit_applied_amount),
+          reason: 'invoice_voided' as const,
+          invoice: v.id,
+          createdAt: now,
+        })),
+      );
+    }
+    await this.audit.recordMany(
+      voided.map((v) => ({
+        action: 'invoice.voided',
+        targetType: 'invoice',
+        targetId: v.id,
+        tenantId: v.tenant_id,
+        after: { number: v.number, status: 'void', creditReturned: Number(v.credit_applied_amount) },
+      })),
+    );
+    return voided.length;
+  }
+
   async hasOpenInvoice(subscriptionId: string): Promise<boolean> {
     return (await this.em.count(Invoice, { subscription: subscriptionId, status: 'open' })) > 0;
   }

@@ -82,6 +82,9 @@ export abstract class RenewalBilling {
   /** Invoices each subscription's new period and charges its tenant's default card; outcomes in input order. */
   abstract invoiceRenewals(items: RenewalCharge[]): Promise<ChargeOutcome[]>;
 
+  /** Voids the open invoices of subscriptions that just ended, giving back their credit; how many. */
+  abstract voidOpenInvoicesOf(subscriptionIds: string[]): Promise<number>;
+
   /** Enqueues collection jobs for invoices whose retry is due or whose first collection never ran. */
   abstract enqueueDueCollections(now: Date): Promise<number>;
 }
