@@ -21,7 +21,7 @@ import {
 } from '../subscriptions/subscription-billing.port.js';
 import { SubscriptionPayments } from '../subscriptions/subscription-payments.js';
 import { isLive, LIVE_STATUSES } from '../subscriptions/subscription-state.js';
-import type { Subscription } from '../subscriptions/subscription.entity.js';
+import { Subscription } from '../subscriptions/subscription.entity.js';
 import type { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
 import { BillingReason, CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from './billing.entities.js';
 import type { CreditReason } from './credit.js';
@@ -395,12 +395,20 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
    * outcome to the subscription.
    */
   async collectOpen(invoiceId: string, automatic: boolean): Promise<CollectionResult & { status: string }> {
-    const invoice = await this.em.findOne(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    if (!invoice || invoice.status !== 'open') return { paid: false, failureCode: null, status: invoice?.status ?? 'missing' };
+    // Subscription first, then invoice: the order a cancellation and a renewal lock them in, so a
+    // charge racing a cancel-now waits for it (and then finds the invoice void) instead of deadlocking.
+    const [head] = await this.em.execute<{ subscription_id: string }[]>('select subscription_id from invoices where id = ?', [
+      invoiceId,
+    ]);
+    if (!head) return { paid: false, failureCode: null, status: 'missing' };
+    const subscription = await this.em.findOneOrFail(Subscription, head.subscription_id, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+    const invoice = await this.em.findOneOrFail(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (invoice.status !== 'open') return { paid: false, failureCode: null, status: invoice.status };
     if (automatic && !automaticAttemptDue(invoice, this.clock.now()))
       return { paid: false, failureCode: null, status: 'not_due' };
-    await this.em.populate(invoice, ['subscription']);
-    const subscription = invoice.subscription;
     if (!isLive(subscription.status)) return { paid: false, failureCode: null, status: `subscription_${subscription.status}` };
     const [result] = await this.collectMany([invoice], automatic, [
       { tenantId: invoice.tenantId, paymentMethodId: subscription.paymentMethodId },
