@@ -200,6 +200,16 @@ export class AppConfig {
   @Min(1000)
   RENEWAL_SCAN_EVERY_MS = 60_000;
 
+  /**
+   * A charge intent still pending this long after it was recorded (real time) lost its outcome —
+   * the transaction that made the charge never committed — and the worker's scan settles it with
+   * the gateway (refunding a charge nothing records). Longer than any request or job retry.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  CHARGE_RECONCILE_AFTER_MS = 15 * 60_000;
+
   /** Subscriptions renewed per transaction (set-based, FOR UPDATE SKIP LOCKED). */
   @Transform(toInt)
   @IsInt()

@@ -93,10 +93,11 @@ describe('renewals, trials, dunning and fixed terms (clock-driven)', () => {
     await moveClock('2030-04-16T00:00:02Z');
     let inv = await eventually(async () => ((await attemptsOf()).attemptCount === 2 ? attemptsOf() : false));
     expect(inv.nextAttemptAt.slice(0, 10)).toBe('2030-04-18');
-    await moveClock('2030-04-18T00:00:02Z');
+    // Each retry counts from when the previous one ran (a few seconds after the clock move).
+    await moveClock('2030-04-18T00:10:00Z');
     inv = await eventually(async () => ((await attemptsOf()).attemptCount === 3 ? attemptsOf() : false));
     expect(inv.nextAttemptAt.slice(0, 10)).toBe('2030-04-22');
-    await moveClock('2030-04-22T00:00:02Z');
+    await moveClock('2030-04-22T00:20:00Z');
     s = await until(tenant, (x) => x.status === 'expired');
     expect(s.endedReason).toBe('unpaid');
     expect(await attemptsOf()).toMatchObject({ status: 'uncollectible', attemptCount: 4, nextAttemptAt: null });

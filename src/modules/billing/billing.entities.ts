@@ -176,6 +176,10 @@ export class Payment {
   @Property({ type: 'text', nullable: true })
   providerChargeId!: string | null;
 
+  /** The gateway idempotency key of this attempt (its charge intent's); null when no card was charged. */
+  @Property({ type: 'text', nullable: true })
+  chargeKey: string | null = null;
+
   @Property({ type: 'integer' })
   attempt!: number;
 

@@ -2,10 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { RenewalBilling, SubscriptionBilling } from '../subscriptions/subscription-billing.port.js';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
 import { BillingController } from './billing.controller.js';
+import { ChargeIntents } from './charge-intents.service.js';
 import { CreditBalanceService } from './credit-balance.service.js';
 import { InvoicesService } from './invoices.service.js';
 import { InvoicingService } from './invoicing.service.js';
-import { MockPaymentGateway, PaymentGateway } from './payment-gateway.js';
+import { MockPaymentGateway, PaymentGateway, PostgresMockGatewayStore } from './payment-gateway.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
 
 /** Global so that subscriptions (below it) receives the SubscriptionBilling port without importing billing. */
@@ -18,7 +19,13 @@ import { PaymentMethodsService } from './payment-methods.service.js';
     InvoicingService,
     InvoicesService,
     CreditBalanceService,
-    { provide: PaymentGateway, useClass: MockPaymentGateway },
+    ChargeIntents,
+    PostgresMockGatewayStore,
+    {
+      provide: PaymentGateway,
+      useFactory: (store: PostgresMockGatewayStore) => new MockPaymentGateway(store),
+      inject: [PostgresMockGatewayStore],
+    },
     { provide: SubscriptionBilling, useExisting: InvoicingService },
     { provide: RenewalBilling, useExisting: InvoicingService },
   ],

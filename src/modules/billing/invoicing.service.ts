@@ -27,6 +27,7 @@ import { BillingReason, CreditEntry, Invoice, InvoiceLine, Payment, PaymentMetho
 import type { CreditReason } from './credit.js';
 import { afterFailedAttempt, automaticAttemptDue } from './dunning.js';
 import { invoiceDto } from './dto/billing.dto.js';
+import { ChargeIntents, IntentWriter } from './charge-intents.service.js';
 import { ChargeResult, PaymentGateway } from './payment-gateway.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
 
@@ -46,6 +47,9 @@ export interface CollectionResult {
 }
 
 const CHARGE_CONCURRENCY = 64;
+
+/** An attempt whose charge the reconciler had already refunded: it paid nothing. */
+const CHARGE_REFUNDED: ChargeResult = { id: '', status: 'failed', failureCode: 'charge_refunded' };
 
 /** Statuses a subscription can still be charged in (subscription-state.ts's LIVE_STATUSES). */
 const LIVE_SQL = LIVE_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -81,6 +85,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     private readonly context: RequestContext,
     private readonly session: TenantSession,
     private readonly payments: SubscriptionPayments,
+    private readonly intents: ChargeIntents,
   ) {
     super();
   }
@@ -125,16 +130,19 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     const drafts = items.map((item, i) => {
       const line = periodLine(item.planName, item.price, item.periodStart, item.periodEnd);
       const pricing = priceInvoice([line.amount], balances.get(`${item.tenantId}:${item.currency}`) ?? 0n);
-      return { item, id: newId(), number: numbers[i], line, pricing, card: cards[i] };
+      const key = `cycle:${item.subscriptionId}:${item.periodStart.toISOString()}:attempt-1`;
+      return { item, id: newId(), number: numbers[i], line, pricing, card: cards[i], key };
     });
     const charged = await this.chargeAll(
+      'platform',
       drafts.map((d) => ({
         charge: d.pricing.total > 0n,
         tenantId: d.item.tenantId,
+        invoiceId: d.id,
         card: d.card,
         amount: d.pricing.total,
         currency: d.item.currency,
-        key: `cycle:${d.item.subscriptionId}:${d.item.periodStart.toISOString()}:attempt-1`,
+        key: d.key,
       })),
     );
 
@@ -218,6 +226,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
           status: result.status,
           failureCode: result.failureCode,
           providerChargeId: result.id || null,
+          chargeKey: d.card ? d.key : null,
           attempt: 1,
           createdAt: now,
         });
@@ -351,6 +360,11 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
       createdAt: this.clock.now(),
     });
     await this.em.flush();
+  }
+
+  async reconcileCharges(): Promise<number> {
+    const { refunded, failed, abandoned } = await this.intents.reconcile();
+    return refunded + failed + abandoned;
   }
 
   /**
@@ -560,9 +574,11 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     const now = this.clock.now();
     const cards = await this.cardsFor(choices);
     const results = (await this.chargeAll(
+      'tenant',
       invoices.map((invoice, i) => ({
         charge: true,
         tenantId: invoice.tenantId,
+        invoiceId: invoice.id,
         card: cards[i],
         amount: invoice.totalAmount,
         currency: invoice.currency,
@@ -582,6 +598,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         status: result.status,
         failureCode: result.failureCode,
         providerChargeId: result.id || null,
+        chargeKey: cards[i] ? this.chargeKey(invoice, invoice.attemptCount) : null,
         attempt: invoice.attemptCount,
         createdAt: now,
       });
@@ -617,27 +634,58 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     return outcomes;
   }
 
-  /** Charges through the gateway, CHARGE_CONCURRENCY at a time; `null` where nothing is to be charged. */
+  /**
+   * Charges through the gateway, CHARGE_CONCURRENCY at a time; `null` where nothing is to be
+   * charged. Each charge's intent is committed first (ChargeIntents) and settled here in the
+   * caller's transaction, beside the payment the caller writes with the same key.
+   */
   private async chargeAll(
-    requests: { charge: boolean; tenantId: string; card: CardRef | null; amount: bigint; currency: string; key: string }[],
+    writer: IntentWriter,
+    requests: {
+      charge: boolean;
+      tenantId: string;
+      invoiceId: string;
+      card: CardRef | null;
+      amount: bigint;
+      currency: string;
+      key: string;
+    }[],
   ): Promise<(ChargeResult | null)[]> {
     const results: (ChargeResult | null)[] = new Array(requests.length).fill(null);
+    const toGateway = requests.filter((r) => r.charge && r.card);
+    const refunded = await this.intents.record(
+      writer,
+      toGateway.map((r) => ({
+        tenantId: r.tenantId,
+        chargeKey: r.key,
+        invoiceId: r.invoiceId,
+        amount: r.amount,
+        currency: r.currency,
+      })),
+    );
     for (let start = 0; start < requests.length; start += CHARGE_CONCURRENCY) {
       await Promise.all(
         requests.slice(start, start + CHARGE_CONCURRENCY).map(async (r, j) => {
           if (!r.charge) return;
-          results[start + j] = r.card
-            ? await this.gateway.charge({
-                token: r.card.providerToken,
-                amount: r.amount,
-                currency: r.currency,
-                idempotencyKey: r.key,
-              })
-            : { id: '', status: 'failed', failureCode: 'no_payment_method' };
+          results[start + j] = !r.card
+            ? { id: '', status: 'failed', failureCode: 'no_payment_method' }
+            : refunded.has(r.key)
+              ? CHARGE_REFUNDED
+              : await this.gateway.charge({
+                  token: r.card.providerToken,
+                  amount: r.amount,
+                  currency: r.currency,
+                  idempotencyKey: r.key,
+                });
         }),
       );
     }
-    return results;
+    const settled = requests.flatMap((r, i) =>
+      r.charge && r.card && results[i] ? [{ chargeKey: r.key, result: results[i] }] : [],
+    );
+    const notPending = await this.intents.complete(this.em, settled);
+    // Refunded by the reconciler meanwhile: the money went back, so this attempt did not pay.
+    return results.map((result, i) => (result && notPending.has(requests[i].key) ? CHARGE_REFUNDED : result));
   }
 
   private enqueueCollection(invoice: Invoice): void {
@@ -645,7 +693,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
       QUEUES.proration,
       COLLECT_INVOICE_JOB,
       { tenantId: invoice.tenantId, invoiceId: invoice.id, subscriptionId: invoice.subscription.id },
-      workJob(`invoice-${invoice.id}-attempt-1`),
+      workJob(`invoice-${invoice.id}-auto-1`),
     );
   }
 

@@ -1,26 +1,28 @@
-import type { RedisClient } from '../../common/redis/redis.module.js';
-import { MockPaymentGateway } from './payment-gateway.js';
+import { ChargeRecord, MockGatewayStore, MockPaymentGateway } from './payment-gateway.js';
 
 /** API.md's mock cards. */
 const CARDS_FOR_TESTS = { ok: '4242424242424242', declined: '4000000000000002', insufficient: '4000000000009995' } as const;
 
-/** Just enough of Redis for the gateway: SET … EX … NX and GET. */
-function fakeRedis(): RedisClient {
-  const store = new Map<string, string>();
+/** The store's contract in memory: first write per key wins. */
+function memoryStore(): MockGatewayStore {
+  const charges = new Map<string, ChargeRecord>();
   return {
-    async set(key: string, value: string, _ex: 'EX', _ttl: number, _nx: 'NX') {
-      if (store.has(key)) return null;
-      store.set(key, value);
-      return 'OK';
+    async putIfAbsent(key, record) {
+      if (!charges.has(key)) charges.set(key, record);
+      return charges.get(key)!;
     },
-    async get(key: string) {
-      return store.get(key) ?? null;
+    async get(key) {
+      return charges.get(key) ?? null;
     },
-  } as unknown as RedisClient;
+    async markRefunded(key) {
+      const charge = charges.get(key);
+      if (charge?.status === 'succeeded') charge.refunded = true;
+    },
+  };
 }
 
 describe('MockPaymentGateway', () => {
-  const gateway = () => new MockPaymentGateway(fakeRedis());
+  const gateway = () => new MockPaymentGateway(memoryStore());
 
   it('tokenizes without keeping the number: brand, last4 and an opaque token', async () => {
     for (const number of Object.values(CARDS_FOR_TESTS)) {
@@ -63,5 +65,15 @@ describe('MockPaymentGateway', () => {
       status: 'failed',
       failureCode: 'invalid_payment_method',
     });
+  });
+
+  it('answers what it charged under a key, and refunds a succeeded charge', async () => {
+    const g = gateway();
+    const { token } = await g.tokenize(CARDS_FOR_TESTS.ok);
+    expect(await g.retrieve('k')).toBeNull();
+    const charged = await g.charge({ token, amount: 2500n, currency: 'USD', idempotencyKey: 'k' });
+    expect(await g.retrieve('k')).toEqual({ ...charged, amount: 2500n, currency: 'USD', refunded: false });
+    await g.refund('k');
+    expect(await g.retrieve('k')).toMatchObject({ status: 'succeeded', refunded: true });
   });
 });

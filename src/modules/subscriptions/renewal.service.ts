@@ -118,7 +118,7 @@ export class RenewalService {
   ) {}
 
   /** Finds due work as of the application clock and enqueues it (deterministic job ids collapse duplicates). */
-  async scan(): Promise<{ renewals: number; collections: number }> {
+  async scan(): Promise<{ renewals: number; collections: number; chargesReconciled: number }> {
     const now = this.clock.now();
     const due = await this.session.runPlatform(null, async (em) => {
       return em.execute<{ id: string; tenant_id: string; current_period_end: Date }[]>(
@@ -137,7 +137,8 @@ export class RenewalService {
       );
     }
     const collections = await this.billing.enqueueDueCollections(now);
-    return { renewals: due.length, collections };
+    const chargesReconciled = await this.billing.reconcileCharges();
+    return { renewals: due.length, collections, chargesReconciled };
   }
 
   /** Renews due subscriptions batch after batch until none is due (catching up period by period). */

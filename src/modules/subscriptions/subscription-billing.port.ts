@@ -85,6 +85,9 @@ export abstract class RenewalBilling {
   /** Voids the open invoices of subscriptions that just ended, giving back their credit; how many. */
   abstract voidOpenInvoicesOf(subscriptionIds: string[]): Promise<number>;
 
+  /** Settles charges whose outcome never reached the database (see billing's ChargeIntents); how many. */
+  abstract reconcileCharges(): Promise<number>;
+
   /** Enqueues collection jobs for invoices whose retry is due or whose first collection never ran. */
   abstract enqueueDueCollections(now: Date): Promise<number>;
 }
