@@ -152,7 +152,9 @@ export type ChangePlanDto = {
     timing?: 'now' | 'period_end';
     /**
      * Prorate as of this instant instead of now (pass a preview's `effectiveAt` to bill exactly what
-     * it showed). Must lie in the current period, within the last hour, and not in the future.
+     * it showed). Must lie in the current period, within the last hour, not in the future, and not
+     * before the last price-relevant change (the subscribe or a change now; cancelling or resuming
+     * does not count).
      */
     prorationDate?: string;
 };
