@@ -3,7 +3,16 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { createPlatformAdmin, expectProblem } from '../support/factories.js';
-import { counters, eventCount, meteredPlan, meteredTenant, MeteredTenant, raceAsApiRole, record } from './support.js';
+import {
+  counters,
+  eventCount,
+  meteredPlan,
+  meteredTenant,
+  MeteredTenant,
+  raceAsApiRole,
+  RaceOptions,
+  record,
+} from './support.js';
 
 /** Limits hold under bursts, and retries count once — concurrent requests share batched statements. */
 describe('metering under concurrency', () => {
@@ -52,6 +61,90 @@ describe('metering under concurrency', () => {
     // Within the limit, so counted — not refused because the row turned out to exist.
     expect(racing).toEqual([{ outcome: 'recorded', used: 2 }]);
     expect((await counters(t, tenant.tenantId))[0].used).toBe(2);
+  });
+
+  describe('first use of a counter', () => {
+    let unlimited: any;
+    beforeAll(async () => {
+      unlimited = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: null }]);
+    });
+
+    it('accepts all of 4 simultaneous reports on each of 40 fresh counters with no limit (160 of 160)', async () => {
+      const tenants: MeteredTenant[] = [];
+      for (let i = 0; i < 40; i++) tenants.push(await meteredTenant(t, unlimited.id, `Fresh ${i}`));
+      const results = await Promise.all(
+        tenants.flatMap((tenant) => [1, 2, 3, 4].map(() => record(t, tenant, { metric: 'api_calls' }))),
+      );
+      const refused = results.filter((r) => r.status !== 201).map((r) => r.body);
+      expect({ accepted: results.length - refused.length, refused }).toEqual({ accepted: 160, refused: [] });
+      for (const r of results)
+        expect(r.body).toEqual({ metric: 'api_calls', used: expect.any(Number), limit: null, remaining: null });
+      for (let i = 0; i < tenants.length; i++) {
+        // Each counter's four writes saw 1 … 4, and it holds 4 with 4 events.
+        expect(
+          results
+            .slice(i * 4, i * 4 + 4)
+            .map((r) => r.body.used)
+            .sort((x: number, y: number) => x - y),
+        ).toEqual([1, 2, 3, 4]);
+        expect(await counters(t, tenants[i].tenantId)).toEqual([expect.objectContaining({ metric: 'api_calls', used: 4 })]);
+        expect(await eventCount(t, tenants[i].tenantId)).toBe(4);
+      }
+    });
+
+    /** meter_record as the API role: one increment (or gauge increment) without an idempotency key. */
+    const meter =
+      (tenant: MeteredTenant, metric: string, quantity: number, gauge = false) =>
+      (client: pg.Client) =>
+        client.query<{ outcome: string; used: number; limit: number | null }>(
+          `select outcome, used_total::int as used, limit_value::int as "limit"
+             from meter_record($1, $2, false, now(), $3, $4, true, 'increment', $5, now(), null, null, $6)`,
+          [tenant.tenantId, tenant.keyId, metric, gauge, quantity, uuidv7()],
+        );
+
+    // The two ways a first use meets another (as the API role, two sessions): the second waits on the
+    // first's uncommitted insert of the row, or it missed the row and finds it committed when it creates it.
+    const interleavings: [string, RaceOptions][] = [
+      ['waits on its insert', {}],
+      ['finds it committed after missing it', { holdAfterMiss: 'usage_counters' }],
+    ];
+    describe.each(interleavings)('when the second first use %s', (_, options) => {
+      it('counts both on a counter with no limit, and never answers limit_exceeded', async () => {
+        const tenant = await meteredTenant(t, unlimited.id, 'Unlimited first use');
+        const [firstRows, racing] = await raceAsApiRole(t, meter(tenant, 'api_calls', 1), meter(tenant, 'api_calls', 1), options);
+        expect(firstRows).toEqual([{ outcome: 'recorded', used: 1, limit: null }]);
+        expect(racing).toEqual([{ outcome: 'recorded', used: 2, limit: null }]);
+        expect(await counters(t, tenant.tenantId)).toEqual([expect.objectContaining({ used: 2 })]);
+        expect(await eventCount(t, tenant.tenantId)).toBe(2);
+      });
+
+      it('counts a unit that reaches the limit exactly, refuses one beyond it (limit 2)', async () => {
+        const limit2 = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 2 }]);
+        const edge = await meteredTenant(t, limit2.id, 'Edge');
+        const [, racing] = await raceAsApiRole(t, meter(edge, 'api_calls', 1), meter(edge, 'api_calls', 1), options);
+        expect(racing).toEqual([{ outcome: 'recorded', used: 2, limit: 2 }]);
+        expect(await counters(t, edge.tenantId)).toEqual([expect.objectContaining({ used: 2 })]);
+
+        const over = await meteredTenant(t, limit2.id, 'Over the edge');
+        const [, refused] = await raceAsApiRole(t, meter(over, 'api_calls', 1), meter(over, 'api_calls', 2), options);
+        expect(refused).toEqual([{ outcome: 'limit_exceeded', used: 1, limit: 2 }]);
+        expect(await counters(t, over.tenantId)).toEqual([expect.objectContaining({ used: 1 })]);
+        expect(await eventCount(t, over.tenantId)).toBe(1);
+      });
+
+      it('counts both on a gauge with no limit (storage_mb, not in the plan)', async () => {
+        const tenant = await meteredTenant(t, unlimited.id, 'Gauge first use');
+        const gaugeOptions: RaceOptions = options.holdAfterMiss ? { holdAfterMiss: 'usage_gauges' } : {};
+        const [firstRows, racing] = await raceAsApiRole(
+          t,
+          meter(tenant, 'storage_mb', 3, true),
+          meter(tenant, 'storage_mb', 5, true),
+          gaugeOptions,
+        );
+        expect(firstRows).toEqual([{ outcome: 'recorded', used: 3, limit: null }]);
+        expect(racing).toEqual([{ outcome: 'recorded', used: 8, limit: null }]);
+      });
+    });
   });
 
   it('never exceeds the limit with mixed quantities: accepted quantities = counter = events ≤ limit', async () => {

@@ -90,32 +90,86 @@ export async function eventCount(t: TestApp, tenantId: string, metric?: string):
   return n;
 }
 
+/** Tables a metering write creates its row in on first use. */
+export type MeterTable = 'usage_counters' | 'usage_gauges';
+
+export interface RaceOptions {
+  /**
+   * Hold `second` right after an UPDATE of this table that changed no row (the row of a first use
+   * not seen yet) until `first` has committed: `second` then meets the row already committed when
+   * it goes on to create it, instead of waiting on `first`'s insert.
+   */
+  holdAfterMiss?: MeterTable;
+}
+
+/** Advisory lock key of the hold (see `holdAfterMiss`). */
+const HOLD_KEY = 100_010;
+
+/**
+ * Installs (as the owner) a statement trigger on `table` that, in sessions that set
+ * `test.hold_after_miss`, waits on an advisory lock the returned handle holds after each UPDATE
+ * that changed no row. `release` lets them go on; `remove` drops the trigger.
+ */
+async function holdAfterMiss(t: TestApp, table: MeterTable): Promise<{ release(): Promise<void>; remove(): Promise<void> }> {
+  const owner = new pg.Client({ connectionString: t.ownerUrl });
+  await owner.connect();
+  await owner.query(`
+    create or replace function test_hold_after_miss() returns trigger language plpgsql as $$
+    begin
+      if current_setting('test.hold_after_miss', true) = 'on' and not exists (select 1 from changed) then
+        perform pg_advisory_xact_lock(${HOLD_KEY});
+      end if;
+      return null;
+    end $$;
+    create trigger test_hold_after_miss after update on ${table}
+      referencing new table as changed for each statement execute function test_hold_after_miss();
+    select pg_advisory_lock(${HOLD_KEY});
+  `);
+  return {
+    release: async () => {
+      await owner.query(`select pg_advisory_unlock(${HOLD_KEY})`);
+    },
+    remove: async () => {
+      try {
+        await owner.query(`drop trigger test_hold_after_miss on ${table}`);
+      } finally {
+        await owner.end();
+      }
+    },
+  };
+}
+
 /**
  * Two sessions as the API's own role, in a fixed interleaving: `first` runs inside a transaction
- * left open; `second` starts, and once it waits on a lock `first` holds, `first` commits. Returns
- * what each answered.
+ * left open; `second` starts, and once it waits on a lock `first` holds (or, with `holdAfterMiss`,
+ * on the hold after its UPDATE found no row), `first` commits. Returns what each answered.
  */
 export async function raceAsApiRole<T extends pg.QueryResultRow>(
   t: TestApp,
   first: (client: pg.Client) => Promise<pg.QueryResult<T>>,
   second: (client: pg.Client) => Promise<pg.QueryResult<T>>,
+  options: RaceOptions = {},
 ): Promise<[T[], T[]]> {
   const a = new pg.Client({ connectionString: t.appUrl });
   const b = new pg.Client({ connectionString: t.appUrl });
   await a.connect();
   await b.connect();
+  const hold = options.holdAfterMiss ? await holdAfterMiss(t, options.holdAfterMiss) : null;
   try {
     const [{ pid }] = (await b.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+    if (hold) await b.query(`select set_config('test.hold_after_miss', 'on', false)`);
     await a.query('begin');
     const firstRows = (await first(a)).rows;
     const racing = second(b);
     await eventually(async () => {
-      const [row] = await ownerQuery(t, 'select wait_event_type from pg_stat_activity where pid = $1', [pid]);
-      return row?.wait_event_type === 'Lock';
+      const [row] = await ownerQuery(t, 'select wait_event_type, wait_event from pg_stat_activity where pid = $1', [pid]);
+      return row?.wait_event_type === 'Lock' && (!hold || row.wait_event === 'advisory');
     });
     await a.query('commit');
+    await hold?.release();
     return [firstRows, (await racing).rows];
   } finally {
+    await hold?.remove();
     await a.end();
     await b.end();
   }

@@ -6,6 +6,7 @@ import {
   isAllowed,
   MAX_BUCKETS,
   planWrite,
+  refusingLimit,
   remainingOf,
   warningFor,
   writeFingerprint,
@@ -145,5 +146,18 @@ describe('history buckets', () => {
     expect(bucketsBetween(start, new Date(start.getTime() + MAX_BUCKETS * 3_600_000 + 1), 'hour')).toEqual([
       { field: 'to', message: expect.stringContaining('at most 1000 hour buckets') },
     ]);
+  });
+});
+
+describe('refusingLimit', () => {
+  it('names the hard limit that refused', () => {
+    expect(refusingLimit(100, 'hard')).toBe(100);
+    expect(refusingLimit(0, 'hard')).toBe(0);
+  });
+
+  it('never reads "no limit" or a soft limit as the limit that refused: a refusal there is a fault, not a 403', () => {
+    expect(() => refusingLimit(null, 'hard')).toThrow('usage refused without a hard limit');
+    expect(() => refusingLimit(null, null)).toThrow('usage refused without a hard limit');
+    expect(() => refusingLimit(5, 'soft')).toThrow('usage refused without a hard limit');
   });
 });

@@ -96,6 +96,18 @@ export function isAllowed(used: number, limit: number | null, enforcement: 'hard
 }
 
 /**
+ * The limit that refused a write, for the `limit_exceeded` answer. Only a hard limit refuses
+ * (`meter_record` decides); a refusal naming no hard limit is a fault of the engine, answered as
+ * a 500 — never as the tenant's limit ("The plan allows null …").
+ */
+export function refusingLimit(limit: number | null, enforcement: 'hard' | 'soft' | null): number {
+  if (limit === null || enforcement !== 'hard') {
+    throw new Error(`usage refused without a hard limit (limit ${limit}, enforcement ${enforcement})`);
+  }
+  return limit;
+}
+
+/**
  * Warning thresholds (percent of the limit) that a change from `before` to `after` crossed
  * upwards: `before` below the threshold, `after` at or above it. Exact in integers.
  */

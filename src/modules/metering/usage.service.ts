@@ -15,6 +15,7 @@ import {
   isAllowed,
   OCCURRED_AT_SKEW_MS,
   planWrite,
+  refusingLimit,
   remainingOf,
   warningFor,
   writeFingerprint,
@@ -219,7 +220,7 @@ export class UsageService {
         const requested = write.operation === 'set' ? write.amount - used : write.amount;
         throw MeteringErrors.limitExceeded(
           write.metric,
-          limit!,
+          refusingLimit(limit, row.enforcement_mode),
           used,
           requested,
           write.kind === 'counter' ? new Date(row.period_to!) : null,
