@@ -7,10 +7,17 @@ import type { QueueName } from './queues.js';
 
 /**
  * Options of a job whose id names its work (a subscription's period, an invoice's attempt): it
- * collapses duplicates while pending, and is removed once done, so that if the work turns out not
- * to be due yet, a later scan can enqueue the same id again. The database keeps the history.
+ * collapses duplicates while pending, is retried a few times on failure, and is removed once done
+ * or given up, so that a later scan can enqueue the same id again (a failed job kept under that id
+ * would block its work for good). The database keeps the history and says what is still due.
  */
-export const workJob = (jobId: string): JobsOptions & { jobId: string } => ({ jobId, removeOnComplete: true });
+export const workJob = (jobId: string): JobsOptions & { jobId: string } => ({
+  jobId,
+  removeOnComplete: true,
+  removeOnFail: true,
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1000 },
+});
 
 /** Producer side of every queue: jobs are enqueued only after the transaction that needs them commits. */
 @Injectable()
