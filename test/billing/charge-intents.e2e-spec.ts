@@ -159,4 +159,29 @@ describe('charge intents: a retried renewal reuses its keys (reconciler after th
     ]);
     expect(charges).toHaveLength(2);
   });
+
+  it('a subscribe retried with its Idempotency-Key after its transaction died reaches the same charge: one gateway charge', async () => {
+    await moveClock('2032-01-01T00:00:00Z');
+    const plan = await createPlan(t.api, adminToken, { name: 'Retried', priceAmount: 1200 });
+    const tenant = await createTenantWithAdmin(t.api);
+    await addCard(t.api, tenant);
+    await ownerQuery(t, 'insert into payment_faults values ($1)', [tenant.tenantId]);
+    const key = { ...as(tenant), idempotencyKey: 'subscribe-once' };
+
+    expect((await t.api.post('/v1/subscription', { planId: plan.id }, key)).status).toBeGreaterThanOrEqual(500);
+    const [lost] = await ledger(tenant);
+    expect(lost).toMatchObject({ status: 'pending', charged: 'succeeded' });
+
+    await ownerQuery(t, 'delete from payment_faults where tenant_id = $1', [tenant.tenantId]);
+    const retried = await t.api.post('/v1/subscription', { planId: plan.id }, key);
+    expect(retried.status).toBe(201);
+    const rows = await ledger(tenant);
+    expect(rows.map((r) => [r.charge_key, r.status, r.refunded])).toEqual([[lost.charge_key, 'succeeded', false]]);
+    const [payment] = await ownerQuery<{ charge_key: string; status: string }>(
+      t,
+      'select charge_key, status from payments where tenant_id = $1',
+      [tenant.tenantId],
+    );
+    expect(payment).toEqual({ charge_key: lost.charge_key, status: 'succeeded' });
+  });
 });

@@ -33,6 +33,7 @@ const TENANT_TABLES: Record<string, string> = {
   invoice_lines: 'tenant_id',
   payments: 'tenant_id',
   credit_ledger: 'tenant_id',
+  charge_intents: 'tenant_id',
   tenant_counters: 'tenant_id',
   api_keys: 'tenant_id',
   usage_counters: 'tenant_id',

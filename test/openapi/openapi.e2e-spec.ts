@@ -36,7 +36,7 @@ const isPublic = (method: string, path: string) =>
 /** API.md's tenant-scoped ("T") routes; the document must offer X-Tenant-Id on each. */
 // Invitations are tenant-scoped for the tenant_admin (list, revoke), not for the invitee (accept, decline).
 const TENANT_ROUTE =
-  /^\/v1\/((tenant|members|subscriptions?|usage|entitlements|api-keys|notifications|payment-methods|invoices|payments|audit-logs|dashboard)(\/|$)|invitations(\/\{id\})?$)/;
+  /^\/v1\/((tenant|members|subscriptions?|usage|entitlements|api-keys|notifications|payment-methods|invoices|payments|credit-balance|audit-logs|dashboard)(\/|$)|invitations(\/\{id\})?$)/;
 
 // Jest runs from the repository root (rootDir of jest.config.js).
 const document = JSON.parse(readFileSync(join(process.cwd(), 'openapi.json'), 'utf8')) as Document;

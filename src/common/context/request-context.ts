@@ -33,6 +33,7 @@ interface ContextStore extends ClsStore {
   actor?: Actor;
   apiKey?: ApiKeyCaller;
   tenant?: TenantScope;
+  idempotencyKey?: string;
 }
 
 /**
@@ -86,5 +87,14 @@ export class RequestContext {
 
   setTenant(tenant: TenantScope): void {
     this.cls.set('tenant', tenant);
+  }
+
+  /** The request's `Idempotency-Key`, once claimed: work that calls out (a charge) derives its own key from it. */
+  get idempotencyKeyOrNull(): string | null {
+    return (this.cls.isActive() && this.cls.get('idempotencyKey')) || null;
+  }
+
+  setIdempotencyKey(key: string): void {
+    this.cls.set('idempotencyKey', key);
   }
 }

@@ -87,6 +87,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
         void reply.header('Idempotent-Replayed', 'true');
         return { value: started.body, error: started.error };
       }
+      this.context.setIdempotencyKey(key);
       const result = await this.keepingWork(handle);
       if (result.error) {
         await this.idempotency.complete(caller, key, result.error.status, toProblem(result.error, String(request.id)).problem);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { RequiredEntityData } from '@mikro-orm/core';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
@@ -98,8 +99,29 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     const period = { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
     const [invoice] = await this.createInvoices([{ subscription, lines, reason: 'subscription_create', period }]);
     if (invoice.status !== 'open') return { invoice: this.billed(invoice), paid: true, failureCode: null };
-    const [result] = await this.collectMany([invoice], true, [{ tenantId: invoice.tenantId, paymentMethodId }]);
+    const key = await this.firstChargeKey(subscription);
+    const [result] = await this.collectMany(
+      [invoice],
+      true,
+      [{ tenantId: invoice.tenantId, paymentMethodId }],
+      key ? [key] : undefined,
+    );
     return { invoice: this.billed(invoice), ...result };
+  }
+
+  /**
+   * A subscribe retried with its `Idempotency-Key` after its transaction was lost (the charge made,
+   * the commit not) must reach the same gateway charge, not a second one: the first charge's key
+   * derives from the request's key while no settled intent holds it (one that settled belongs to
+   * an earlier subscribe whose idempotency record has expired). Without a key: null (the default).
+   */
+  private async firstChargeKey(subscription: Subscription): Promise<string | null> {
+    const requestKey = this.context.idempotencyKeyOrNull;
+    if (!requestKey) return null;
+    const digest = createHash('sha256').update(requestKey).digest('base64url');
+    const key = `subscribe:${subscription.tenantId}:${subscription.planVersion.id}:${digest}:attempt-1`;
+    const [held] = await this.em.execute<{ status: string }[]>('select status from charge_intents where charge_key = ?', [key]);
+    return !held || held.status === 'pending' || held.status === 'abandoned' ? key : null;
   }
 
   async invoiceAndCollectLater(
@@ -569,6 +591,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     invoices: Invoice[],
     automatic: boolean,
     choices: CardChoice[],
+    keys?: string[],
   ): Promise<(CollectionResult & { exhausted: boolean })[]> {
     if (!invoices.length) return [];
     const now = this.clock.now();
@@ -582,7 +605,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         card: cards[i],
         amount: invoice.totalAmount,
         currency: invoice.currency,
-        key: this.chargeKey(invoice, invoice.attemptCount + 1),
+        key: keys?.[i] ?? this.chargeKey(invoice, invoice.attemptCount + 1),
       })),
     )) as ChargeResult[];
     const outcomes = invoices.map((invoice, i) => {
@@ -598,7 +621,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         status: result.status,
         failureCode: result.failureCode,
         providerChargeId: result.id || null,
-        chargeKey: cards[i] ? this.chargeKey(invoice, invoice.attemptCount) : null,
+        chargeKey: cards[i] ? (keys?.[i] ?? this.chargeKey(invoice, invoice.attemptCount)) : null,
         attempt: invoice.attemptCount,
         createdAt: now,
       });
