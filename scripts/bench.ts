@@ -19,6 +19,9 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -301,6 +304,9 @@ async function main(): Promise<void> {
 
     const apiPort = await freePort();
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    // BENCH_HEAP_SNAPSHOTS=1: snapshots of the API's heap before and after the runs (each taken after a full GC).
+    const heapDir = process.env.BENCH_HEAP_SNAPSHOTS ? mkdtempSync(join(tmpdir(), 'eshtarek-heap-')) : null;
+    if (heapDir) profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`);
     const api = spawn(process.execPath, [...profile, fileURLToPath(new URL('../src/main.js', import.meta.url))], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {
@@ -322,6 +328,8 @@ async function main(): Promise<void> {
     children.push(api);
     const base = `http://127.0.0.1:${apiPort}`;
     await waitFor(`${base}/health/ready`, api);
+    const rssBefore = rssMb(api.pid!);
+    const heapBefore = heapDir ? await liveHeapMb(api, heapDir) : null;
 
     const barePort = await freePort();
     const bare = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', String(barePort)], {
@@ -421,6 +429,10 @@ async function main(): Promise<void> {
         { measure: bareEndpoint },
       ]),
       '',
+      ...(heapDir ? [`api_live_heap_mb_before=${heapBefore}`, `api_live_heap_mb_after=${await liveHeapMb(api, heapDir)}`] : []),
+      `api_rss_mb_before=${rssBefore}`,
+      `api_rss_mb_peak=${peakRssMb(api.pid!)}`,
+      `api_rss_mb_after=${rssMb(api.pid!)}`,
       `usage_record_p99_ms=${fmt(record.p99, 2)}`,
       `entitlement_vs_bare_nest=${fmt(entitlement.rps / bareEndpoint.rps, 3)}`,
       `usage_record_vs_raw_sql=${fmt(ratio, 3)}`,
@@ -442,6 +454,46 @@ async function main(): Promise<void> {
     log('cleaned up');
   }
 }
+
+/** A process's resident set (or its high-water mark), in MB, from /proc (Linux). */
+function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
+  return line ? Math.round(Number(line.replace(/\D+/g, '')) / 1024) : NaN;
+}
+const rssMb = (pid: number) => procStatusMb(pid, 'VmRSS');
+
+/**
+ * The API's live heap: SIGUSR2 makes it write a heap snapshot (after a full GC); the sum of the
+ * nodes' self sizes is what is still reachable. Equal before and after a load = no leak, whatever RSS did.
+ */
+async function liveHeapMb(api: ChildProcess, dir: string): Promise<number> {
+  const before = new Set(readdirSync(dir));
+  api.kill('SIGUSR2');
+  let file: string | undefined;
+  for (let waited = 0; !file && waited < 120_000; waited += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+  }
+  if (!file) throw new Error('no heap snapshot written');
+  let snapshot: { snapshot: { meta: { node_fields: string[] } }; nodes: number[] } | undefined;
+  for (let tries = 0; !snapshot && tries < 480; tries++) {
+    try {
+      snapshot = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    } catch {
+      await new Promise((r) => setTimeout(r, 250)); // still being written
+    }
+  }
+  if (!snapshot) throw new Error('heap snapshot unreadable');
+  const fields = snapshot.snapshot.meta.node_fields;
+  const selfSize = fields.indexOf('self_size');
+  let total = 0;
+  for (let i = selfSize; i < snapshot.nodes.length; i += fields.length) total += snapshot.nodes[i];
+  rmSync(join(dir, file));
+  return Math.round(total / 1024 / 1024);
+}
+const peakRssMb = (pid: number) => procStatusMb(pid, 'VmHWM');
 
 if (process.argv[2] === '--bare') {
   await serveBare(Number(process.argv[3]));

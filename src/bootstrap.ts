@@ -160,7 +160,9 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // Only the stop signals: Nest's default list includes SIGUSR2 and SIGHUP, which would stop the
+  // API when an operator asks for a heap snapshot (--heapsnapshot-signal) or a log reopen.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   // Security headers. The helmet middleware is built once here: @fastify/helmet rebuilt it (and
   // re-parsed the CSP) on every request, which cost about a third of a bare route's time.
   const securityHeaders = helmet({

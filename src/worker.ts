@@ -14,7 +14,7 @@ loadConfig();
 const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
 app.useLogger(app.get(Logger));
 // SIGTERM/SIGINT close the module graph: @nestjs/bullmq closes each worker, which waits for its active jobs.
-app.enableShutdownHooks();
+app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 await app.init();
 app.get(Logger).log('Worker started');
 const redis = app.get(RedisClient);
