@@ -63,10 +63,13 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// exitCode, not exit(): the report on a pipe is written before the process ends.
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     console.error(error);
-    process.exit(1);
+    process.exitCode = 1;
   },
 );
