@@ -17,7 +17,7 @@ import { meteringFunctionsSql } from '../src/modules/metering/sql/index.js';
  */
 export class Migration20261202400000MeteringFunctions extends Migration {
   /** The digest of the definitions this migration was written for (see meteringMigrationDrift). */
-  static readonly meteringFunctions = '0029d6d9217609fd';
+  static readonly meteringFunctions = 'f8c289cb3d95fd4f';
 
   override up(): void {
     this.addSql(`

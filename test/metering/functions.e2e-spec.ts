@@ -168,6 +168,15 @@ describe('metering functions, as the API role', () => {
       },
     ],
     [
+      'limit_exceeded: a report with an idempotency key not seen before, beyond a hard limit',
+      {
+        before: [{ metric: 'api_calls', amount: 5 }],
+        write: { metric: 'api_calls', idempotencyKey: 'k-2', requestHash: hash('c') },
+        answer: { outcome: 'limit_exceeded', used_total: 5, limit_value: 5, enforcement_mode: 'hard' },
+        events: 1,
+      },
+    ],
+    [
       'recorded: over a soft limit (the API adds its warning)',
       {
         before: [{ metric: 'emails_sent', amount: 2 }],

@@ -38,10 +38,23 @@ const RESULT = [
   'warning_thresholds integer[]',
 ];
 
-/** The first answer to an idempotency key, again (or a refusal of another body): nothing is counted. */
-const replay = (indent: string) => `
-${indent}select e.used_after, e.limit_at, e.request_hash into used_total, limit_value, v_hash
-${indent}  from usage_events e where e.tenant_id = p_tenant and e.idempotency_key = p_idempotency_key;`;
+/**
+ * The answer to a key seen before: the first report's answer again (or a refusal of another body),
+ * nothing counted. Read into a variable of its own: a key not seen leaves the answer as it is.
+ */
+const answerAsFirst = (indent: string) =>
+  [
+    'select e.used_after, e.limit_at, e.request_hash into v_first',
+    '  from usage_events e where e.tenant_id = p_tenant and e.idempotency_key = p_idempotency_key;',
+    'if found then',
+    '  used_total := v_first.used_after;',
+    '  limit_value := v_first.limit_at;',
+    "  outcome := case when v_first.request_hash = p_request_hash then 'replayed' else 'key_reused' end;",
+    '  return;',
+    'end if;',
+  ]
+    .map((line) => `\n${indent}${line}`)
+    .join('');
 
 /**
  * Records usage in one round trip. Outcomes: recorded, replayed, key_reused, limit_exceeded,
@@ -59,15 +72,11 @@ declare
   v_gauge boolean := ${isGauge('p_metric')};
   v_limited boolean;
   v_hard bigint;
-  v_hash bytea;
+  v_first record;
 begin${ENTER}
 
   -- A key seen before: the first answer again (or a refusal of another body); nothing counted.
-  if p_idempotency_key is not null then${replay('    ')}
-    if found then
-      outcome := case when v_hash = p_request_hash then 'replayed' else 'key_reused' end;
-      return;
-    end if;
+  if p_idempotency_key is not null then${answerAsFirst('    ')}
   end if;
 
   select s.id, s.current_period_start, s.current_period_end,
@@ -123,11 +132,7 @@ begin${ENTER}
 
   if used_total is null then
     -- Refused. A concurrent request with the same key may have committed meanwhile: answer as it did.
-    if p_idempotency_key is not null then${replay('      ')}
-      if found then
-        outcome := case when v_hash = p_request_hash then 'replayed' else 'key_reused' end;
-        return;
-      end if;
+    if p_idempotency_key is not null then${answerAsFirst('      ')}
     end if;
     if v_gauge then
       select g.value into used_total from usage_gauges g where g.tenant_id = p_tenant and g.metric = p_metric;
@@ -159,9 +164,8 @@ begin${ENTER}
       else
         update usage_counters c set used = c.used - p_quantity
          where c.tenant_id = p_tenant and c.subscription_id = subscription and c.metric = p_metric and c.period_start = period_from;
-      end if;${replay('      ')}
-      outcome := case when v_hash = p_request_hash then 'replayed' else 'key_reused' end;
-      return;
+      end if;${answerAsFirst('      ')}
+      raise exception 'usage event of idempotency key % not found after a conflict on it', p_idempotency_key;
     end if;
   end if;
   outcome := 'recorded';
