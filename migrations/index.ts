@@ -9,6 +9,7 @@ import { Migration20261201600000MeterFirstUse } from './Migration20261201600000M
 import { Migration20261201600100CatalogPlatformOnly } from './Migration20261201600100CatalogPlatformOnly.js';
 import { Migration20261202000000MoneyOrchestration } from './Migration20261202000000MoneyOrchestration.js';
 import { Migration20261202300000ChargeIntents } from './Migration20261202300000ChargeIntents.js';
+import { Migration20261202400000MeteringFunctions } from './Migration20261202400000MeteringFunctions.js';
 
 /** Every migration, in order. Listed explicitly so the same list runs from TypeScript (tests) and from dist. */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201600100CatalogPlatformOnly', class: Migration20261201600100CatalogPlatformOnly },
   { name: 'Migration20261202000000MoneyOrchestration', class: Migration20261202000000MoneyOrchestration },
   { name: 'Migration20261202300000ChargeIntents', class: Migration20261202300000ChargeIntents },
+  { name: 'Migration20261202400000MeteringFunctions', class: Migration20261202400000MeteringFunctions },
 ];

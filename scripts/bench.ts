@@ -37,11 +37,15 @@ import { ensureDatabase, installCredentialSeal, migrate } from '../src/database/
 import { StatementBatcher } from '../src/database/statement-batcher.js';
 import {
   ENTITLEMENT_BATCH,
+  ENTITLEMENT_ONE,
   entitlementBatchValues,
   type EntitlementItem,
+  entitlementValues,
   RECORD_BATCH,
+  RECORD_ONE,
   recordBatchValues,
   type RecordItem,
+  recordValues,
 } from '../src/modules/metering/usage.service.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -54,8 +58,6 @@ const APP_USER = process.env.BENCH_APP_USER ?? 'eshtarek_app';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'bench-password-123';
 
-const RECORD_SQL = 'select * from meter_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
-const ENTITLEMENT_SQL = 'select * from meter_entitlement($1, $2, $3, $4, $5, $6, $7)';
 // The API's batching settings (METERING_BATCH_IN_FLIGHT, METERING_BATCH_MAX from the environment it inherits).
 const settings = loadConfig({
   METERING_BATCH_IN_FLIGHT: process.env.METERING_BATCH_IN_FLIGHT,
@@ -355,8 +357,6 @@ async function main(): Promise<void> {
         apiKeyId: t.keyId,
         touch: false,
         metric: 'api_calls',
-        gauge: false,
-        builtIn: true,
         operation: 'increment',
         amount: 1,
         occurredAt: new Date(),
@@ -377,16 +377,14 @@ async function main(): Promise<void> {
     });
     recordBatcher = undefined;
     const recordSingleSql = await rawSql('meter_record via pg, unbatched', appUrl, (pool, i) => {
-      const item = recordItem(i);
-      const values = recordBatchValues([item], new Date()).map((v) => (Array.isArray(v) ? v[0] : v));
-      return pool.query({ name: 'bench_meter_record', text: RECORD_SQL, values });
+      return pool.query({ name: 'bench_meter_record', text: RECORD_ONE.text, values: recordValues(recordItem(i), new Date()) });
     });
     const entitlement = await cannon('GET /v1/entitlements/api_calls (API key)', `${base}/v1/entitlements/api_calls`, {
       headers: (i) => ({ authorization: `Bearer ${tenantOf(i).key}` }),
     });
     const entitlementItem = (i: number): EntitlementItem => {
       const t = tenantOf(i);
-      return { tenantId: t.tenantId, apiKeyId: t.keyId, touch: false, metric: 'api_calls', kind: 'counter', builtIn: true };
+      return { tenantId: t.tenantId, apiKeyId: t.keyId, touch: false, metric: 'api_calls' };
     };
     let entitlementBatcher: StatementBatcher<EntitlementItem, unknown> | undefined;
     const entitlementSql = await rawSql('meter_entitlement_batch via pg', appUrl, (pool, i) => {
@@ -404,8 +402,8 @@ async function main(): Promise<void> {
       return entitlementBatcher.submit(entitlementItem(i));
     });
     const entitlementSingleSql = await rawSql('meter_entitlement via pg, unbatched', appUrl, (pool, i) => {
-      const values = entitlementBatchValues([entitlementItem(i)], new Date()).map((v) => (Array.isArray(v) ? v[0] : v));
-      return pool.query({ name: 'bench_meter_entitlement', text: ENTITLEMENT_SQL, values });
+      const values = entitlementValues(entitlementItem(i), new Date());
+      return pool.query({ name: 'bench_meter_entitlement', text: ENTITLEMENT_ONE.text, values });
     });
     const subscription = await cannon('GET /v1/subscription (JWT)', `${base}/v1/subscription`, {
       headers: (i) => ({ authorization: `Bearer ${tenantOf(i).token}`, 'x-tenant-id': tenantOf(i).tenantId }),

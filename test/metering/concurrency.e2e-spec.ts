@@ -52,7 +52,7 @@ describe('metering under concurrency', () => {
     const tenant = await meteredTenant(t, limit100.id, 'First use');
     const call = (client: pg.Client) =>
       client.query(
-        `select outcome, used_total::int as used from meter_record($1, $2, false, now(), 'api_calls', false, true, 'increment', 1, now(), null, null, $3)`,
+        `select outcome, used_total::int as used from meter_record($1, $2, false, now(), 'api_calls', 'increment', 1, now(), null, null, $3)`,
         [tenant.tenantId, tenant.keyId, uuidv7()],
       );
     // The second session sees no counter row (the first's is not committed) and waits on its insert.
@@ -92,15 +92,13 @@ describe('metering under concurrency', () => {
       }
     });
 
-    /** meter_record as the API role: one increment (or gauge increment) without an idempotency key. */
-    const meter =
-      (tenant: MeteredTenant, metric: string, quantity: number, gauge = false) =>
-      (client: pg.Client) =>
-        client.query<{ outcome: string; used: number; limit: number | null }>(
-          `select outcome, used_total::int as used, limit_value::int as "limit"
-             from meter_record($1, $2, false, now(), $3, $4, true, 'increment', $5, now(), null, null, $6)`,
-          [tenant.tenantId, tenant.keyId, metric, gauge, quantity, uuidv7()],
-        );
+    /** meter_record as the API role: one increment (of a counter or a gauge) without an idempotency key. */
+    const meter = (tenant: MeteredTenant, metric: string, quantity: number) => (client: pg.Client) =>
+      client.query<{ outcome: string; used: number; limit: number | null }>(
+        `select outcome, used_total::int as used, limit_value::int as "limit"
+           from meter_record($1, $2, false, now(), $3, 'increment', $4, now(), null, null, $5)`,
+        [tenant.tenantId, tenant.keyId, metric, quantity, uuidv7()],
+      );
 
     // The two ways a first use meets another (as the API role, two sessions): the second waits on the
     // first's uncommitted insert of the row, or it missed the row and finds it committed when it creates it.
@@ -137,8 +135,8 @@ describe('metering under concurrency', () => {
         const gaugeOptions: RaceOptions = options.holdAfterMiss ? { holdAfterMiss: 'usage_gauges' } : {};
         const [firstRows, racing] = await raceAsApiRole(
           t,
-          meter(tenant, 'storage_mb', 3, true),
-          meter(tenant, 'storage_mb', 5, true),
+          meter(tenant, 'storage_mb', 3),
+          meter(tenant, 'storage_mb', 5),
           gaugeOptions,
         );
         expect(firstRows).toEqual([{ outcome: 'recorded', used: 3, limit: null }]);
@@ -286,7 +284,7 @@ describe('metering under concurrency', () => {
       const hash = createHash('sha256').update('same report').digest();
       const call = (client: pg.Client, quantity: number) =>
         client.query(
-          `select outcome, used_total::int as used from meter_record($1, $2, false, now(), 'api_calls', false, true, 'increment', $3, now(), $4, $5, $6)`,
+          `select outcome, used_total::int as used from meter_record($1, $2, false, now(), 'api_calls', 'increment', $3, now(), $4, $5, $6)`,
           [tenant.tenantId, tenant.keyId, quantity, key, hash, uuidv7()],
         );
       // The second session passes the replay check (the first is not committed) and waits on the counter's row lock.

@@ -60,6 +60,16 @@ describe('metering: usage and entitlements', () => {
     expect(await eventCount(t, tenant.tenantId)).toBe(2);
   });
 
+  it('refuses a report with an idempotency key beyond a hard limit as any other (403 naming the limit)', async () => {
+    const plan = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 2 }]);
+    const tenant = await meteredTenant(t, plan.id);
+    await record(t, tenant, { metric: 'api_calls', quantity: 2 });
+    const refused = await record(t, tenant, { metric: 'api_calls' }, { idempotencyKey: 'over-the-limit' });
+    expectProblem(refused, 403, 'limit_exceeded');
+    expect(refused.body).toMatchObject({ metric: 'api_calls', limit: 2, used: 2, requested: 1 });
+    expect(await eventCount(t, tenant.tenantId)).toBe(1);
+  });
+
   it('counts on over a soft limit and answers with a warning', async () => {
     const plan = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: 2, enforcement: 'soft' }]);
     const tenant = await meteredTenant(t, plan.id);

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { RequestContext } from '../../common/context/request-context.js';
-import { pgArray } from '../../database/sql.js';
-import { kindOf } from '../policies/metrics.js';
 import { MeteredUsage } from '../subscriptions/metered-usage.port.js';
 import type { Subscription } from '../subscriptions/subscription.entity.js';
 
-/** The subscriptions module's MeteredUsage port: the period's counters and the tenant's gauges. */
+/**
+ * The subscriptions module's MeteredUsage port: the same SQL as GET /v1/usage (`meter_used`), in
+ * the request's transaction — counters of the subscription's current period, gauge levels, and
+ * the member count for `max_users`.
+ */
 @Injectable()
 export class CounterUsage extends MeteredUsage {
   constructor(
@@ -17,21 +19,14 @@ export class CounterUsage extends MeteredUsage {
   }
 
   async current(subscription: Subscription | null, metrics: string[]): Promise<Map<string, number>> {
-    const tenantId = subscription?.tenantId ?? this.context.tenantId;
-    const counters = subscription ? metrics.filter((m) => kindOf(m) === 'counter') : [];
-    const gauges = metrics.filter((m) => kindOf(m) === 'gauge');
     const rows = await this.em.execute<{ metric: string; used: string }[]>(
-      `select c.metric, c.used from usage_counters c
-        where c.tenant_id = ? and c.subscription_id = ? and c.period_start = ? and c.metric = any(?::text[])
-       union all
-       select g.metric, g.value from usage_gauges g where g.tenant_id = ? and g.metric = any(?::text[])`,
+      'select m.metric, meter_used(?, ?, ?, m.metric) as used from unnest(?::text[]) as m(metric)',
       [
-        tenantId,
+        subscription?.tenantId ?? this.context.tenantId,
         subscription?.id ?? null,
         subscription?.currentPeriodStart ?? null,
-        pgArray(counters),
-        tenantId,
-        pgArray(gauges),
+        // Metric keys are [a-z0-9_] (METRIC_KEY); quoted, so that a metric named "null" stays a name.
+        `{${metrics.map((m) => `"${m}"`).join(',')}}`,
       ],
     );
     return new Map(rows.map((r) => [r.metric, Number(r.used)]));

@@ -19,14 +19,12 @@ describe('planWrite', () => {
       kind: 'counter',
       operation: 'increment',
       amount: 1,
-      builtIn: true,
     });
     expect(planWrite({ metric: 'emails_sent', quantity: 5 })).toEqual({
       metric: 'emails_sent',
       kind: 'counter',
       operation: 'increment',
       amount: 5,
-      builtIn: false,
     });
   });
 
@@ -52,7 +50,7 @@ describe('planWrite', () => {
   });
 
   it('does not treat Object.prototype names as built-in metrics', () => {
-    expect(planWrite({ metric: 'constructor' })).toMatchObject({ builtIn: false, kind: 'counter' });
+    expect(planWrite({ metric: 'constructor' })).toMatchObject({ kind: 'counter' });
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FieldError } from '../../common/errors/app-error.js';
-import { BUILT_IN_METRICS, kindOf, type MetricKind } from '../policies/metrics.js';
+import { kindOf, type MetricKind } from '../policies/metrics.js';
 
 export type UsageOperation = 'increment' | 'set';
 export const USAGE_OPERATIONS: readonly UsageOperation[] = ['increment', 'set'];
@@ -31,8 +31,6 @@ export interface PlannedWrite {
   operation: UsageOperation;
   /** The increment, or the level to set. */
   amount: number;
-  /** Built-in metrics are known without a policy naming them. */
-  builtIn: boolean;
 }
 
 /** Checks what the body asks for against the metric's kind; field errors when it makes no sense. */
@@ -61,7 +59,6 @@ export function planWrite(write: UsageWrite): PlannedWrite | FieldError[] {
     kind,
     operation,
     amount: operation === 'set' ? write.value! : (write.quantity ?? 1),
-    builtIn: Object.hasOwn(BUILT_IN_METRICS, write.metric),
   };
 }
 

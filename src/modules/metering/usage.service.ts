@@ -6,10 +6,10 @@ import { Errors } from '../../common/errors/app-error.js';
 import { newId } from '../../database/ids.js';
 import { prepared, PreparedStatements } from '../../database/prepared.js';
 import { StatementBatcher } from '../../database/statement-batcher.js';
-import { BUILT_IN_METRICS, kindOf } from '../policies/metrics.js';
 import { EntitlementDto, MetricUsageDto, RecordUsageDto, UsageRecordedDto, UsageSummaryDto } from './dto/usage.dto.js';
 import { LimitWarnings } from './limit-warnings.js';
 import { MeteringErrors } from './metering.errors.js';
+import { type Caller, ENTITLEMENT_CALL, type EntitlementItem, RECORD_CALL, type RecordItem } from './sql/index.js';
 import {
   crossedThresholds,
   isAllowed,
@@ -26,71 +26,33 @@ type Kind = 'gauge' | 'counter';
 /** Answers of the metering functions that refuse the whole request. */
 type Refusal = 'revoked' | 'suspended' | 'no_subscription';
 
-export const RECORD_BATCH = prepared(
-  'meter_record_batch',
-  'select * from meter_record_batch($1::uuid[], $2::uuid[], $3::boolean[], $4, $5::text[], $6::boolean[], $7::boolean[], $8::text[], $9::bigint[], $10::timestamptz[], $11::text[], $12::bytea[], $13::uuid[])',
-);
-export const ENTITLEMENT_BATCH = prepared(
-  'meter_entitlement_batch',
-  'select * from meter_entitlement_batch($1::uuid[], $2::uuid[], $3::boolean[], $4, $5::text[], $6::text[], $7::boolean[])',
+export type { EntitlementItem, RecordItem };
+
+const placeholders = (count: number) => Array.from({ length: count }, (_, i) => `$${i + 1}`).join(', ');
+
+/** Items in one statement: a jsonb array of items (sql/meter-record.ts declares their fields), then the time of the batch. */
+export const RECORD_BATCH = prepared('meter_record_batch', 'select * from meter_record_batch($1::jsonb, $2)');
+export const ENTITLEMENT_BATCH = prepared('meter_entitlement_batch', 'select * from meter_entitlement_batch($1::jsonb, $2)');
+/** One item on its own (the bench's unbatched ceiling). */
+export const RECORD_ONE = prepared('meter_record', `select * from meter_record(${placeholders(RECORD_CALL.parameters.length)})`);
+export const ENTITLEMENT_ONE = prepared(
+  'meter_entitlement',
+  `select * from meter_entitlement(${placeholders(ENTITLEMENT_CALL.parameters.length)})`,
 );
 const USAGE = prepared('meter_usage', 'select * from meter_usage($1, $2, $3, $4)');
 
-/** One caller: the tenant, and the API key to re-check (with whether to record its use). */
-interface Caller {
-  tenantId: string;
-  apiKeyId: string | null;
-  touch: boolean;
-}
-
-export interface RecordItem extends Caller {
-  metric: string;
-  gauge: boolean;
-  builtIn: boolean;
-  operation: 'increment' | 'set';
-  amount: number;
-  occurredAt: Date;
-  idempotencyKey: string | null;
-  requestHash: Buffer | null;
-  eventId: string;
-}
-
-export interface EntitlementItem extends Caller {
-  metric: string;
-  kind: Kind;
-  builtIn: boolean;
-}
-
-/** The arrays of a `meter_record_batch` call (one element per item), and the time of the batch. */
+/** The values of a `meter_record_batch` call. */
 export function recordBatchValues(items: RecordItem[], now: Date): unknown[] {
-  return [
-    items.map((i) => i.tenantId),
-    items.map((i) => i.apiKeyId),
-    items.map((i) => i.touch),
-    now,
-    items.map((i) => i.metric),
-    items.map((i) => i.gauge),
-    items.map((i) => i.builtIn),
-    items.map((i) => i.operation),
-    items.map((i) => i.amount),
-    items.map((i) => i.occurredAt),
-    items.map((i) => i.idempotencyKey),
-    items.map((i) => i.requestHash),
-    items.map((i) => i.eventId),
-  ];
+  return [RECORD_CALL.json(items), now];
 }
 
 export function entitlementBatchValues(items: EntitlementItem[], now: Date): unknown[] {
-  return [
-    items.map((i) => i.tenantId),
-    items.map((i) => i.apiKeyId),
-    items.map((i) => i.touch),
-    now,
-    items.map((i) => i.metric),
-    items.map((i) => i.kind),
-    items.map((i) => i.builtIn),
-  ];
+  return [ENTITLEMENT_CALL.json(items), now];
 }
+
+/** The values of a single `meter_record` call (RECORD_ONE). */
+export const recordValues = (item: RecordItem, now: Date): unknown[] => RECORD_CALL.values(item, now);
+export const entitlementValues = (item: EntitlementItem, now: Date): unknown[] => ENTITLEMENT_CALL.values(item, now);
 
 interface RecordRow {
   outcome: 'recorded' | 'replayed' | 'key_reused' | 'limit_exceeded' | 'unknown_metric' | Refusal;
@@ -199,8 +161,6 @@ export class UsageService {
     const row = await this.recorder.submit({
       ...this.caller(),
       metric: write.metric,
-      gauge: write.kind === 'gauge',
-      builtIn: write.builtIn,
       operation: write.operation,
       amount: write.amount,
       occurredAt,
@@ -256,12 +216,7 @@ export class UsageService {
   }
 
   async entitlement(metric: string, quantity = 1): Promise<EntitlementDto> {
-    const row = await this.entitlements.submit({
-      ...this.caller(),
-      metric,
-      kind: kindOf(metric),
-      builtIn: Object.hasOwn(BUILT_IN_METRICS, metric),
-    });
+    const row = await this.entitlements.submit({ ...this.caller(), metric });
     if (row.outcome === 'unknown_metric') throw MeteringErrors.metricNotFound(metric);
     if (row.outcome !== 'ok') this.refuse(row.outcome);
     const used = Number(row.used_total);

@@ -1,24 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { TenancyService } from '../tenancy/tenancy.service.js';
 import type { PlanLimit } from '../plans/plan-terms.js';
 import { MeteredUsage } from './metered-usage.port.js';
 import type { Subscription } from './subscription.entity.js';
 
 /**
- * Current use of each limited metric of the current tenant. `max_users` is the member count;
- * counters (of the subscription's current period) and gauges such as storage come from metering.
+ * Current use of each limited metric of the current tenant, from metering (the SQL behind
+ * GET /v1/usage): `max_users` is the member count, counters are of the subscription's current
+ * period (none without a subscription), gauges such as storage are the tenant's levels.
  */
 @Injectable()
 export class SubscriptionUsage {
-  constructor(
-    private readonly tenancy: TenancyService,
-    private readonly metered: MeteredUsage,
-  ) {}
+  constructor(private readonly metered: MeteredUsage) {}
 
   async usedByMetric(subscription: Subscription | null, limits: PlanLimit[]): Promise<Map<string, number>> {
-    const others = limits.map((l) => l.metric).filter((metric) => metric !== 'max_users');
-    const metered = others.length ? await this.metered.current(subscription, others) : new Map<string, number>();
-    const members = limits.some((l) => l.metric === 'max_users') ? await this.tenancy.countMembers() : 0;
-    return new Map(limits.map((l) => [l.metric, l.metric === 'max_users' ? members : (metered.get(l.metric) ?? 0)]));
+    if (!limits.length) return new Map();
+    const used = await this.metered.current(
+      subscription,
+      limits.map((l) => l.metric),
+    );
+    return new Map(limits.map((l) => [l.metric, used.get(l.metric) ?? 0]));
   }
 }
