@@ -7,9 +7,9 @@ import type { Subscription } from './subscription.entity.js';
  */
 export abstract class MeteredUsage {
   /**
-   * Use of each metric (except `max_users`, which is the member count): counters of the
-   * subscription's current period, and gauge levels of the tenant. With no subscription only the
-   * gauges have a value. Metrics without use are absent from the map.
+   * Use of each metric, from the SQL behind `GET /v1/usage` (`meter_used`): counters of the
+   * subscription's current period, gauge levels of the tenant, `max_users` as the member count.
+   * With no subscription counters are 0. Every metric asked for is in the map (0 when unused).
    */
   abstract current(subscription: Subscription | null, metrics: string[]): Promise<Map<string, number>>;
 }
