@@ -41,9 +41,13 @@ export class RedisClient extends Redis implements OnApplicationShutdown {
     return this.status === 'ready';
   }
 
-  /** Throws RedisUnavailableError at once when not connected (instead of queueing the command). */
+  /**
+   * Throws RedisUnavailableError at once when the connection is lost (instead of queueing the
+   * command until a reconnection that may never come). While it is being opened, commands wait for
+   * it, for REDIS_COMMAND_TIMEOUT_MS at most.
+   */
   assertReady(): void {
-    if (!this.ready) throw new RedisUnavailableError(`not connected (${this.status})`);
+    if (['reconnecting', 'close', 'end'].includes(this.status)) throw new RedisUnavailableError(`not connected (${this.status})`);
   }
 
   async onApplicationShutdown(): Promise<void> {

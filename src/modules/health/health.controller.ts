@@ -8,14 +8,18 @@ import { Public } from '../../common/auth/access.js';
 import { RedisClient } from '../../common/redis/redis.module.js';
 import { SingleStatement } from '../../common/transaction/single-statement.js';
 
-/** Each readiness probe's own deadline: the answer comes within a second whatever hangs. */
-const PROBE_TIMEOUT_MS = 500;
+/**
+ * Each readiness probe's own deadline (they run side by side): the answer comes within a second
+ * whatever hangs. Redis fails at once when its connection is lost.
+ */
+const DATABASE_PROBE_TIMEOUT_MS = 900;
+const REDIS_PROBE_TIMEOUT_MS = 500;
 
 /**
  * Liveness and readiness for load balancers and orchestrators. Both run outside the unit of work
  * (`@SingleStatement()`: no request transaction, no pooled connection held), and a failed
  * readiness probe is an answer, not an error: 503 naming what is down (a disconnected Redis at
- * once, anything that does not answer after PROBE_TIMEOUT_MS), and one log line when that
+ * once, anything that does not answer in time), and one log line when that
  * changes — never a stack per probe.
  */
 @ApiTags('health')
@@ -46,7 +50,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ operationId: 'healthReady', summary: 'PostgreSQL and Redis answer' })
   @ApiServiceUnavailableResponse({
-    description: 'Not ready: `error` names what is down (each probe gives up after 500 ms, so the answer comes within a second)',
+    description: 'Not ready: `error` names what is down (the probes give up in time for an answer within a second)',
   })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     let result: HealthCheckResult;
@@ -59,7 +63,7 @@ export class HealthController {
             .attempt(async () => {
               await this.orm.em.getConnection().execute('select 1');
             })
-            .withTimeout(PROBE_TIMEOUT_MS),
+            .withTimeout(DATABASE_PROBE_TIMEOUT_MS),
         () =>
           this.indicators
             .check('redis')
@@ -67,7 +71,7 @@ export class HealthController {
               this.redis.assertReady();
               await this.redis.ping();
             })
-            .withTimeout(PROBE_TIMEOUT_MS),
+            .withTimeout(REDIS_PROBE_TIMEOUT_MS),
       ]);
     } catch (error) {
       result =
