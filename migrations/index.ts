@@ -8,6 +8,7 @@ import { Migration20261201500100Invitations } from './Migration20261201500100Inv
 import { Migration20261201600000MeterFirstUse } from './Migration20261201600000MeterFirstUse.js';
 import { Migration20261201600100CatalogPlatformOnly } from './Migration20261201600100CatalogPlatformOnly.js';
 import { Migration20261202000000MoneyOrchestration } from './Migration20261202000000MoneyOrchestration.js';
+import { Migration20261202200000DurableJobs } from './Migration20261202200000DurableJobs.js';
 
 /** Every migration, in order. Listed explicitly so the same list runs from TypeScript (tests) and from dist. */
 export const migrationsList: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201600000MeterFirstUse', class: Migration20261201600000MeterFirstUse },
   { name: 'Migration20261201600100CatalogPlatformOnly', class: Migration20261201600100CatalogPlatformOnly },
   { name: 'Migration20261202000000MoneyOrchestration', class: Migration20261202000000MoneyOrchestration },
+  { name: 'Migration20261202200000DurableJobs', class: Migration20261202200000DurableJobs },
 ];
