@@ -65,7 +65,7 @@ describe('with Redis down', () => {
   beforeAll(async () => {
     redis = await TestRedis.start();
     t = await startTestApp(
-      { REDIS_URL: redis.url, RENEWAL_SCAN_EVERY_MS: '1000', OUTBOX_POLL_EVERY_MS: '200', LOG_LEVEL: 'warn' } as never,
+      { REDIS_URL: redis.url, RENEWAL_SCAN_EVERY_MS: '1000', OUTBOX_POLL_EVERY_MS: '200' },
       {
         worker: true,
       },
@@ -213,7 +213,7 @@ describe('after Redis loses everything', () => {
       CLOCK_CONTROL: 'true',
       RENEWAL_SCAN_EVERY_MS: '1000',
       OUTBOX_POLL_EVERY_MS: '200',
-    } as never);
+    });
     adminToken = (await createPlatformAdmin(t)).token;
   });
   afterEach(async () => {
