@@ -5,7 +5,8 @@ import { PLATFORM, TENANT_SETTING } from './Migration20261122000000Foundation.js
  * Redis is an accelerator, not a source of truth (issue 10):
  *
  * - `job_outbox`: work that must happen because of a change is written in the change's own
- *   transaction; the worker's relay hands it to BullMQ and marks it done once its job completed.
+ *   transaction; the worker's relay (woken by NOTIFY job_outbox at commit, and polling) hands it
+ *   to BullMQ and marks it done once its job completed.
  *   A request never waits on Redis, and a Redis that lost everything loses nothing: pending rows
  *   are handed over again. Tenant work carries its tenant (row-level security as every tenant
  *   table); platform work (a scan after the clock moved) has none, and only the platform path may
@@ -46,6 +47,14 @@ export class Migration20261202200000DurableJobs extends Migration {
       create policy tenant_isolation on job_outbox to eshtarek_api
         using (tenant_id = ${TENANT_SETTING}) with check (tenant_id = ${TENANT_SETTING});
       create policy platform_access on job_outbox to eshtarek_platform using (${PLATFORM}) with check (${PLATFORM});
+
+      -- New work wakes the relay at once (delivered at commit; the relay also polls).
+      create function job_outbox_notify() returns trigger language plpgsql set search_path = pg_catalog as $$
+      begin
+        perform pg_notify('job_outbox', '');
+        return null;
+      end $$;
+      create trigger job_outbox_notify after insert on job_outbox for each statement execute function job_outbox_notify();
     `);
 
     this.addSql(`

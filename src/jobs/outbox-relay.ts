@@ -2,8 +2,10 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { DiscoveryService } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
+import pg from 'pg';
 import { AppConfig } from '../config/config.js';
 import { RedisClient } from '../common/redis/redis.module.js';
+import { platformDatabaseUrl } from '../database/setup.js';
 import { pgArray } from '../database/sql.js';
 import { TenantSession } from '../database/tenant-session.js';
 import { JobQueue, workJob } from './job-queue.js';
@@ -11,6 +13,7 @@ import { OUTBOX_ID_FIELD } from './outbox.js';
 import type { QueueName } from './queues.js';
 
 const BATCH = 500;
+const LISTEN_RETRY_MS = 2000;
 const ERROR_LOG_EVERY_MS = 60_000;
 
 interface Claimed {
@@ -36,9 +39,11 @@ const CLAIM = `
   returning o.id, o.queue, o.job_name, o.job_id, o.payload`;
 
 /**
- * The worker's side of the job outbox: every OUTBOX_POLL_EVERY_MS it hands pending rows to their
- * BullMQ queues (jobs named by the row's job id, so a hand-over of work already queued collapses
- * into it), and when a job that came from the outbox completes, marks its row done. A row whose
+ * The worker's side of the job outbox: as soon as new rows commit (NOTIFY job_outbox, heard on a
+ * connection of its own that is re-opened when lost) and every OUTBOX_POLL_EVERY_MS, it hands
+ * pending rows to their BullMQ queues (jobs named by the row's job id, so a hand-over of work
+ * already queued collapses into it), and when a job that came from the outbox completes, marks
+ * its row done. A row whose
  * job does not complete within RENEWAL_SCAN_EVERY_MS is handed over again: after Redis lost
  * everything, the outbox's work is back within one scan interval. Runs on the platform path (the
  * only role that reads the outbox); nothing is tried while Redis is away.
@@ -48,7 +53,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(OutboxRelay.name);
   private timer?: NodeJS.Timeout;
   private running: Promise<void> | null = null;
+  private again = false;
   private stopped = false;
+  private listener: pg.Client | null = null;
+  private listenRetry?: NodeJS.Timeout;
   private lastErrorLog = 0;
 
   constructor(
@@ -66,18 +74,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       instance.worker.on('completed', (job: Job) => void this.completed(job));
     }
     this.timer = setInterval(() => void this.relay(), this.config.OUTBOX_POLL_EVERY_MS);
+    void this.listen();
     void this.relay();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    clearTimeout(this.listenRetry);
+    await this.listener?.end().catch(() => undefined);
+    // A pass waiting on a Redis that is away must not hold the shutdown: its rows are handed over again later.
+    await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
-  /** One pass (never two at once): hands over every due row, batch after batch. */
+  /** One pass (never two at once; asked for meanwhile, it runs again after): hands over every due row, batch after batch. */
   relay(): Promise<void> {
-    if (this.running || this.stopped || !this.redis.ready) return this.running ?? Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    if (this.stopped || !this.redis.ready) return Promise.resolve();
     this.running = (async () => {
       try {
         while (!this.stopped && (await this.relayBatch()) === BATCH);
@@ -85,9 +101,38 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         this.logError('could not hand the job outbox over to the queues', error);
       } finally {
         this.running = null;
+        if (this.again) {
+          this.again = false;
+          void this.relay();
+        }
       }
     })();
     return this.running;
+  }
+
+  /** LISTEN job_outbox on a connection of its own; lost, it is opened again (the poll covers the gap). */
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: platformDatabaseUrl(this.config) });
+    let retried = false;
+    const retry = () => {
+      if (retried || this.stopped) return;
+      retried = true;
+      if (this.listener === client) this.listener = null;
+      this.listenRetry = setTimeout(() => void this.listen(), LISTEN_RETRY_MS);
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', () => void this.relay());
+    try {
+      await client.connect();
+      await client.query('listen job_outbox');
+      this.listener = client;
+      void this.relay(); // what was written while nobody listened
+    } catch {
+      await client.end().catch(() => undefined);
+      retry();
+    }
   }
 
   private async relayBatch(): Promise<number> {

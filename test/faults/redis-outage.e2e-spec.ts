@@ -82,11 +82,12 @@ describe('with Redis down', () => {
     await subscribe(t.api, tenant, plans.basic);
     user = await registerUser(t.api);
   });
+  // Closing waits for the worker's active jobs (a maintenance run starts whenever Redis comes back empty).
   afterAll(async () => {
     await redis?.up();
     await t?.close();
     await redis?.stop();
-  });
+  }, 60_000);
 
   describe('(killed)', () => {
     beforeAll(() => redis.down());
