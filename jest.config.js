@@ -1,5 +1,5 @@
 /** @type {import('jest').Config} */
-const swc = [
+export const swc = [
   '@swc/jest',
   {
     jsc: {
@@ -13,7 +13,7 @@ const swc = [
   },
 ];
 
-const common = {
+export const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

@@ -8,6 +8,7 @@ import { Migration20261201500100Invitations } from './Migration20261201500100Inv
 import { Migration20261201600000MeterFirstUse } from './Migration20261201600000MeterFirstUse.js';
 import { Migration20261201600100CatalogPlatformOnly } from './Migration20261201600100CatalogPlatformOnly.js';
 import { Migration20261202000000MoneyOrchestration } from './Migration20261202000000MoneyOrchestration.js';
+import { Migration20261202200000DurableJobs } from './Migration20261202200000DurableJobs.js';
 import { Migration20261202300000ChargeIntents } from './Migration20261202300000ChargeIntents.js';
 import { Migration20261202400000MeteringFunctions } from './Migration20261202400000MeteringFunctions.js';
 
@@ -22,6 +23,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201600000MeterFirstUse', class: Migration20261201600000MeterFirstUse },
   { name: 'Migration20261201600100CatalogPlatformOnly', class: Migration20261201600100CatalogPlatformOnly },
   { name: 'Migration20261202000000MoneyOrchestration', class: Migration20261202000000MoneyOrchestration },
+  { name: 'Migration20261202200000DurableJobs', class: Migration20261202200000DurableJobs },
   { name: 'Migration20261202300000ChargeIntents', class: Migration20261202300000ChargeIntents },
   { name: 'Migration20261202400000MeteringFunctions', class: Migration20261202400000MeteringFunctions },
 ];

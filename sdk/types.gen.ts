@@ -1127,6 +1127,8 @@ export type HealthReadyData = {
 
 export type HealthReadyErrors = {
     /**
+     * Not ready: `error` names what is down (the probes give up in time for an answer within a second)
+     *
      * The Health Check is not successful
      */
     503: {
@@ -1285,6 +1287,10 @@ export type AdminListAuditLogsErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminListAuditLogsError = AdminListAuditLogsErrors[keyof AdminListAuditLogsErrors];
@@ -1315,6 +1321,10 @@ export type AdminResetClockErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminResetClockError = AdminResetClockErrors[keyof AdminResetClockErrors];
@@ -1341,6 +1351,10 @@ export type AdminGetClockErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminGetClockError = AdminGetClockErrors[keyof AdminGetClockErrors];
@@ -1375,6 +1389,10 @@ export type AdminSetClockErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminSetClockError = AdminSetClockErrors[keyof AdminSetClockErrors];
@@ -1415,6 +1433,10 @@ export type AdminListTenantsErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminListTenantsError = AdminListTenantsErrors[keyof AdminListTenantsErrors];
@@ -1451,6 +1473,10 @@ export type AdminGetTenantErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminGetTenantError = AdminGetTenantErrors[keyof AdminGetTenantErrors];
@@ -1497,6 +1523,10 @@ export type AdminReactivateTenantErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminReactivateTenantError = AdminReactivateTenantErrors[keyof AdminReactivateTenantErrors];
@@ -1543,6 +1573,10 @@ export type AdminSuspendTenantErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminSuspendTenantError = AdminSuspendTenantErrors[keyof AdminSuspendTenantErrors];
@@ -1587,6 +1621,10 @@ export type AdminGetUsageErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AdminGetUsageError = AdminGetUsageErrors[keyof AdminGetUsageErrors];
@@ -1632,6 +1670,10 @@ export type ListApiKeysErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
@@ -1676,6 +1718,10 @@ export type CreateApiKeyErrors = {
      * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
      */
     429: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
@@ -1718,6 +1764,10 @@ export type RevokeApiKeyErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
@@ -1767,6 +1817,10 @@ export type ListAuditLogsErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListAuditLogsError = ListAuditLogsErrors[keyof ListAuditLogsErrors];
@@ -1803,6 +1857,10 @@ export type LoginErrors = {
      * Too many attempts (`rate_limited`), with Retry-After
      */
     429: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type LoginError = LoginErrors[keyof LoginErrors];
@@ -1839,6 +1897,10 @@ export type LogoutErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type LogoutError = LogoutErrors[keyof LogoutErrors];
@@ -1865,6 +1927,10 @@ export type GetMeErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetMeError = GetMeErrors[keyof GetMeErrors];
@@ -1905,6 +1971,10 @@ export type ChangePasswordErrors = {
      * Too many attempts (`rate_limited`), with Retry-After
      */
     429: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
@@ -1937,6 +2007,10 @@ export type RefreshTokensErrors = {
      * Missing, invalid or revoked credentials (`unauthenticated`)
      */
     401: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type RefreshTokensError = RefreshTokensErrors[keyof RefreshTokensErrors];
@@ -1973,6 +2047,10 @@ export type RegisterErrors = {
      * Too many attempts (`rate_limited`), with Retry-After
      */
     429: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type RegisterError = RegisterErrors[keyof RegisterErrors];
@@ -2022,6 +2100,10 @@ export type GetCreditBalanceErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetCreditBalanceError = GetCreditBalanceErrors[keyof GetCreditBalanceErrors];
@@ -2069,6 +2151,10 @@ export type GetEntitlementErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetEntitlementError = GetEntitlementErrors[keyof GetEntitlementErrors];
@@ -2114,6 +2200,10 @@ export type ListInvitationsErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
@@ -2160,6 +2250,10 @@ export type RevokeInvitationErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
@@ -2206,6 +2300,10 @@ export type AcceptInvitationErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
@@ -2252,6 +2350,10 @@ export type DeclineInvitationErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type DeclineInvitationError = DeclineInvitationErrors[keyof DeclineInvitationErrors];
@@ -2297,6 +2399,10 @@ export type ListInvoicesErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListInvoicesError = ListInvoicesErrors[keyof ListInvoicesErrors];
@@ -2339,6 +2445,10 @@ export type GetInvoiceErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetInvoiceError = GetInvoiceErrors[keyof GetInvoiceErrors];
@@ -2393,6 +2503,10 @@ export type PayInvoiceErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type PayInvoiceError = PayInvoiceErrors[keyof PayInvoiceErrors];
@@ -2438,6 +2552,10 @@ export type ListMembersErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
@@ -2482,6 +2600,10 @@ export type AddMemberErrors = {
      * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
      */
     429: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AddMemberError = AddMemberErrors[keyof AddMemberErrors];
@@ -2528,6 +2650,10 @@ export type RemoveMemberErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
@@ -2574,6 +2700,10 @@ export type UpdateMemberErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type UpdateMemberError = UpdateMemberErrors[keyof UpdateMemberErrors];
@@ -2619,6 +2749,10 @@ export type ListNotificationsErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListNotificationsError = ListNotificationsErrors[keyof ListNotificationsErrors];
@@ -2664,6 +2798,10 @@ export type ListPaymentMethodsErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListPaymentMethodsError = ListPaymentMethodsErrors[keyof ListPaymentMethodsErrors];
@@ -2708,6 +2846,10 @@ export type AddPaymentMethodErrors = {
      * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
      */
     429: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type AddPaymentMethodError = AddPaymentMethodErrors[keyof AddPaymentMethodErrors];
@@ -2750,6 +2892,10 @@ export type RemovePaymentMethodErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type RemovePaymentMethodError = RemovePaymentMethodErrors[keyof RemovePaymentMethodErrors];
@@ -2795,6 +2941,10 @@ export type ListPaymentsErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListPaymentsError = ListPaymentsErrors[keyof ListPaymentsErrors];
@@ -2838,6 +2988,10 @@ export type ListPlansErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListPlansError = ListPlansErrors[keyof ListPlansErrors];
@@ -2878,6 +3032,10 @@ export type CreatePlanErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type CreatePlanError = CreatePlanErrors[keyof CreatePlanErrors];
@@ -2914,6 +3072,10 @@ export type GetPlanErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetPlanError = GetPlanErrors[keyof GetPlanErrors];
@@ -2950,6 +3112,10 @@ export type UpdatePlanErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type UpdatePlanError = UpdatePlanErrors[keyof UpdatePlanErrors];
@@ -2996,6 +3162,10 @@ export type ArchivePlanErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ArchivePlanError = ArchivePlanErrors[keyof ArchivePlanErrors];
@@ -3041,6 +3211,10 @@ export type ListPlanVersionsErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListPlanVersionsError = ListPlanVersionsErrors[keyof ListPlanVersionsErrors];
@@ -3080,6 +3254,10 @@ export type ListPoliciesErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListPoliciesError = ListPoliciesErrors[keyof ListPoliciesErrors];
@@ -3116,6 +3294,10 @@ export type CreatePolicyErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type CreatePolicyError = CreatePolicyErrors[keyof CreatePolicyErrors];
@@ -3152,6 +3334,10 @@ export type GetPolicyErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetPolicyError = GetPolicyErrors[keyof GetPolicyErrors];
@@ -3188,6 +3374,10 @@ export type UpdatePolicyErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type UpdatePolicyError = UpdatePolicyErrors[keyof UpdatePolicyErrors];
@@ -3228,6 +3418,10 @@ export type GetSubscriptionErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetSubscriptionError = GetSubscriptionErrors[keyof GetSubscriptionErrors];
@@ -3280,6 +3474,10 @@ export type SubscribeErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type SubscribeError = SubscribeErrors[keyof SubscribeErrors];
@@ -3328,6 +3526,10 @@ export type CancelSubscriptionErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type CancelSubscriptionError = CancelSubscriptionErrors[keyof CancelSubscriptionErrors];
@@ -3376,6 +3578,10 @@ export type ChangeSubscriptionPlanErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ChangeSubscriptionPlanError = ChangeSubscriptionPlanErrors[keyof ChangeSubscriptionPlanErrors];
@@ -3424,6 +3630,10 @@ export type SetSubscriptionPaymentMethodErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type SetSubscriptionPaymentMethodError = SetSubscriptionPaymentMethodErrors[keyof SetSubscriptionPaymentMethodErrors];
@@ -3472,6 +3682,10 @@ export type PreviewSubscriptionChangeErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type PreviewSubscriptionChangeError = PreviewSubscriptionChangeErrors[keyof PreviewSubscriptionChangeErrors];
@@ -3520,6 +3734,10 @@ export type ResumeSubscriptionErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ResumeSubscriptionError = ResumeSubscriptionErrors[keyof ResumeSubscriptionErrors];
@@ -3565,6 +3783,10 @@ export type ListSubscriptionsErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type ListSubscriptionsError = ListSubscriptionsErrors[keyof ListSubscriptionsErrors];
@@ -3605,6 +3827,10 @@ export type GetTenantErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetTenantError = GetTenantErrors[keyof GetTenantErrors];
@@ -3645,6 +3871,10 @@ export type RenameTenantErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type RenameTenantError = RenameTenantErrors[keyof RenameTenantErrors];
@@ -3685,6 +3915,10 @@ export type CreateTenantErrors = {
      * Too many creations of this kind by the caller or in the tenant within the window (`rate_limited`); retry after Retry-After seconds
      */
     429: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type CreateTenantError = CreateTenantErrors[keyof CreateTenantErrors];
@@ -3721,6 +3955,10 @@ export type GetUsageErrors = {
      * Not found, or not visible to the caller (`not_found`)
      */
     404: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetUsageError = GetUsageErrors[keyof GetUsageErrors];
@@ -3769,6 +4007,10 @@ export type RecordUsageErrors = {
      * Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)
      */
     409: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type RecordUsageError = RecordUsageErrors[keyof RecordUsageErrors];
@@ -3819,6 +4061,10 @@ export type GetUsageHistoryErrors = {
      * Not allowed (`forbidden`, `tenant_suspended`, `limit_exceeded`)
      */
     403: ProblemDetails;
+    /**
+     * PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds
+     */
+    503: ProblemDetails;
 };
 
 export type GetUsageHistoryError = GetUsageHistoryErrors[keyof GetUsageHistoryErrors];

@@ -15,6 +15,7 @@ import { Errors, FieldError } from './common/errors/app-error.js';
 import { toProblem } from './common/errors/problem-details.filter.js';
 import { INPUT_LIMITS, jsonNestsDeeperThan, refuseHostileInput, tooDeepStandIn } from './common/http/input-limits.js';
 import { mountQueueBoard } from './jobs/queue-board.js';
+import { RedisClient } from './common/redis/redis.module.js';
 import { OpsDashboardAuth } from './modules/auth/ops-dashboard-auth.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -86,6 +87,14 @@ const IDEMPOTENCY_KEY_HEADER = {
   schema: { type: 'string' as const, maxLength: 255 },
 };
 
+const SERVICE_UNAVAILABLE_RESPONSE = {
+  description:
+    'PostgreSQL, or Redis where the route needs it (sign-in and registration attempt counters, the mock card provider), ' +
+    'is unavailable for a moment (`service_unavailable`); nothing was changed. Retry after Retry-After seconds',
+  headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } },
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
+};
+
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Eshtarek API')
@@ -121,7 +130,13 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     // Every route names its operationId; this fallback only makes a forgotten one unique and visible.
     operationIdFactory: (controller, method) => `${controller}_${method}`,
   });
-  for (const item of Object.values(document.paths)) {
+  for (const [path, item] of Object.entries(document.paths)) {
+    // Any route of the API may meet a dependency outage: documented once here for all of them.
+    if (path.startsWith('/v1/')) {
+      for (const operation of [item.get, item.put, item.post, item.patch, item.delete]) {
+        if (operation) operation.responses = { ...operation.responses, '503': SERVICE_UNAVAILABLE_RESPONSE };
+      }
+    }
     // Routes marked @NoIdempotency() document the header as ignored already.
     const declared = item.post?.parameters?.some((p) => 'name' in p && p.name === IDEMPOTENCY_KEY_HEADER.name);
     if (item.post && !declared) item.post.parameters = [...(item.post.parameters ?? []), IDEMPOTENCY_KEY_HEADER];
@@ -216,7 +231,24 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   // Cookies for the ops dashboard's session (Bull Board, /admin/login).
   await app.register(fastifyCookie);
   const opsAuth = app.get(OpsDashboardAuth);
-  await mountQueueBoard(app, (request, reply) => opsAuth.guard(request, reply));
+  const redis = app.get(RedisClient);
+  const config = app.get(AppConfig);
+  await mountQueueBoard(
+    app,
+    (request, reply) => opsAuth.guard(request, reply),
+    () => redis.ready,
+    (request, reply) => {
+      const retryAfter = config.OUTAGE_RETRY_AFTER_SECONDS;
+      const { problem, headers } = toProblem(
+        Errors.serviceUnavailable(
+          `The job queues (Redis) are unavailable for a moment; retry after ${retryAfter} seconds`,
+          retryAfter,
+        ),
+        String(request.id),
+      );
+      return reply.status(503).headers(headers).type('application/problem+json').send(problem);
+    },
+  );
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -14,6 +14,9 @@ const HOW_TO_START =
   'Start them with `docker compose up -d postgres redis`, or with your system services ' +
   '(e.g. `pg_ctlcluster <version> main start` and `redis-server --daemonize yes`), then run `npm start` again.';
 const READY_TIMEOUT_MS = 60_000;
+const RESTART_FIRST_DELAY_MS = 1000;
+const RESTART_MAX_DELAY_MS = 30_000;
+const RESTART_STABLE_AFTER_MS = 60_000;
 
 /** Says why `npm start` cannot go on, in one sentence, and exits 1. */
 function fail(sentence: string): never {
@@ -115,7 +118,8 @@ function credentialLines(config: AppConfig): string[] {
 /**
  * `npm start`: validates configuration, checks the port, PostgreSQL and Redis, creates the
  * database and roles when missing, migrates, seeds, then runs the API and the worker as two
- * processes and says "running" once both have reported ready over IPC.
+ * processes and says "running" once both have reported ready over IPC. Afterwards it restarts
+ * either process, with backoff, if it exits; the other keeps serving.
  */
 async function main(): Promise<void> {
   assertNodeVersion();
@@ -148,39 +152,59 @@ async function main(): Promise<void> {
   await checkAppRole(config);
   console.log(prepared.applied.length ? `Applied migrations: ${prepared.applied.join(', ')}` : 'Database schema is up to date');
 
-  const children: ChildProcess[] = [];
+  const children = new Map<string, ChildProcess>();
   let stopping = false;
   const stop = (code = 0) => {
     stopping = true;
-    for (const child of children) child.kill('SIGTERM');
+    for (const child of children.values()) child.kill('SIGTERM');
     setTimeout(() => process.exit(code), 10_000).unref();
-    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r))))).then(() =>
-      process.exit(code),
-    );
+    Promise.all(
+      [...children.values()].map(
+        (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r))),
+      ),
+    ).then(() => process.exit(code));
   };
-  /** Resolves with the child's ready message; a child that exits first stops everything. */
-  const run = (name: string, entry: string) =>
+  /**
+   * Runs one process and resolves with its first ready message. One that exits before it was ever
+   * ready stops everything (its error is above: configuration, schema). One that exits later is
+   * restarted with backoff (RESTART_FIRST_DELAY_MS doubling up to RESTART_MAX_DELAY_MS, reset once
+   * it has run RESTART_STABLE_AFTER_MS) while the other keeps running: a worker that dies with Redis
+   * never takes the API down with it.
+   */
+  const supervise = (name: string, entry: string) =>
     new Promise<ReadyMessage>((resolve) => {
-      const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url))], {
-        stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-        env: process.env,
-      });
-      let ready = false;
-      child.on('message', (message: ReadyMessage) => {
-        if (message?.type !== READY_MESSAGE) return;
-        ready = true;
-        resolve(message);
-      });
-      child.on('exit', (code, signal) => {
-        if (stopping) return;
-        console.error(
-          ready
-            ? `The ${name} exited (${signal ?? code}); stopping.`
-            : `The ${name} exited (${signal ?? code}) before it was ready; its error is above.`,
-        );
-        stop(code || 1);
-      });
-      children.push(child);
+      let everReady = false;
+      let restarts = 0;
+      const start = () => {
+        const startedAt = Date.now();
+        const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url))], {
+          stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+          env: process.env,
+        });
+        children.set(name, child);
+        child.on('message', (message: ReadyMessage) => {
+          if (message?.type !== READY_MESSAGE) return;
+          if (everReady) console.log(`The ${name} is running again.`);
+          everReady = true;
+          resolve(message);
+        });
+        child.on('exit', (code, signal) => {
+          if (stopping) return;
+          if (!everReady) {
+            console.error(`The ${name} exited (${signal ?? code}) before it was ready; its error is above.`);
+            stop(code || 1);
+            return;
+          }
+          if (Date.now() - startedAt > RESTART_STABLE_AFTER_MS) restarts = 0;
+          const delay = Math.min(RESTART_FIRST_DELAY_MS * 2 ** restarts, RESTART_MAX_DELAY_MS);
+          restarts++;
+          console.error(`The ${name} exited (${signal ?? code}); restarting it in ${delay / 1000} s.`);
+          setTimeout(() => {
+            if (!stopping) start();
+          }, delay);
+        });
+      };
+      start();
     });
   process.on('SIGINT', () => stop());
   process.on('SIGTERM', () => stop());
@@ -188,7 +212,7 @@ async function main(): Promise<void> {
     console.error(`The API and the worker did not report ready within ${READY_TIMEOUT_MS / 1000} s; stopping.`);
     stop(1);
   }, READY_TIMEOUT_MS);
-  const [api] = await Promise.all([run('API', './main.js'), run('worker', './worker.js')]);
+  const [api] = await Promise.all([supervise('API', './main.js'), supervise('worker', './worker.js')]);
   clearTimeout(timeout);
 
   const base = `http://localhost:${api.port}`;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { CommonModule } from './common/common.module.js';
@@ -10,6 +11,7 @@ import { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { QueueModule } from './jobs/queue.module.js';
+import { OutboxRelay } from './jobs/outbox-relay.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { BillingModule } from './modules/billing/billing.module.js';
 import { PaymentRetryProcessor, ProrationProcessor } from './modules/billing/proration.processor.js';
@@ -17,12 +19,13 @@ import { RenewalProcessor } from './modules/subscriptions/renewal.processor.js';
 import { LimitWarningProcessor } from './modules/metering/limit-warning.processor.js';
 import { MeteringModule } from './modules/metering/metering.module.js';
 
-/** The worker process: BullMQ processors and job schedulers, no HTTP. */
+/** The worker process: BullMQ processors, job schedulers and the job outbox's relay, no HTTP. */
 @Module({
   imports: [
     ConfigModule,
     LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
     ClsModule.forRoot({ global: true }),
+    DiscoveryModule,
     DatabaseModule,
     RedisModule,
     CommonModule,
@@ -32,6 +35,13 @@ import { MeteringModule } from './modules/metering/metering.module.js';
     BillingModule,
     MeteringModule,
   ],
-  providers: [MaintenanceProcessor, ProrationProcessor, PaymentRetryProcessor, RenewalProcessor, LimitWarningProcessor],
+  providers: [
+    MaintenanceProcessor,
+    ProrationProcessor,
+    PaymentRetryProcessor,
+    RenewalProcessor,
+    LimitWarningProcessor,
+    OutboxRelay,
+  ],
 })
 export class WorkerModule {}

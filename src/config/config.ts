@@ -210,6 +210,32 @@ export class AppConfig {
   @Min(0)
   CHARGE_RECONCILE_AFTER_MS = 15 * 60_000;
 
+  /**
+   * How often the worker hands pending rows of the job outbox to BullMQ (work written by requests
+   * in their own transaction: plan-change collections, limit warnings, a scan after the clock moved).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  OUTBOX_POLL_EVERY_MS = 1000;
+
+  /**
+   * Longest wait for one Redis command of the API (throttling counters, sign-in counters,
+   * readiness): past it the request answers 503 instead of hanging on a Redis that does not answer.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(10_000)
+  REDIS_COMMAND_TIMEOUT_MS = 500;
+
+  /** The Retry-After of a 503 answered because PostgreSQL or Redis is unavailable. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  OUTAGE_RETRY_AFTER_SECONDS = 5;
+
   /** Subscriptions renewed per transaction (set-based, FOR UPDATE SKIP LOCKED). */
   @Transform(toInt)
   @IsInt()

@@ -16,17 +16,24 @@ export interface SessionScope {
 }
 
 type Hook = () => Promise<unknown>;
+type TransactionHook = (em: EntityManager) => Promise<unknown>;
+
+interface TransactionHooks {
+  beforeCommit: TransactionHook[];
+  afterCommit: Hook[];
+}
 
 /**
  * The one way into the database for a request or a job: a forked EntityManager, one transaction,
  * and the RLS session variables set first (transaction-local, so a pooled connection never
- * carries them to its next user). Work that must only happen once the transaction is durable
- * (enqueueing jobs) is registered with `afterCommit`.
+ * carries them to its next user). Writes that belong to the transaction but are decided along the
+ * way (the job outbox's rows) are registered with `beforeCommit`; anything that must only happen
+ * once the transaction is durable, with `afterCommit`.
  */
 @Injectable()
 export class TenantSession {
   private readonly logger = new Logger(TenantSession.name);
-  private readonly hooks = new AsyncLocalStorage<Hook[]>();
+  private readonly hooks = new AsyncLocalStorage<TransactionHooks>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -69,21 +76,40 @@ export class TenantSession {
   }
 
   private async transaction<T>(orm: MikroORM, work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const hooks: Hook[] = [];
+    const hooks: TransactionHooks = { beforeCommit: [], afterCommit: [] };
     // Forked from this ORM's own root: a transaction already open in this async context (the
     // request's, when the platform path runs inside it) shares the context name and must not be picked up.
-    const result = await this.hooks.run(hooks, () => orm.em.fork({ disableContextResolution: true }).transactional(work));
-    for (const hook of hooks) {
+    const result = await this.hooks.run(hooks, () =>
+      orm.em.fork({ disableContextResolution: true }).transactional(async (em) => {
+        const value = await work(em);
+        // Hooks may register more hooks (while the list is walked); each runs once, in order.
+        for (let i = 0; i < hooks.beforeCommit.length; i++) await hooks.beforeCommit[i](em);
+        return value;
+      }),
+    );
+    for (const hook of hooks.afterCommit) {
       await hook().catch((error: Error) => this.logger.error({ err: error }, 'after-commit hook failed'));
     }
     return result;
   }
 
+  /**
+   * Runs `hook` in the current transaction once its work is done, just before it commits: its
+   * writes commit or roll back with the rest (a failing hook rolls everything back).
+   */
+  beforeCommit(hook: TransactionHook): void {
+    this.currentHooks('beforeCommit').beforeCommit.push(hook);
+  }
+
   /** Runs `hook` after the current transaction commits (never if it rolls back). */
   afterCommit(hook: Hook): void {
+    this.currentHooks('afterCommit').afterCommit.push(hook);
+  }
+
+  private currentHooks(what: string): TransactionHooks {
     const hooks = this.hooks.getStore();
-    if (!hooks) throw new Error('afterCommit outside of a TenantSession transaction');
-    hooks.push(hook);
+    if (!hooks) throw new Error(`${what} outside of a TenantSession transaction`);
+    return hooks;
   }
 
   /** Switches the open transaction to another tenant (e.g. right after creating one). */

@@ -12,11 +12,14 @@ export const QUEUE_BOARD_ROUTE = '/admin/queues';
 /**
  * Mounts Bull Board for every queue at /admin/queues, inside a Fastify scope whose `onRequest`
  * hook (`authorize`) admits platform admins only and audits write actions. Its header links to
- * the ops sign-out.
+ * the ops sign-out. The board shows what is in Redis: while Redis is unavailable (`available`
+ * false) it answers 503 `service_unavailable` with Retry-After rather than wait on it.
  */
 export async function mountQueueBoard(
   app: NestFastifyApplication,
   authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>,
+  available: () => boolean,
+  unavailable: (request: FastifyRequest, reply: FastifyReply) => FastifyReply,
 ): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_ROUTE);
@@ -27,6 +30,7 @@ export async function mountQueueBoard(
   });
   await app.register(async (scope: FastifyInstance) => {
     scope.addHook('onRequest', authorize);
+    scope.addHook('onRequest', async (request, reply) => (available() ? undefined : unavailable(request, reply)));
     await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_ROUTE });
   });
 }

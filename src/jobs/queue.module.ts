@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { AppConfig } from '../config/config.js';
 import { ALL_QUEUES } from './queues.js';
 import { JobQueue } from './job-queue.js';
+import { Outbox } from './outbox.js';
 import { TenantJob } from './tenant-job.js';
 
 /** BullMQ connection (own Redis prefix per environment) and the queues, for producers and workers alike. */
@@ -24,7 +25,7 @@ import { TenantJob } from './tenant-job.js';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [JobQueue, TenantJob],
-  exports: [BullModule, JobQueue, TenantJob],
+  providers: [JobQueue, Outbox, TenantJob],
+  exports: [BullModule, JobQueue, Outbox, TenantJob],
 })
 export class QueueModule {}

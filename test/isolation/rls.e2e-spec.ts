@@ -40,7 +40,18 @@ const TENANT_TABLES: Record<string, string> = {
   usage_gauges: 'tenant_id',
   usage_events: 'tenant_id',
   notifications: 'tenant_id',
+  job_outbox: 'tenant_id',
 };
+
+/**
+ * Tenant tables the request role may only write to (INSERT, own tenant only), never read: the job
+ * outbox is read, marked and purged on the platform path alone.
+ */
+const WRITE_ONLY: ReadonlySet<string> = new Set(['job_outbox']);
+/** The tenant tables the request role reads (row-level security filters what it sees). */
+const READABLE_TABLES: Record<string, string> = Object.fromEntries(
+  Object.entries(TENANT_TABLES).filter(([table]) => !WRITE_ONLY.has(table)),
+);
 
 /** Database-level isolation: the API's login role against the tables directly, no application code. */
 describe('row-level security (as the API role)', () => {
@@ -191,7 +202,7 @@ describe('row-level security (as the API role)', () => {
   });
 
   it('shows nothing from any tenant table without app.tenant_id, although rows exist', async () => {
-    for (const table of Object.keys(TENANT_TABLES)) {
+    for (const table of Object.keys(READABLE_TABLES)) {
       expect({ table, owner: (await countAsOwner(table)) > 0 }).toEqual({ table, owner: true });
       expect({ table, api: await countAs(table) }).toEqual({ table, api: 0 });
       // Same inside a transaction, and with the setting explicitly empty (a pooled connection keeps '').
@@ -205,7 +216,7 @@ describe('row-level security (as the API role)', () => {
   it("shows only tenant A's rows while app.tenant_id is A, and forgets it at commit", async () => {
     await inTransaction(async () => {
       await setTenant(a.tenantId);
-      for (const [table, column] of Object.entries(TENANT_TABLES)) {
+      for (const [table, column] of Object.entries(READABLE_TABLES)) {
         const expected = await countAsOwner(table, `${column} = $1`, [a.tenantId]);
         expect(expected).toBeGreaterThan(0);
         const rows = (await app.query(`select ${column}::text as tenant from ${table}`)).rows;
@@ -222,7 +233,7 @@ describe('row-level security (as the API role)', () => {
     await app.query('begin');
     await setTenant(a.tenantId);
     await app.query('commit');
-    for (const table of Object.keys(TENANT_TABLES)) expect({ table, after: await countAs(table) }).toEqual({ table, after: 0 });
+    for (const table of Object.keys(READABLE_TABLES)) expect({ table, after: await countAs(table) }).toEqual({ table, after: 0 });
   });
 
   it("with only app.user_id set, shows the user's own tenants and memberships (for /me), nothing more", async () => {
@@ -311,6 +322,51 @@ describe('row-level security (as the API role)', () => {
     expect(await countAsOwner('audit_logs', `action = 'rewritten'`)).toBe(0);
   });
 
+  it('only adds work to the job outbox, for its own tenant: it reads, marks and deletes none of it', async () => {
+    for (const tenantId of [a.tenantId, b.tenantId]) {
+      expect({ tenantId, rows: (await countAsOwner('job_outbox', 'tenant_id = $1', [tenantId])) > 0 }).toEqual({
+        tenantId,
+        rows: true,
+      });
+    }
+    const insert = (tenantId: string | null, jobId: string) =>
+      app.query(
+        `insert into job_outbox (id, tenant_id, queue, job_name, job_id, payload) values ($1, $2, 'proration', 'collect', $3, '{}')`,
+        [randomUUID(), tenantId, jobId],
+      );
+    await inTransaction(async () => {
+      await setTenant(a.tenantId);
+      expect((await insert(a.tenantId, `own-${randomUUID()}`)).rowCount).toBe(1);
+      await app.query('savepoint attempt');
+      await expect(insert(b.tenantId, `other-${randomUUID()}`)).rejects.toMatchObject({ code: '42501' });
+      await app.query('rollback to savepoint attempt');
+      await expectDenied(
+        `insert into job_outbox (id, tenant_id, queue, job_name, job_id, payload) values ($1, null, 'renewals', 'scan', 'x', '{}')`,
+        [randomUUID()],
+        '42501',
+      );
+      await expectDenied(
+        `insert into job_outbox (id, tenant_id, queue, job_name, job_id, payload, done_at) values ($1, $2, 'proration', 'collect', 'y', '{}', now())`,
+        [randomUUID(), a.tenantId],
+        '42501',
+      );
+      await expectDenied('select count(*) from job_outbox', [], '42501');
+      await expectDenied('update job_outbox set done_at = now()', [], '42501');
+      await expectDenied('delete from job_outbox', [], '42501');
+    });
+    // The platform path reads every tenant's work and marks it done.
+    await asPlatform(async (platform) => {
+      const { rows } = await platform.query<{ n: number }>(
+        'select count(*)::int as n from job_outbox where tenant_id = any($1)',
+        [[a.tenantId, b.tenantId]],
+      );
+      expect(rows[0].n).toBe(await countAsOwner('job_outbox', 'tenant_id = any($1)', [[a.tenantId, b.tenantId]]));
+      expect(
+        (await platform.query('update job_outbox set done_at = now() where tenant_id = $1', [a.tenantId])).rowCount,
+      ).toBeGreaterThan(0);
+    });
+  });
+
   it('cannot UPDATE or DELETE usage events or notifications (append-only), in the tenant or on the platform path', async () => {
     const events = await countAsOwner('usage_events', 'tenant_id = $1', [a.tenantId]);
     await inTransaction(async () => {
@@ -353,7 +409,7 @@ describe('row-level security (as the API role)', () => {
         await expectDenied(`set local role ${role}`, [], '42501');
       }
       await expectDenied(`set session authorization eshtarek_platform`, [], '42501');
-      for (const table of Object.keys(TENANT_TABLES)) expect({ table, n: await countAs(table) }).toEqual({ table, n: 0 });
+      for (const table of Object.keys(READABLE_TABLES)) expect({ table, n: await countAs(table) }).toEqual({ table, n: 0 });
     });
 
     // The platform path: its own connection; every tenant is visible, credentials are not.
@@ -611,6 +667,7 @@ describe('row-level security (as the API role)', () => {
     expect(await t.worker!.get(MaintenanceProcessor).process()).toEqual({
       idempotencyKeys: expect.any(Number),
       sessions: expect.any(Number),
+      outboxRows: expect.any(Number),
     });
     expect(await countAsOwner('idempotency_keys')).toBe(0);
     expect(await countAsOwner('sessions', 'user_id = $1', [b.userId])).toBe(0);

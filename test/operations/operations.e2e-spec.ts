@@ -1,8 +1,7 @@
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { RedisClient } from '../../src/common/redis/redis.module.js';
-import { startTestApp, TestApp } from '../support/app.js';
-import { dbUrl, OWNER_URL, REDIS_URL } from '../support/env.js';
+import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
+import { dbUrl, OWNER_URL } from '../support/env.js';
 import { createPlatformAdmin, expectProblem, registerUser } from '../support/factories.js';
 
 const DAY = 24 * 3600_000;
@@ -122,20 +121,16 @@ describe('operations', () => {
   });
 
   describe('application clock without CLOCK_CONTROL', () => {
-    it('ignores an offset left in Redis', async () => {
+    it('ignores an offset left in the database', async () => {
       const admin = await createPlatformAdmin(t);
-      const raw = new Redis(REDIS_URL);
+      await ownerQuery(t, 'update app_clock set offset_ms = $1', [30 * DAY]);
       try {
-        const offset = String(30 * DAY);
-        await raw.set(`${t.config.REDIS_PREFIX}:clock:offset-ms`, offset);
-        await raw.publish(`${t.config.REDIS_PREFIX}:clock`, offset);
+        const clock = await t.api.get('/v1/admin/clock', { token: admin.token });
+        expect(clock.body.controllable).toBe(false);
+        expect(Math.abs(Date.parse(clock.body.now) - Date.now())).toBeLessThan(60_000);
       } finally {
-        raw.disconnect();
+        await ownerQuery(t, 'update app_clock set offset_ms = 0');
       }
-      await new Promise((resolve) => setImmediate(resolve));
-      const clock = await t.api.get('/v1/admin/clock', { token: admin.token });
-      expect(clock.body.controllable).toBe(false);
-      expect(Math.abs(Date.parse(clock.body.now) - Date.now())).toBeLessThan(60_000);
     });
 
     it('answers PUT and DELETE with 409 and a hint', async () => {

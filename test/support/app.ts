@@ -98,10 +98,18 @@ export async function startTestApp(
     async close() {
       await (worker as INestApplicationContext | null)?.close();
       await app.close();
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`test:${suffix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      // The file's own Redis (REDIS_URL may be overridden, e.g. by a fault test that stopped it).
+      const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+      redis.on('error', () => undefined);
+      try {
+        await redis.connect();
+        const keys = await redis.keys(`test:${suffix}:*`);
+        if (keys.length) await redis.del(...keys);
+      } catch {
+        /* that Redis is gone with its keys */
+      } finally {
+        redis.disconnect();
+      }
       const cleanup = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
       await cleanup.connect();
       await cleanup.query(`drop database if exists ${database} with (force)`);

@@ -2,10 +2,11 @@ import { Body, Controller, Delete, Get, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
 import { PlatformAdmin } from '../auth/access.js';
+import { RequestContext } from '../context/request-context.js';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { Clock } from './clock.service.js';
 import { ClockErrors } from './clock.errors.js';
-import { JobQueue, workJob } from '../../jobs/job-queue.js';
+import { Outbox } from '../../jobs/outbox.js';
 import { QUEUES, RENEWAL_SCAN_JOB } from '../../jobs/queues.js';
 
 export class SetClockDto {
@@ -27,7 +28,8 @@ export class ClockDto {
 export class ClockController {
   constructor(
     private readonly clock: Clock,
-    private readonly jobs: JobQueue,
+    private readonly outbox: Outbox,
+    private readonly context: RequestContext,
   ) {}
 
   @Get()
@@ -50,9 +52,14 @@ export class ClockController {
     if (!this.clock.controllable) throw ClockErrors.controlOff();
     const target = new Date(dto.now);
     if (target.getTime() < this.clock.now().getTime()) throw ClockErrors.backwards();
-    const now = await this.clock.moveTo(target);
-    // Due renewals and retries run at once, as if that time had come (the scan is idempotent).
-    await this.jobs.queue(QUEUES.renewals).add(RENEWAL_SCAN_JOB, {}, workJob(`scan-clock-${now.getTime()}`));
+    // Due renewals and retries run at once, as if that time had come (the scan is idempotent): the
+    // scan is asked for in the move's own transaction, through the job outbox, so the move answers
+    // at once whatever Redis is doing and the scan still happens once it is back.
+    const now = await this.clock.moveTo(target, this.context.actorOrNull?.userId ?? null, (em, at) =>
+      this.outbox.add(em, [
+        { queue: QUEUES.renewals, name: RENEWAL_SCAN_JOB, jobId: `scan-clock-${at.getTime()}`, data: {}, tenantId: null },
+      ]),
+    );
     return { now: now.toISOString(), controllable: true };
   }
 
@@ -66,6 +73,6 @@ export class ClockController {
   @ApiProblems(409)
   async reset(): Promise<ClockDto> {
     if (!this.clock.controllable) throw ClockErrors.controlOff();
-    return { now: (await this.clock.reset()).toISOString(), controllable: true };
+    return { now: (await this.clock.reset(this.context.actorOrNull?.userId ?? null)).toISOString(), controllable: true };
   }
 }

@@ -53,6 +53,11 @@ export const Errors = {
   invalidTransition: (detail: string) => new AppError(409, 'invalid_transition', 'Invalid transition', detail),
   paymentFailed: (failureCode: string, detail: string) =>
     new AppError(402, 'payment_failed', 'Payment failed', detail, undefined, undefined, { failureCode }),
+  /** A dependency (PostgreSQL, Redis) is unavailable: retry later; nothing was done. */
+  serviceUnavailable: (detail: string, retryAfterSeconds: number) =>
+    new AppError(503, 'service_unavailable', 'Service unavailable', detail, undefined, {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    }),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError(429, 'rate_limited', 'Too many requests', 'Too many attempts; try again later', undefined, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),

@@ -1,5 +1,7 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { ConnectionException, DriverException } from '@mikro-orm/core';
 import { Errors } from './app-error.js';
+import { RedisUnavailableError } from './outages.js';
 import { toProblem } from './problem-details.filter.js';
 
 describe('toProblem', () => {
@@ -26,5 +28,34 @@ describe('toProblem', () => {
     expect(problem).toMatchObject({ status: 500, code: 'internal' });
     expect(JSON.stringify(problem)).not.toContain('hunter2');
     expect(problem.detail).toContain('req-9');
+  });
+
+  it('answers an unavailable dependency with 503 and Retry-After, never an opaque 500', () => {
+    const pgError = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
+    const outages: unknown[] = [
+      new RedisUnavailableError('not connected'),
+      new Error('Command timed out'),
+      Object.assign(new Error('Reached the max retries per request limit (which is 1).'), { name: 'MaxRetriesPerRequestError' }),
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+      pgError('terminating connection due to administrator command', '57P01'),
+      pgError('the database system is starting up', '57P03'),
+      pgError('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+      new Error('Connection terminated unexpectedly'),
+      new DriverException(pgError('the database system is shutting down', '57P03')),
+      new ConnectionException(new Error('connection lost')),
+      new Error('wrapped', { cause: pgError('server closed the connection unexpectedly', '08006') }),
+    ];
+    for (const error of outages) {
+      const { problem, headers } = toProblem(error, 'r', 7);
+      expect({ message: (error as Error).message, status: problem.status, code: problem.code, headers }).toEqual({
+        message: (error as Error).message,
+        status: 503,
+        code: 'service_unavailable',
+        headers: { 'Retry-After': '7' },
+      });
+    }
+    expect(toProblem(new RedisUnavailableError('x'), 'r').problem.detail).toContain('Redis');
+    // A constraint or syntax error is not an outage.
+    expect(toProblem(pgError('duplicate key', '23505'), 'r').problem.status).toBe(500);
   });
 });

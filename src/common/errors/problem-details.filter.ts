@@ -1,7 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, FieldError } from './app-error.js';
+import { AppConfig } from '../../config/config.js';
+import { AppError, Errors, FieldError } from './app-error.js';
+import { DEPENDENCY_NAMES, outageOf } from './outages.js';
 import { problemTypeUri } from './problem-types.js';
+
+/** Retry-After of an outage answer when no configuration is at hand (OUTAGE_RETRY_AFTER_SECONDS otherwise). */
+export const DEFAULT_OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 export interface ProblemDetails {
   type: string;
@@ -29,8 +34,16 @@ const CODE_BY_STATUS: Record<number, [string, string]> = {
   429: ['rate_limited', 'Too many requests'],
 };
 
-/** Maps any thrown value to an RFC 9457 problem-details answer; unexpected errors become an opaque 500. */
-export function toProblem(error: unknown, requestId: string): { problem: ProblemDetails; headers: Record<string, string> } {
+/**
+ * Maps any thrown value to an RFC 9457 problem-details answer. A dependency that is unavailable
+ * (PostgreSQL restarting, Redis down or hung) is a 503 `service_unavailable` with Retry-After;
+ * other unexpected errors become an opaque 500.
+ */
+export function toProblem(
+  error: unknown,
+  requestId: string,
+  retryAfterSeconds = DEFAULT_OUTAGE_RETRY_AFTER_SECONDS,
+): { problem: ProblemDetails; headers: Record<string, string> } {
   if (error instanceof AppError) {
     return {
       problem: {
@@ -50,6 +63,11 @@ export function toProblem(error: unknown, requestId: string): { problem: Problem
   if (status && status < 500) {
     const [code, title] = CODE_BY_STATUS[status] ?? ['bad_request', 'Bad request'];
     return toProblem(new AppError(status, code, title, clientMessage(error, title)), requestId);
+  }
+  const outage = outageOf(error);
+  if (outage) {
+    const detail = `${DEPENDENCY_NAMES[outage]} is unavailable for a moment; nothing was changed. Retry after ${retryAfterSeconds} seconds`;
+    return toProblem(Errors.serviceUnavailable(detail, retryAfterSeconds), requestId);
   }
   return {
     problem: {
@@ -83,12 +101,16 @@ function clientMessage(error: unknown, fallback: string): string {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Optional() private readonly config?: AppConfig) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { problem, headers } = toProblem(error, String(request.id));
-    if (problem.status >= 500) this.logger.error({ err: error, requestId: request.id }, 'Unhandled error');
+    const { problem, headers } = toProblem(error, String(request.id), this.config?.OUTAGE_RETRY_AFTER_SECONDS);
+    // An outage is logged without its stack (one line per request, at warn); anything else in full.
+    if (problem.status === 503) this.logger.warn({ requestId: request.id, reason: (error as Error)?.message }, problem.detail);
+    else if (problem.status >= 500) this.logger.error({ err: error, requestId: request.id }, 'Unhandled error');
     void reply.status(problem.status).headers(headers).type('application/problem+json').send(problem);
   }
 }

@@ -141,6 +141,13 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
     meaning: 'Too many attempts in the window; wait the seconds in `Retry-After`.',
   },
   {
+    code: 'service_unavailable',
+    status: 503,
+    title: 'Service unavailable',
+    meaning:
+      'A service this request needs (PostgreSQL, or Redis for sign-in attempt counters, queues and the mock card provider) is unavailable for a moment; nothing was changed. Retry after the seconds in `Retry-After`.',
+  },
+  {
     code: 'internal',
     status: 500,
     title: 'Internal server error',

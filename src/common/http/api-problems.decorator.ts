@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state (`conflict`, `invalid_transition`, `idempotency_key_reused`, …)',
   413: 'Body larger than 1 MB',
   429: 'Too many attempts (`rate_limited`), with Retry-After',
+  503: 'A service the route needs is unavailable for a moment (`service_unavailable`), with Retry-After',
 };
 
 /** The error answers of a route, all in the problem-details shape of API.md. */
@@ -19,7 +20,7 @@ export function ApiProblems(...statuses: number[]) {
       ApiResponse({
         status,
         description: DESCRIPTIONS[status],
-        ...(status === 429
+        ...(status === 429 || status === 503
           ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } }
           : {}),
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } },

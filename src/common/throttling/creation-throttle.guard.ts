@@ -29,9 +29,17 @@ export const RATE_LIMIT_HEADERS = {
  * Creations of one kind per signed-in user and per tenant, in a window (CREATE_MAX_PER_USER,
  * CREATE_MAX_PER_TENANT, CREATE_THROTTLE_WINDOW_SECONDS), counted in Redis across processes: so
  * that cards cannot be tested, nor tenants, keys or invitations minted, in bulk.
+ *
+ * While Redis is unavailable these limits fail open: the callers are signed in (and audited), an
+ * outage is short, and refusing every card, key and invitation meanwhile would take the product
+ * down with Redis. Sign-in and registration (AuthAttemptsGuard) fail closed instead.
  */
 @Injectable()
 export class CreationThrottleGuard extends RateLimitGuard {
+  protected override failsOpen(): boolean {
+    return true;
+  }
+
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,

@@ -34,6 +34,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly redis: RedisClient) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
+    this.redis.assertReady(); // fails at once while Redis is away; the guard decides what that means
     const [hits, windowLeft, blocked, blockLeft] = (await this.redis.eval(
       HIT,
       2,

@@ -5,7 +5,8 @@ import { RateLimitGuard, RateLimitScope } from '../../common/throttling/rate-lim
 /**
  * Sign-in and registration attempts per client address (AUTH_MAX_ATTEMPTS_PER_ADDRESS in
  * AUTH_THROTTLE_WINDOW_SECONDS): one counter for both routes, in Redis so that every API process
- * shares it; past the limit, 429 `rate_limited` with Retry-After.
+ * shares it; past the limit, 429 `rate_limited` with Retry-After. Without Redis it fails closed:
+ * 503 `service_unavailable` with Retry-After, at once (guessing must not become unlimited).
  */
 @Injectable()
 export class AuthAttemptsGuard extends RateLimitGuard {

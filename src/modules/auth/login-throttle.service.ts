@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/config.js';
 import { Errors } from '../../common/errors/app-error.js';
+import { outageOf } from '../../common/errors/outages.js';
 import { RedisClient } from '../../common/redis/redis.module.js';
 
 /**
@@ -18,9 +19,15 @@ return { count, redis.call('TTL', KEYS[1]) }`;
  * takes tens of milliseconds, and counting only failures afterwards let 25 concurrent guesses all
  * pass the limit — and a correct password clears the count. Past the limit every attempt on that
  * account answers 429 with Retry-After until the window ends, even with the right password.
+ *
+ * Without Redis the count cannot be kept, and a password check without it would let guesses
+ * through unlimited: sign-in then fails closed, at once, with 503 `service_unavailable` and
+ * Retry-After (the API never waits on Redis).
  */
 @Injectable()
 export class LoginThrottle {
+  private readonly logger = new Logger(LoginThrottle.name);
+
   constructor(
     private readonly redis: RedisClient,
     private readonly config: AppConfig,
@@ -32,10 +39,22 @@ export class LoginThrottle {
 
   /** Counts an attempt on the account; 429 `rate_limited` once it is over the limit. */
   async attempt(email: string): Promise<void> {
-    const [count, ttl] = (await this.redis.eval(COUNT_ATTEMPT, 1, this.key(email), this.config.AUTH_THROTTLE_WINDOW_SECONDS)) as [
-      number,
-      number,
-    ];
+    let count: number;
+    let ttl: number;
+    try {
+      this.redis.assertReady();
+      [count, ttl] = (await this.redis.eval(COUNT_ATTEMPT, 1, this.key(email), this.config.AUTH_THROTTLE_WINDOW_SECONDS)) as [
+        number,
+        number,
+      ];
+    } catch (error) {
+      if (!outageOf(error)) throw error;
+      const retryAfter = this.config.OUTAGE_RETRY_AFTER_SECONDS;
+      throw Errors.serviceUnavailable(
+        `Sign-in is unavailable for a moment (its attempt counter cannot be reached); retry after ${retryAfter} seconds`,
+        retryAfter,
+      );
+    }
     if (count > this.config.LOGIN_MAX_FAILURES_PER_ACCOUNT) {
       throw Errors.rateLimited(ttl > 0 ? ttl : this.config.AUTH_THROTTLE_WINDOW_SECONDS);
     }
@@ -43,6 +62,9 @@ export class LoginThrottle {
 
   /** The password was right: the attempts so far were the owner's. */
   async succeeded(email: string): Promise<void> {
-    await this.redis.del(this.key(email));
+    // The attempt was counted and the password is right: a count that stays (Redis just went away) only expires later.
+    await this.redis
+      .del(this.key(email))
+      .catch((error: Error) => this.logger.warn(`could not clear sign-in attempts: ${error.message}`));
   }
 }

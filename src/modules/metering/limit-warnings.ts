@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobQueue, workJob } from '../../jobs/job-queue.js';
+import { Outbox } from '../../jobs/outbox.js';
 import { QUEUES } from '../../jobs/queues.js';
 
 export const LIMIT_WARNING_JOB = 'warn';
@@ -16,22 +16,30 @@ export interface LimitWarningJob {
 }
 
 /**
- * Producer side of the `limit-warnings` queue. The write that crossed the threshold has already
- * committed (it was one statement), so the job is added at once, and the write never waits for
- * it; the job id names the warning, so duplicates collapse while pending, and the notification's
- * unique key makes a second one impossible anyway.
+ * Producer side of the `limit-warnings` queue. The write that crossed the thresholds has already
+ * committed (it was one statement), so the warnings go to the job outbox in a transaction of their
+ * own right after it — in the database, not in Redis, so that a Redis that is down or loses its
+ * queues loses no warning. The job id names the warning, so duplicates collapse, and the
+ * notification's unique key makes a second one impossible anyway. A failure here never fails the
+ * usage write (it is logged).
  */
 @Injectable()
 export class LimitWarnings {
   private readonly logger = new Logger(LimitWarnings.name);
 
-  constructor(private readonly jobs: JobQueue) {}
+  constructor(private readonly outbox: Outbox) {}
 
-  raise(warning: LimitWarningJob): void {
-    const id = `warn-${warning.subscriptionId}-${warning.metric}-${Date.parse(warning.periodStart)}-${warning.threshold}`;
-    this.jobs
-      .queue(QUEUES.limitWarnings)
-      .add(LIMIT_WARNING_JOB, warning, workJob(id))
-      .catch((error: Error) => this.logger.error({ err: error, warning }, 'could not enqueue a limit warning'));
+  async raise(warnings: LimitWarningJob[]): Promise<void> {
+    if (!warnings.length) return;
+    const jobs = warnings.map((warning) => ({
+      queue: QUEUES.limitWarnings,
+      name: LIMIT_WARNING_JOB,
+      jobId: `warn-${warning.subscriptionId}-${warning.metric}-${Date.parse(warning.periodStart)}-${warning.threshold}`,
+      data: { ...warning },
+      tenantId: warning.tenantId,
+    }));
+    await this.outbox
+      .addInTenant(warnings[0].tenantId, jobs)
+      .catch((error: Error) => this.logger.error({ err: error, warnings }, 'could not record limit warnings'));
   }
 }

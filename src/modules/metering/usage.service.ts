@@ -201,8 +201,8 @@ export class UsageService {
     };
     if (row.outcome === 'replayed') return { body, replayed: true };
 
-    for (const threshold of crossedThresholds(num(row.used_before)!, used, limit, row.warning_thresholds ?? [])) {
-      this.warnings.raise({
+    await this.warnings.raise(
+      crossedThresholds(num(row.used_before)!, used, limit, row.warning_thresholds ?? []).map((threshold) => ({
         tenantId: this.context.tenantId,
         subscriptionId: row.subscription!,
         metric: write.metric,
@@ -210,8 +210,8 @@ export class UsageService {
         threshold,
         used,
         limit: limit!,
-      });
-    }
+      })),
+    );
     return { body, replayed: false };
   }
 
