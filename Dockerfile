@@ -16,4 +16,5 @@ COPY package.json ./
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/src/healthcheck.js", "api"]
-CMD ["node", "dist/src/main.js"]
+# The API's memory budget (src/memory-budget.ts).
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=16", "dist/src/main.js"]

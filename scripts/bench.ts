@@ -33,6 +33,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig } from '../src/config/config.js';
+import { apiNodeFlags } from '../src/memory-budget.js';
 import { ensureDatabase, installCredentialSeal, migrate } from '../src/database/setup.js';
 import { StatementBatcher } from '../src/database/statement-batcher.js';
 import {
@@ -309,24 +310,29 @@ async function main(): Promise<void> {
     // BENCH_HEAP_SNAPSHOTS=1: snapshots of the API's heap before and after the runs (each taken after a full GC).
     const heapDir = process.env.BENCH_HEAP_SNAPSHOTS ? mkdtempSync(join(tmpdir(), 'eshtarek-heap-')) : null;
     if (heapDir) profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`);
-    const api = spawn(process.execPath, [...profile, fileURLToPath(new URL('../src/main.js', import.meta.url))], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        JWT_SECRET: jwtSecret,
-        // Production refuses a missing or published admin password; the bench signs in as its own admin.
-        PLATFORM_ADMIN_PASSWORD: randomBytes(24).toString('base64url'),
-        PORT: String(apiPort),
-        DATABASE_URL: appUrl,
-        DATABASE_OWNER_URL: ownerUrl,
-        DATABASE_POOL_SIZE: String(POOL_SIZE),
-        REDIS_URL,
-        REDIS_PREFIX: prefix,
-        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-        SEED_DEMO: 'false',
+    // As `npm start` runs it: with the API's memory budget (src/memory-budget.ts).
+    const api = spawn(
+      process.execPath,
+      [...apiNodeFlags(process.env.NODE_OPTIONS ?? ''), ...profile, fileURLToPath(new URL('../src/main.js', import.meta.url))],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          JWT_SECRET: jwtSecret,
+          // Production refuses a missing or published admin password; the bench signs in as its own admin.
+          PLATFORM_ADMIN_PASSWORD: randomBytes(24).toString('base64url'),
+          PORT: String(apiPort),
+          DATABASE_URL: appUrl,
+          DATABASE_OWNER_URL: ownerUrl,
+          DATABASE_POOL_SIZE: String(POOL_SIZE),
+          REDIS_URL,
+          REDIS_PREFIX: prefix,
+          LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+          SEED_DEMO: 'false',
+        },
       },
-    });
+    );
     children.push(api);
     const base = `http://127.0.0.1:${apiPort}`;
     await waitFor(`${base}/health/ready`, api);

@@ -9,6 +9,7 @@ import { AppConfig, ConfigError, loadConfig, PUBLISHED_SECRETS } from './config/
 import { DatabaseSetupRefused, DatabaseUnreachableError, prepareDatabase } from './database/setup.js';
 import { DEMO_PASSWORD, DEMO_PLANS, DEMO_TENANTS, SeedRefusedError } from './database/seed.js';
 import { READY_MESSAGE, ReadyMessage } from './runtime-ready.js';
+import { apiNodeFlags } from './memory-budget.js';
 
 const HOW_TO_START =
   'Start them with `docker compose up -d postgres redis`, or with your system services ' +
@@ -177,7 +178,8 @@ async function main(): Promise<void> {
       let restarts = 0;
       const start = () => {
         const startedAt = Date.now();
-        const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url))], {
+        const flags = name === 'API' ? apiNodeFlags(process.env.NODE_OPTIONS ?? '') : [];
+        const child = spawn(process.execPath, [...flags, fileURLToPath(new URL(entry, import.meta.url))], {
           stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
           env: process.env,
         });
