@@ -61,6 +61,9 @@ export async function startTestApp(
     LOG_LEVEL: 'silent',
     PLATFORM_ADMIN_EMAIL: 'admin@eshtarek.test',
     PLATFORM_ADMIN_PASSWORD: 'admin-password-123',
+    // A loaded test machine (jest compiling a file blocks the event loop) can hold a Redis reply past
+    // the production 500 ms; the fault tests that measure it set their own.
+    REDIS_COMMAND_TIMEOUT_MS: '2000',
     ...overrides,
   });
   await installCredentialSeal(ownerUrl, config.JWT_SECRET);
@@ -96,7 +99,10 @@ export async function startTestApp(
     ownerUrl,
     appUrl,
     async close() {
-      await (worker as INestApplicationContext | null)?.close();
+      // Bounded: after a Redis outage a BullMQ worker's close can wait on its reconnecting blocking
+      // connection for long; the file's database and Redis keys go away below either way.
+      const closing = (worker as INestApplicationContext | null)?.close();
+      if (closing) await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
       await app.close();
       // The file's own Redis (REDIS_URL may be overridden, e.g. by a fault test that stopped it).
       const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
