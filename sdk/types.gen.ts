@@ -160,32 +160,32 @@ export type ChangePlanDto = {
 };
 
 export type ChangePreviewDto = {
+    /**
+     * Sum of the charge and proration lines, before credit (negative when the tenant is owed).
+     */
+    subtotalAmount: number;
+    /**
+     * Credit balance used (stays applied if the invoice ends uncollectible; returned if it is voided).
+     */
+    creditAppliedAmount: number;
+    /**
+     * Credit added to the balance (a net-negative subtotal).
+     */
+    creditAddedAmount: number;
+    /**
+     * The sum of all lines: what is asked of the card (subtotal less credit applied, never negative).
+     */
+    totalAmount: number;
+    /**
+     * What is due by card: `totalAmount`, or 0 once an invoice is void.
+     */
+    amountDue: number;
     timing: 'now' | 'period_end';
     /**
      * When the change takes effect.
      */
     effectiveAt: string;
     lines: Array<PreviewLineDto>;
-    /**
-     * Sum of the lines (negative = credit for the tenant). Same names and rule as the invoice it would bill.
-     */
-    subtotalAmount: number;
-    /**
-     * Tenant credit the invoice would use.
-     */
-    creditAppliedAmount: number;
-    /**
-     * Credit added to the tenant's balance when the subtotal is negative.
-     */
-    creditAddedAmount: number;
-    /**
-     * The invoice's total: subtotal less credit applied, never negative.
-     */
-    totalAmount: number;
-    /**
-     * What the card would be charged now.
-     */
-    amountDue: number;
     plan: PlanRefDto;
     currency: string;
 };
@@ -375,30 +375,30 @@ export type InviteResultDto = {
 };
 
 export type InvoiceDto = {
-    id: string;
-    status: 'open' | 'paid' | 'void' | 'uncollectible';
-    billingReason: 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';
-    subscriptionId: string;
     /**
      * Sum of the charge and proration lines, before credit (negative when the tenant is owed).
      */
     subtotalAmount: number;
     /**
-     * Credit balance used by this invoice (stays applied if the invoice ends uncollectible; returned if it is voided).
+     * Credit balance used (stays applied if the invoice ends uncollectible; returned if it is voided).
      */
     creditAppliedAmount: number;
     /**
-     * Credit this invoice added to the balance (a net-negative subtotal).
+     * Credit added to the balance (a net-negative subtotal).
      */
     creditAddedAmount: number;
     /**
-     * The sum of all lines: what the invoice asks the card for (subtotal less credit applied, never negative).
+     * The sum of all lines: what is asked of the card (subtotal less credit applied, never negative).
      */
     totalAmount: number;
     /**
-     * What is due by card: `totalAmount`, or 0 once the invoice is void.
+     * What is due by card: `totalAmount`, or 0 once an invoice is void.
      */
     amountDue: number;
+    id: string;
+    status: 'open' | 'paid' | 'void' | 'uncollectible';
+    billingReason: 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';
+    subscriptionId: string;
     /**
      * What card payments collected.
      */

@@ -281,56 +281,30 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     });
   }
 
-  /**
-   * Voids an open invoice: nothing more is collected on it, and the credit it used goes back to
-   * the balance (a ledger entry in the same transaction). Returns false when it was not open.
-   */
+  /** Voids an open invoice (a failed first charge); false when it was not open. */
   async voidInvoice(invoiceId: string): Promise<boolean> {
-    const invoice = await this.em.findOne(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    if (!invoice || invoice.status !== 'open') return false;
-    const now = this.clock.now();
-    invoice.status = 'void';
-    invoice.nextAttemptAt = null;
-    invoice.updatedAt = now;
-    if (invoice.creditAppliedAmount > 0n) {
-      this.em.create(CreditEntry, {
-        tenantId: invoice.tenantId,
-        currency: invoice.currency,
-        amount: invoice.creditAppliedAmount,
-        reason: 'invoice_voided',
-        invoice,
-        createdAt: now,
-      });
-    }
-    await this.em.flush();
-    this.audit.record({
-      action: 'invoice.voided',
-      targetType: 'invoice',
-      targetId: invoice.id,
-      tenantId: invoice.tenantId,
-      after: { number: invoice.number, status: 'void', creditReturned: Number(invoice.creditAppliedAmount) },
-    });
-    return true;
+    return (await this.voidOpen('id', [invoiceId])) === 1;
   }
 
-  async voidOpenInvoices(subscriptionId: string): Promise<number> {
-    const open = await this.em.find(Invoice, { subscription: subscriptionId, status: 'open' }, { fields: ['id'] });
-    let voided = 0;
-    for (const { id } of open) if (await this.voidInvoice(id)) voided += 1;
-    return voided;
+  /** Voids every open invoice of the subscriptions (they ended); how many. */
+  voidOpenInvoices(subscriptionIds: string[]): Promise<number> {
+    return this.voidOpen('subscription_id', subscriptionIds);
   }
 
-  /** Set-based `voidInvoice` for the renewal worker: one update, one ledger insert, one audit insert. */
-  async voidOpenInvoicesOf(subscriptionIds: string[]): Promise<number> {
-    if (!subscriptionIds.length) return 0;
+  /**
+   * Voids open invoices, set-based (one update, one ledger insert, one audit insert): nothing more
+   * is collected on them, and the credit each used goes back to the balance in the same transaction.
+   */
+  private async voidOpen(column: 'id' | 'subscription_id', ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
     const now = this.clock.now();
     const voided = await this.em.execute<
       { id: string; tenant_id: string; number: string; currency: string; credit_applied_amount: string }[]
     >(
       `update invoices set status = 'void', next_attempt_at = null, updated_at = ?
-        where subscription_id = any(?::uuid[]) and status = 'open'
+        where ${column} = any(?::uuid[]) and status = 'open'
         returning id, tenant_id, number, currency, credit_applied_amount`,
-      [now, pgArray(subscriptionIds)],
+      [now, pgArray(ids)],
     );
     const returned = voided.filter((v) => BigInt(v.credit_applied_amount) > 0n);
     if (returned.length) {

@@ -256,7 +256,7 @@ export class RenewalService {
         audits.push(this.entry(move, `subscription.${move.ended_reason}`, {}));
       await em.execute(MOVE_SQL, [now, JSON.stringify(moves)]);
       // An ended subscription is never charged again: its open invoices are settled now.
-      await this.billing.voidOpenInvoicesOf(moves.filter((m) => m.ended_reason).map((m) => m.id));
+      await this.billing.voidOpenInvoices(moves.filter((m) => m.ended_reason).map((m) => m.id));
       await this.audit.recordMany(audits);
       this.logger.log({ renewed: charges.length, ended: moves.length - charges.length }, 'renewal batch');
       return due.length;

@@ -48,8 +48,8 @@ export abstract class SubscriptionBilling {
   /** Voids an open invoice and gives back the credit it used; false when it was not open. */
   abstract voidInvoice(invoiceId: string): Promise<boolean>;
 
-  /** Voids every open invoice of the subscription (it ended: nothing more is collected); how many. */
-  abstract voidOpenInvoices(subscriptionId: string): Promise<number>;
+  /** Voids every open invoice of the subscriptions (they ended: nothing more is collected), giving back their credit; how many. */
+  abstract voidOpenInvoices(subscriptionIds: string[]): Promise<number>;
 
   /** Whether an invoice of the subscription is still open (unpaid). */
   abstract hasOpenInvoice(subscriptionId: string): Promise<boolean>;
@@ -82,8 +82,8 @@ export abstract class RenewalBilling {
   /** Invoices each subscription's new period and charges its tenant's default card; outcomes in input order. */
   abstract invoiceRenewals(items: RenewalCharge[]): Promise<ChargeOutcome[]>;
 
-  /** Voids the open invoices of subscriptions that just ended, giving back their credit; how many. */
-  abstract voidOpenInvoicesOf(subscriptionIds: string[]): Promise<number>;
+  /** As SubscriptionBilling's: the open invoices of subscriptions that just ended. */
+  abstract voidOpenInvoices(subscriptionIds: string[]): Promise<number>;
 
   /** Settles charges whose outcome never reached the database (see billing's ChargeIntents); how many. */
   abstract reconcileCharges(): Promise<number>;

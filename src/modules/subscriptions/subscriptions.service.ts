@@ -256,7 +256,7 @@ export class SubscriptionsService {
         );
         await this.billing.addCredit(version.currency, -credit.amount, 'cancellation_credit');
       }
-      voided = await this.billing.voidOpenInvoices(subscription.id);
+      voided = await this.billing.voidOpenInvoices([subscription.id]);
       subscription.status = transition(subscription.status, 'cancelled');
       subscription.endedAt = now;
       subscription.endedReason = 'cancelled';

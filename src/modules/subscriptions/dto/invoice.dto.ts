@@ -51,7 +51,29 @@ export class InvoiceLineDto {
   calculation!: LineCalculationDto | null;
 }
 
-export class InvoiceDto {
+/**
+ * An invoice's money, in minor units: the same names and rule (billing's invoice pricing) for an
+ * invoice and for the preview of the one a change would bill.
+ */
+export class InvoiceAmountsDto {
+  /** Sum of the charge and proration lines, before credit (negative when the tenant is owed). */
+  @ApiProperty({ type: 'integer' })
+  subtotalAmount!: number;
+  /** Credit balance used (stays applied if the invoice ends uncollectible; returned if it is voided). */
+  @ApiProperty({ type: 'integer' })
+  creditAppliedAmount!: number;
+  /** Credit added to the balance (a net-negative subtotal). */
+  @ApiProperty({ type: 'integer' })
+  creditAddedAmount!: number;
+  /** The sum of all lines: what is asked of the card (subtotal less credit applied, never negative). */
+  @ApiProperty({ type: 'integer' })
+  totalAmount!: number;
+  /** What is due by card: `totalAmount`, or 0 once an invoice is void. */
+  @ApiProperty({ type: 'integer' })
+  amountDue!: number;
+}
+
+export class InvoiceDto extends InvoiceAmountsDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
   /** Sequential per tenant. @example "INV-000001" */
@@ -63,21 +85,6 @@ export class InvoiceDto {
   @ApiProperty({ format: 'uuid' })
   subscriptionId!: string;
   currency!: string;
-  /** Sum of the charge and proration lines, before credit (negative when the tenant is owed). */
-  @ApiProperty({ type: 'integer' })
-  subtotalAmount!: number;
-  /** Credit balance used by this invoice (stays applied if the invoice ends uncollectible; returned if it is voided). */
-  @ApiProperty({ type: 'integer' })
-  creditAppliedAmount!: number;
-  /** Credit this invoice added to the balance (a net-negative subtotal). */
-  @ApiProperty({ type: 'integer' })
-  creditAddedAmount!: number;
-  /** The sum of all lines: what the invoice asks the card for (subtotal less credit applied, never negative). */
-  @ApiProperty({ type: 'integer' })
-  totalAmount!: number;
-  /** What is due by card: `totalAmount`, or 0 once the invoice is void. */
-  @ApiProperty({ type: 'integer' })
-  amountDue!: number;
   /** What card payments collected. */
   @ApiProperty({ type: 'integer' })
   amountPaid!: number;

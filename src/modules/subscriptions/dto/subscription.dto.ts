@@ -4,7 +4,7 @@ import { PageQuery } from '../../../common/http/pagination.js';
 import type { Line } from '../proration.js';
 import { Omittable } from '../../../common/http/optional.js';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../subscription-state.js';
-import { InvoiceDto, LineCalculationDto } from './invoice.dto.js';
+import { InvoiceAmountsDto, InvoiceDto, LineCalculationDto } from './invoice.dto.js';
 
 export const TIMINGS = ['now', 'period_end'] as const;
 export type Timing = (typeof TIMINGS)[number];
@@ -166,7 +166,8 @@ export class PreviewLineDto {
   calculation!: LineCalculationDto;
 }
 
-export class ChangePreviewDto {
+/** The invoice a change would bill now, priced as it would be (its amounts: InvoiceAmountsDto). */
+export class ChangePreviewDto extends InvoiceAmountsDto {
   plan!: PlanRefDto;
   @ApiProperty({ enum: TIMINGS })
   timing!: Timing;
@@ -176,21 +177,6 @@ export class ChangePreviewDto {
   currency!: string;
   @ApiProperty({ type: [PreviewLineDto] })
   lines!: PreviewLineDto[];
-  /** Sum of the lines (negative = credit for the tenant). Same names and rule as the invoice it would bill. */
-  @ApiProperty({ type: 'integer' })
-  subtotalAmount!: number;
-  /** Tenant credit the invoice would use. */
-  @ApiProperty({ type: 'integer' })
-  creditAppliedAmount!: number;
-  /** Credit added to the tenant's balance when the subtotal is negative. */
-  @ApiProperty({ type: 'integer' })
-  creditAddedAmount!: number;
-  /** The invoice's total: subtotal less credit applied, never negative. */
-  @ApiProperty({ type: 'integer' })
-  totalAmount!: number;
-  /** What the card would be charged now. */
-  @ApiProperty({ type: 'integer' })
-  amountDue!: number;
 }
 
 export class ChangeResultDto {
