@@ -33,4 +33,7 @@ export default {
     },
   ],
   testTimeout: 30000,
+  // After a Redis outage a BullMQ worker's close can outlive its test file (startTestApp bounds it);
+  // its reconnecting handles must not keep a finished run from exiting (CI would hang, not fail).
+  forceExit: true,
 };
