@@ -127,7 +127,8 @@ describe('charge intents: a retried renewal reuses its keys (reconciler after th
     // The batch charged, then died before committing: the period has not moved, the intent is pending.
     const pending = await eventually(async () => {
       const rows = await ledger(tenant);
-      return rows.length === 2 && rows[1].status === 'pending' && rows[1];
+      // The intent commits before the gateway is called: wait for the charge too.
+      return rows.length === 2 && rows[1].status === 'pending' && rows[1].charged !== null && rows[1];
     });
     expect(pending).toMatchObject({ charged: 'succeeded', amount: '900' });
     const [{ current_period_end }] = await ownerQuery<{ current_period_end: Date }>(
