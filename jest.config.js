@@ -23,6 +23,8 @@ export const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    // The lint's own rules, proven on planted violations (test/lint).
+    { ...common, displayName: 'lint', testMatch: ['<rootDir>/test/lint/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',
