@@ -18,6 +18,7 @@ import { BillingModule } from './modules/billing/billing.module.js';
 import { MeteringModule } from './modules/metering/metering.module.js';
 import { loggerOptions } from './common/logging.js';
 import { QueueModule } from './jobs/queue.module.js';
+import { PortsModule } from './ports.module.js';
 
 @Module({
   imports: [
@@ -48,6 +49,7 @@ import { QueueModule } from './jobs/queue.module.js';
     BillingModule,
     MeteringModule,
     HealthModule,
+    PortsModule,
   ],
 })
 export class AppModule {}

@@ -18,6 +18,8 @@ import { PaymentRetryProcessor, ProrationProcessor } from './modules/billing/pro
 import { RenewalProcessor } from './modules/subscriptions/renewal.processor.js';
 import { LimitWarningProcessor } from './modules/metering/limit-warning.processor.js';
 import { MeteringModule } from './modules/metering/metering.module.js';
+import { SubscriptionsModule } from './modules/subscriptions/subscriptions.module.js';
+import { PortsModule } from './ports.module.js';
 
 /** The worker process: BullMQ processors, job schedulers and the job outbox's relay, no HTTP. */
 @Module({
@@ -32,8 +34,10 @@ import { MeteringModule } from './modules/metering/metering.module.js';
     ThrottlingModule,
     AuditModule,
     QueueModule,
+    SubscriptionsModule,
     BillingModule,
     MeteringModule,
+    PortsModule,
   ],
   providers: [
     MaintenanceProcessor,

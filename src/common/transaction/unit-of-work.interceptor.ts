@@ -6,10 +6,10 @@ import { RequestContext } from '../context/request-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { NO_IDEMPOTENCY_KEY } from '../idempotency/no-idempotency.js';
 import { TenantSession } from '../../database/tenant-session.js';
-import { PlatformAccess } from '../../modules/audit/platform-access.service.js';
 import { AppError } from '../errors/app-error.js';
 import { toProblem } from '../errors/problem-details.filter.js';
 import { SINGLE_STATEMENT_KEY } from './single-statement.js';
+import { TenantAccessAudit } from './tenant-access-audit.js';
 
 const CREDENTIAL_FIELDS = ['secret', 'accessToken', 'refreshToken'];
 
@@ -33,7 +33,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     private readonly session: TenantSession,
     private readonly context: RequestContext,
     private readonly idempotency: IdempotencyService,
-    private readonly platform: PlatformAccess,
+    private readonly tenantAccess: TenantAccessAudit,
   ) {}
 
   /**
@@ -42,7 +42,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
    */
   private async auditPlatformAccess(request: FastifyRequest): Promise<void> {
     if (!this.crossesTenants()) return;
-    await this.platform.recordTenantAccess(this.context.tenantId, { method: request.method, path: request.url.split('?')[0] });
+    await this.tenantAccess.recordTenantAccess(this.context.tenantId, { method: request.method, path: request.url.split('?')[0] });
   }
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {

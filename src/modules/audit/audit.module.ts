@@ -1,10 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 import { PlatformAccess } from './platform-access.service.js';
 
-/** Written to by every module (hence global); also the home of the audited platform path. */
-@Global()
+/** Written to by every module (each imports it); also the home of the audited platform path. */
 @Module({
   controllers: [AuditController],
   providers: [AuditService, PlatformAccess],

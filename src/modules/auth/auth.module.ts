@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../../config/config.js';
 import { ApiKeyAuthenticator } from '../../common/auth/api-key-authenticator.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { JwtStrategy, jwtKey } from '../../common/auth/jwt.strategy.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 import { ApiKeysController } from './api-keys.controller.js';
@@ -19,6 +20,7 @@ import { PasswordHasher } from './password-hasher.js';
 
 @Module({
   imports: [
+    AuditModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],

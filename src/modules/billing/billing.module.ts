@@ -1,5 +1,5 @@
-import { Global, Module } from '@nestjs/common';
-import { RenewalBilling, SubscriptionBilling } from '../subscriptions/subscription-billing.port.js';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
 import { BillingController } from './billing.controller.js';
 import { ChargeIntents } from './charge-intents.service.js';
@@ -9,10 +9,9 @@ import { InvoicingService } from './invoicing.service.js';
 import { MockPaymentGateway, PaymentGateway, PostgresMockGatewayStore } from './payment-gateway.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
 
-/** Global so that subscriptions (below it) receives the SubscriptionBilling port without importing billing. */
-@Global()
+/** Payment methods, invoices and their collection; InvoicingService implements subscriptions' billing ports (bound in src/ports.module.ts). */
 @Module({
-  imports: [SubscriptionsModule],
+  imports: [AuditModule, SubscriptionsModule],
   controllers: [BillingController],
   providers: [
     PaymentMethodsService,
@@ -26,9 +25,7 @@ import { PaymentMethodsService } from './payment-methods.service.js';
       useFactory: (store: PostgresMockGatewayStore) => new MockPaymentGateway(store),
       inject: [PostgresMockGatewayStore],
     },
-    { provide: SubscriptionBilling, useExisting: InvoicingService },
-    { provide: RenewalBilling, useExisting: InvoicingService },
   ],
-  exports: [InvoicingService, InvoicesService, SubscriptionBilling, RenewalBilling],
+  exports: [InvoicingService, InvoicesService],
 })
 export class BillingModule {}

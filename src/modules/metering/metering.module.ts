@@ -1,5 +1,5 @@
-import { Global, Module } from '@nestjs/common';
-import { MeteredUsage } from '../subscriptions/metered-usage.port.js';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { AdminUsageController } from './admin-usage.controller.js';
 import { CounterUsage } from './counter-usage.js';
 import { LimitWarnings } from './limit-warnings.js';
@@ -11,19 +11,18 @@ import { UsageService } from './usage.service.js';
 
 /**
  * Usage recording and limit enforcement, entitlements, usage history, limit warnings and
- * notifications. Global so that subscriptions (below it) receives the MeteredUsage port without
- * importing metering.
+ * notifications. CounterUsage implements subscriptions' MeteredUsage port (bound in src/ports.module.ts).
  */
-@Global()
 @Module({
+  imports: [AuditModule],
   controllers: [UsageController, AdminUsageController, NotificationsController],
   providers: [
     UsageService,
     UsageHistoryService,
     NotificationsService,
     LimitWarnings,
-    { provide: MeteredUsage, useClass: CounterUsage },
+    CounterUsage,
   ],
-  exports: [MeteredUsage, NotificationsService],
+  exports: [CounterUsage, NotificationsService],
 })
 export class MeteringModule {}

@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { PlansModule } from '../plans/plans.module.js';
-import { MemberLimit } from '../tenancy/member-limit.port.js';
-import { TenancyModule } from '../tenancy/tenancy.module.js';
 import { PlanMemberLimit } from './plan-member-limit.js';
 import { RenewalService } from './renewal.service.js';
 import { SubscriptionPayments } from './subscription-payments.js';
@@ -9,18 +8,21 @@ import { SubscriptionUsage } from './subscription-usage.service.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
-/** Global so that tenancy (below it) receives the MemberLimit port without importing it. */
-@Global()
+/**
+ * Subscriptions and their lifecycle. It implements tenancy's MemberLimit port (PlanMemberLimit) and
+ * declares the SubscriptionBilling, RenewalBilling and MeteredUsage ports that billing and metering
+ * implement; src/ports.module.ts binds them.
+ */
 @Module({
-  imports: [PlansModule, TenancyModule],
+  imports: [AuditModule, PlansModule],
   controllers: [SubscriptionsController],
   providers: [
     SubscriptionsService,
     SubscriptionUsage,
     SubscriptionPayments,
     RenewalService,
-    { provide: MemberLimit, useClass: PlanMemberLimit },
+    PlanMemberLimit,
   ],
-  exports: [SubscriptionsService, SubscriptionPayments, RenewalService, MemberLimit],
+  exports: [SubscriptionsService, SubscriptionPayments, RenewalService, PlanMemberLimit],
 })
 export class SubscriptionsModule {}
