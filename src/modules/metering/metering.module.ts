@@ -16,13 +16,7 @@ import { UsageService } from './usage.service.js';
 @Module({
   imports: [AuditModule],
   controllers: [UsageController, AdminUsageController, NotificationsController],
-  providers: [
-    UsageService,
-    UsageHistoryService,
-    NotificationsService,
-    LimitWarnings,
-    CounterUsage,
-  ],
+  providers: [UsageService, UsageHistoryService, NotificationsService, LimitWarnings, CounterUsage],
   exports: [CounterUsage, NotificationsService],
 })
 export class MeteringModule {}

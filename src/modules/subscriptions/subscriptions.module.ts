@@ -16,13 +16,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
 @Module({
   imports: [AuditModule, PlansModule],
   controllers: [SubscriptionsController],
-  providers: [
-    SubscriptionsService,
-    SubscriptionUsage,
-    SubscriptionPayments,
-    RenewalService,
-    PlanMemberLimit,
-  ],
+  providers: [SubscriptionsService, SubscriptionUsage, SubscriptionPayments, RenewalService, PlanMemberLimit],
   exports: [SubscriptionsService, SubscriptionPayments, RenewalService, PlanMemberLimit],
 })
 export class SubscriptionsModule {}
