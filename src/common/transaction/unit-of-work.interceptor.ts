@@ -42,7 +42,10 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
    */
   private async auditPlatformAccess(request: FastifyRequest): Promise<void> {
     if (!this.crossesTenants()) return;
-    await this.tenantAccess.recordTenantAccess(this.context.tenantId, { method: request.method, path: request.url.split('?')[0] });
+    await this.tenantAccess.recordTenantAccess(this.context.tenantId, {
+      method: request.method,
+      path: request.url.split('?')[0],
+    });
   }
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
