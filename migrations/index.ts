@@ -11,6 +11,7 @@ import { Migration20261202000000MoneyOrchestration } from './Migration2026120200
 import { Migration20261202200000DurableJobs } from './Migration20261202200000DurableJobs.js';
 import { Migration20261202300000ChargeIntents } from './Migration20261202300000ChargeIntents.js';
 import { Migration20261202400000MeteringFunctions } from './Migration20261202400000MeteringFunctions.js';
+import { Migration20261202700000PurgeByOwner } from './Migration20261202700000PurgeByOwner.js';
 
 /** Every migration, in order. Listed explicitly so the same list runs from TypeScript (tests) and from dist. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202200000DurableJobs', class: Migration20261202200000DurableJobs },
   { name: 'Migration20261202300000ChargeIntents', class: Migration20261202300000ChargeIntents },
   { name: 'Migration20261202400000MeteringFunctions', class: Migration20261202400000MeteringFunctions },
+  { name: 'Migration20261202700000PurgeByOwner', class: Migration20261202700000PurgeByOwner },
 ];

@@ -97,7 +97,8 @@ async function main(): Promise<void> {
   const { NestFactory } = await import('@nestjs/core');
   const { getQueueToken } = await import('@nestjs/bullmq');
   const { WorkerModule } = await import('../src/worker.module.js');
-  const { QUEUES, RENEWAL_SCAN_JOB } = await import('../src/jobs/queues.js');
+  const { QUEUES } = await import('../src/jobs/queues.js');
+  const { RENEWAL_SCAN_JOB } = await import('../src/modules/subscriptions/subscriptions.jobs.js');
   const worker = await NestFactory.createApplicationContext(WorkerModule, { logger: ['error'] });
   await worker.init();
   const queue = worker.get(getQueueToken(QUEUES.renewals), { strict: false });

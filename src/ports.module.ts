@@ -1,4 +1,5 @@
 import { Global, Module, type Provider, type Type } from '@nestjs/common';
+import { ClockMoved } from './common/clock/clock-moved.js';
 import { TenantAccessAudit } from './common/transaction/tenant-access-audit.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { PlatformAccess } from './modules/audit/platform-access.service.js';
@@ -8,6 +9,7 @@ import { CounterUsage } from './modules/metering/counter-usage.js';
 import { MeteringModule } from './modules/metering/metering.module.js';
 import { MeteredUsage } from './modules/subscriptions/metered-usage.port.js';
 import { PlanMemberLimit } from './modules/subscriptions/plan-member-limit.js';
+import { RenewalScanOnClockMove } from './modules/subscriptions/renewal-scan-on-clock-move.js';
 import { RenewalBilling, SubscriptionBilling } from './modules/subscriptions/subscription-billing.port.js';
 import { SubscriptionsModule } from './modules/subscriptions/subscriptions.module.js';
 import { MemberLimit } from './modules/tenancy/member-limit.port.js';
@@ -30,11 +32,12 @@ const bind = <P>(port: abstract new (...args: never[]) => P, implementation: Typ
   imports: [AuditModule, SubscriptionsModule, BillingModule, MeteringModule],
   providers: [
     bind(TenantAccessAudit, PlatformAccess),
+    bind(ClockMoved, RenewalScanOnClockMove),
     bind(MemberLimit, PlanMemberLimit),
     bind(SubscriptionBilling, InvoicingService),
     bind(RenewalBilling, InvoicingService),
     bind(MeteredUsage, CounterUsage),
   ],
-  exports: [TenantAccessAudit, MemberLimit, SubscriptionBilling, RenewalBilling, MeteredUsage],
+  exports: [TenantAccessAudit, ClockMoved, MemberLimit, SubscriptionBilling, RenewalBilling, MeteredUsage],
 })
 export class PortsModule {}

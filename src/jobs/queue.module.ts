@@ -1,8 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '../config/config.js';
 import { ALL_QUEUES } from './queues.js';
 import { JobQueue } from './job-queue.js';
+import { MaintenanceProcessor } from './maintenance.processor.js';
+import { OutboxRelay } from './outbox-relay.js';
 import { Outbox } from './outbox.js';
 import { TenantJob } from './tenant-job.js';
 
@@ -29,3 +32,10 @@ import { TenantJob } from './tenant-job.js';
   exports: [BullModule, JobQueue, Outbox, TenantJob],
 })
 export class QueueModule {}
+
+/**
+ * The worker's own side of the queues: the outbox relay and the infrastructure's housekeeping.
+ * Imported by the worker process only, as each module's processors are (XWorkerModule).
+ */
+@Module({ imports: [DiscoveryModule], providers: [OutboxRelay, MaintenanceProcessor] })
+export class QueueWorkerModule {}

@@ -1,6 +1,12 @@
-/** Every BullMQ queue of the platform; Bull Board shows each of them. */
+/**
+ * Every BullMQ queue of the platform: the registry both processes register (QueueModule), Bull
+ * Board lists and the outbox relay hands rows to. Queue names are shared by the two processes and
+ * kept in Redis, so they are infrastructure; what runs on a queue — job names and payloads — is
+ * its module's (`x.jobs.ts`), and so is its processor.
+ */
 export const QUEUES = {
   maintenance: 'maintenance',
+  sessions: 'sessions',
   proration: 'proration',
   renewals: 'renewals',
   paymentRetries: 'payment-retries',
@@ -10,6 +16,3 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
-
-/** The renewals queue's database scan (job scheduler, and on demand when the clock moves). */
-export const RENEWAL_SCAN_JOB = 'scan';

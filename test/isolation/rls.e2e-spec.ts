@@ -5,7 +5,8 @@ import { APP_USER, dbUrl, OWNER_URL } from '../support/env.js';
 import { DatabaseSetupRefused, ensureDatabase } from '../../src/database/setup.js';
 import { credentialSealKey, sealMessages } from '../../src/database/credential-seal.js';
 import { RenewalService } from '../../src/modules/subscriptions/renewal.service.js';
-import { MaintenanceProcessor } from '../../src/common/maintenance/maintenance.processor.js';
+import { MaintenanceProcessor } from '../../src/jobs/maintenance.processor.js';
+import { SessionPurgeProcessor } from '../../src/modules/auth/session-purge.processor.js';
 import {
   addCard,
   addMember,
@@ -485,7 +486,8 @@ describe('row-level security (as the API role)', () => {
           'delete from idempotency_keys',
           `update idempotency_keys set response_body = '{}'`,
           // Housekeeping is the platform path's, not the request's.
-          'select * from credentials_purge(now(), now())',
+          'select idempotency_purge(now())',
+          'select sessions_purge(now(), now())',
         ]) {
           await expectDenied(sql, [], '42501');
         }
@@ -666,9 +668,9 @@ describe('row-level security (as the API role)', () => {
     const live = await countAsOwner('sessions', 'user_id <> $1', [b.userId]);
     expect(await t.worker!.get(MaintenanceProcessor).process()).toEqual({
       idempotencyKeys: expect.any(Number),
-      sessions: expect.any(Number),
       outboxRows: expect.any(Number),
     });
+    expect(await t.worker!.get(SessionPurgeProcessor).process()).toEqual({ sessions: expect.any(Number) });
     expect(await countAsOwner('idempotency_keys')).toBe(0);
     expect(await countAsOwner('sessions', 'user_id = $1', [b.userId])).toBe(0);
     expect(await countAsOwner('sessions')).toBe(live);

@@ -6,8 +6,7 @@ import { RequestContext } from '../context/request-context.js';
 import { ApiProblems } from '../http/api-problems.decorator.js';
 import { Clock } from './clock.service.js';
 import { ClockErrors } from './clock.errors.js';
-import { Outbox } from '../../jobs/outbox.js';
-import { QUEUES, RENEWAL_SCAN_JOB } from '../../jobs/queues.js';
+import { ClockMoved } from './clock-moved.js';
 
 export class SetClockDto {
   /** The new application time (forward only). @example "2030-01-16T00:00:00Z" */
@@ -28,7 +27,7 @@ export class ClockDto {
 export class ClockController {
   constructor(
     private readonly clock: Clock,
-    private readonly outbox: Outbox,
+    private readonly clockMoved: ClockMoved,
     private readonly context: RequestContext,
   ) {}
 
@@ -52,13 +51,10 @@ export class ClockController {
     if (!this.clock.controllable) throw ClockErrors.controlOff();
     const target = new Date(dto.now);
     if (target.getTime() < this.clock.now().getTime()) throw ClockErrors.backwards();
-    // Due renewals and retries run at once, as if that time had come (the scan is idempotent): the
-    // scan is asked for in the move's own transaction, through the job outbox, so the move answers
-    // at once whatever Redis is doing and the scan still happens once it is back.
+    // Due renewals and retries run at once, as if that time had come: asked for in the move's own
+    // transaction, so the move answers at once and the work still happens.
     const now = await this.clock.moveTo(target, this.context.actorOrNull?.userId ?? null, (em, at) =>
-      this.outbox.add(em, [
-        { queue: QUEUES.renewals, name: RENEWAL_SCAN_JOB, jobId: `scan-clock-${at.getTime()}`, data: {}, tenantId: null },
-      ]),
+      this.clockMoved.moved(em, at),
     );
     return { now: now.toISOString(), controllable: true };
   }

@@ -17,6 +17,7 @@ import { OpsDashboardAuth } from './ops-dashboard-auth.js';
 import { OpsDashboardController } from './ops-dashboard.controller.js';
 import { OpsSessionGuard } from './ops-session.guard.js';
 import { PasswordHasher } from './password-hasher.js';
+import { SessionPurgeProcessor } from './session-purge.processor.js';
 
 @Module({
   imports: [
@@ -45,3 +46,7 @@ import { PasswordHasher } from './password-hasher.js';
   exports: [PasswordHasher, OpsDashboardAuth, ApiKeyAuthenticator],
 })
 export class AuthModule {}
+
+/** Auth's processor (the `sessions` queue): imported by the worker process only (the API enqueues jobs, it never runs them). */
+@Module({ providers: [SessionPurgeProcessor] })
+export class AuthWorkerModule {}

@@ -8,6 +8,7 @@ import { InvoicesService } from './invoices.service.js';
 import { InvoicingService } from './invoicing.service.js';
 import { MockPaymentGateway, PaymentGateway, PostgresMockGatewayStore } from './payment-gateway.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
+import { PaymentRetryProcessor, ProrationProcessor } from './proration.processor.js';
 
 /** Payment methods, invoices and their collection; InvoicingService implements subscriptions' billing ports (bound in src/ports.module.ts). */
 @Module({
@@ -29,3 +30,7 @@ import { PaymentMethodsService } from './payment-methods.service.js';
   exports: [InvoicingService, InvoicesService],
 })
 export class BillingModule {}
+
+/** Billing's processors (the `proration` and `payment-retries` queues): imported by the worker process only (the API enqueues jobs, it never runs them). */
+@Module({ imports: [BillingModule], providers: [ProrationProcessor, PaymentRetryProcessor] })
+export class BillingWorkerModule {}

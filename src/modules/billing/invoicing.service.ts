@@ -25,14 +25,13 @@ import { isLive, LIVE_STATUSES } from '../subscriptions/subscription-state.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
 import type { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
 import { BillingReason, CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from './billing.entities.js';
+import { COLLECT_INVOICE_JOB } from './billing.jobs.js';
 import type { CreditReason } from './credit.js';
 import { afterFailedAttempt, automaticAttemptDue } from './dunning.js';
 import { invoiceDto } from './dto/billing.dto.js';
 import { ChargeIntents, IntentWriter } from './charge-intents.service.js';
 import { ChargeResult, PaymentGateway } from './payment-gateway.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
-
-export const COLLECT_INVOICE_JOB = 'collect-invoice';
 
 export interface InvoiceDraft {
   subscription: Subscription;

@@ -5,13 +5,8 @@ import { AppConfig } from '../../config/config.js';
 import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { TenantJob } from '../../jobs/tenant-job.js';
 import { QUEUES } from '../../jobs/queues.js';
+import type { CollectInvoiceJob } from './billing.jobs.js';
 import { InvoicingService } from './invoicing.service.js';
-
-export interface CollectInvoiceJob {
-  tenantId: string;
-  invoiceId: string;
-  subscriptionId: string;
-}
 
 /**
  * Collects one open invoice in its tenant's session (an automatic attempt of the dunning

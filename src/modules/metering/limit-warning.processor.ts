@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/config.js';
 import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { TenantJob } from '../../jobs/tenant-job.js';
-import type { LimitWarningJob } from './limit-warnings.js';
+import type { LimitWarningJob } from './metering.jobs.js';
 import { NotificationsService } from './notifications.service.js';
 
 /**

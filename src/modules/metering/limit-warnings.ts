@@ -1,19 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Outbox } from '../../jobs/outbox.js';
 import { QUEUES } from '../../jobs/queues.js';
-
-export const LIMIT_WARNING_JOB = 'warn';
-
-/** A threshold crossed by one write: the job records it once as a notification. */
-export interface LimitWarningJob {
-  tenantId: string;
-  subscriptionId: string;
-  metric: string;
-  periodStart: string;
-  threshold: number;
-  used: number;
-  limit: number;
-}
+import { LIMIT_WARNING_JOB, type LimitWarningJob } from './metering.jobs.js';
 
 /**
  * Producer side of the `limit-warnings` queue. The write that crossed the thresholds has already

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AdminUsageController } from './admin-usage.controller.js';
 import { CounterUsage } from './counter-usage.js';
+import { LimitWarningProcessor } from './limit-warning.processor.js';
 import { LimitWarnings } from './limit-warnings.js';
 import { NotificationsController } from './notifications.controller.js';
 import { NotificationsService } from './notifications.service.js';
@@ -20,3 +21,7 @@ import { UsageService } from './usage.service.js';
   exports: [CounterUsage, NotificationsService],
 })
 export class MeteringModule {}
+
+/** Metering's processor (the `limit-warnings` queue): imported by the worker process only (the API enqueues jobs, it never runs them). */
+@Module({ imports: [MeteringModule], providers: [LimitWarningProcessor] })
+export class MeteringWorkerModule {}

@@ -5,7 +5,7 @@ import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagi
 import { newId } from '../../database/ids.js';
 import { AuditService } from '../audit/audit.service.js';
 import { NotificationDto } from './dto/notification.dto.js';
-import type { LimitWarningJob } from './limit-warnings.js';
+import type { LimitWarningJob } from './metering.jobs.js';
 import { Notification } from './notification.entity.js';
 
 /** The tenant's notifications: limit warnings, written once by the limit-warnings job. */

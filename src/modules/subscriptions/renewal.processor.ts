@@ -3,12 +3,10 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import type { Job, Queue } from 'bullmq';
 import { AppConfig } from '../../config/config.js';
 import { ConfiguredWorker } from '../../jobs/configured-worker.js';
-import { QUEUES, RENEWAL_SCAN_JOB as SCAN_JOB } from '../../jobs/queues.js';
+import { QUEUES } from '../../jobs/queues.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RenewalService } from './renewal.service.js';
-import { RENEW_JOB } from './subscription-payments.js';
-
-export const SCAN_SCHEDULER = 'renewal-scan';
+import { RENEW_JOB, RENEWAL_SCAN_JOB, RENEWAL_SCAN_SCHEDULER, type RenewJob } from './subscriptions.jobs.js';
 
 /**
  * The `renewals` queue. `scan` (a job scheduler, re-upserted every interval so that a Redis that
@@ -41,12 +39,16 @@ export class RenewalProcessor extends ConfiguredWorker implements OnApplicationB
   }
 
   private ensureScheduler() {
-    return this.queue.upsertJobScheduler(SCAN_SCHEDULER, { every: this.config.RENEWAL_SCAN_EVERY_MS }, { name: SCAN_JOB });
+    return this.queue.upsertJobScheduler(
+      RENEWAL_SCAN_SCHEDULER,
+      { every: this.config.RENEWAL_SCAN_EVERY_MS },
+      { name: RENEWAL_SCAN_JOB },
+    );
   }
 
-  async process(job: Job<{ tenantId?: string; subscriptionId?: string }>): Promise<unknown> {
+  async process(job: Job<Partial<RenewJob>>): Promise<unknown> {
     await this.clock.sync();
-    if (job.name === SCAN_JOB) {
+    if (job.name === RENEWAL_SCAN_JOB) {
       const found = await this.renewals.scan();
       await job.log(
         `scan at ${this.clock.now().toISOString()}: ${found.renewals} renewals, ${found.collections} collections due`,

@@ -8,7 +8,7 @@ import { AuditEntry, AuditService } from '../audit/audit.service.js';
 import type { Interval } from './billing-period.js';
 import { decideRenewal, RenewalTerms } from './renewal.js';
 import { RenewalBilling, RenewalCharge } from './subscription-billing.port.js';
-import { RENEW_JOB } from './subscription-payments.js';
+import { RENEW_JOB } from './subscriptions.jobs.js';
 import { SubscriptionStatus, transition } from './subscription-state.js';
 
 interface DueRow {

@@ -6,8 +6,7 @@ import { QUEUES } from '../../jobs/queues.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SubscriptionEvent, transition } from './subscription-state.js';
 import { Subscription } from './subscription.entity.js';
-
-export const RENEW_JOB = 'renew';
+import { RENEW_JOB } from './subscriptions.jobs.js';
 
 /**
  * What payment outcomes do to a subscription. Billing reports them here (it builds on
