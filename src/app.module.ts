@@ -7,6 +7,7 @@ import { ThrottlingModule } from './common/throttling/throttling.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { AppConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { entities } from './entities.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
@@ -35,7 +36,7 @@ import { PortsModule } from './ports.module.js';
         initializePlugins: false,
       },
     }),
-    DatabaseModule,
+    DatabaseModule.forRoot(entities),
     RedisModule,
     CommonModule,
     ThrottlingModule,

@@ -8,6 +8,7 @@ import { assertNodeVersion, loadEnvFile } from './runtime.js';
 import { AppConfig, ConfigError, loadConfig, PUBLISHED_SECRETS } from './config/config.js';
 import { DatabaseSetupRefused, DatabaseUnreachableError, prepareDatabase } from './database/setup.js';
 import { DEMO_PASSWORD, DEMO_PLANS, DEMO_TENANTS, SeedRefusedError } from './database/seed.js';
+import { seedTools } from './seed-tools.js';
 import { READY_MESSAGE, ReadyMessage } from './runtime-ready.js';
 import { apiNodeFlags } from './memory-budget.js';
 
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
         throw new DatabaseUnreachableError(`PostgreSQL is not reachable at ${new URL(url).host} (${name}): ${problem}`);
     }
     await checkRedis(config.REDIS_URL);
-    prepared = await prepareDatabase(config);
+    prepared = await prepareDatabase(config, seedTools(config));
   } catch (error) {
     if (error instanceof DatabaseUnreachableError) fail(`${error.message.replace(/\.+$/, '')}. ${HOW_TO_START}`);
     if (error instanceof SeedRefusedError || error instanceof DatabaseSetupRefused) fail(error.message);

@@ -8,6 +8,7 @@ import { RedisModule } from './common/redis/redis.module.js';
 import { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { entities } from './entities.js';
 import { QueueModule, QueueWorkerModule } from './jobs/queue.module.js';
 import { AuthWorkerModule } from './modules/auth/auth.module.js';
 import { BillingWorkerModule } from './modules/billing/billing.module.js';
@@ -21,7 +22,7 @@ import { PortsModule } from './ports.module.js';
     ConfigModule,
     LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
     ClsModule.forRoot({ global: true }),
-    DatabaseModule,
+    DatabaseModule.forRoot(entities),
     RedisModule,
     CommonModule,
     ThrottlingModule,

@@ -1,7 +1,7 @@
 import { OnApplicationShutdown } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../config/config.js';
-import { ormConfig } from './mikro-orm.config.js';
+import { type Entities, ormConfig } from './mikro-orm.config.js';
 import { platformDatabaseUrl } from './setup.js';
 
 /** Connections of the cross-tenant path per process: a few platform-admin reads and the worker's scans. */
@@ -17,8 +17,8 @@ export const PLATFORM_POOL_SIZE = 4;
 export class PlatformOrm implements OnApplicationShutdown {
   private constructor(readonly orm: MikroORM) {}
 
-  static async connect(config: AppConfig): Promise<PlatformOrm> {
-    return new PlatformOrm(await MikroORM.init(ormConfig(platformDatabaseUrl(config), PLATFORM_POOL_SIZE)));
+  static async connect(config: AppConfig, entities: Entities): Promise<PlatformOrm> {
+    return new PlatformOrm(await MikroORM.init(ormConfig(platformDatabaseUrl(config), entities, PLATFORM_POOL_SIZE)));
   }
 
   async onApplicationShutdown(): Promise<void> {

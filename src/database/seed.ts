@@ -2,10 +2,19 @@ import pg from 'pg';
 import { newId } from './ids.js';
 import { randomBytes } from 'node:crypto';
 import { type AppConfig, PUBLISHED_SECRETS } from '../config/config.js';
-import { slugify } from '../modules/tenancy/slug.js';
-import { PasswordHasher } from '../modules/auth/password-hasher.js';
 
 export const DEMO_PASSWORD = 'demo-password-123';
+
+/**
+ * What the seed takes from the modules — auth's password hashing, tenancy's slugs — handed in by
+ * the caller (src/seed-tools.ts), since database/ imports no module.
+ */
+export interface SeedTools {
+  hasher: { hash(password: string): Promise<string>; verify(hash: string, password: string): Promise<boolean> };
+  slugify(name: string): string;
+}
+
+type Hasher = SeedTools['hasher'];
 
 export const DEMO_TENANTS = [
   {
@@ -83,7 +92,7 @@ export class SeedRefusedError extends Error {}
  * the first start — unless the operator opts in with PLATFORM_ADMIN_ADOPT_EXISTING=true; then its
  * password becomes PLATFORM_ADMIN_PASSWORD, its sessions are revoked, and the adoption is audited.
  */
-async function ensurePlatformAdmin(client: pg.Client, config: AppConfig, hasher: PasswordHasher): Promise<void> {
+async function ensurePlatformAdmin(client: pg.Client, config: AppConfig, hasher: Hasher): Promise<void> {
   const email = config.PLATFORM_ADMIN_EMAIL.toLowerCase();
   const passwordHash = await hasher.hash(config.PLATFORM_ADMIN_PASSWORD);
   const created = await client.query(
@@ -133,7 +142,7 @@ async function ensurePlatformAdmin(client: pg.Client, config: AppConfig, hasher:
  * PLATFORM_ADMIN_PASSWORD (production refuses a published one), any other's an unguessable one;
  * their sessions are revoked and each retirement is audited.
  */
-async function retirePublishedPasswords(client: pg.Client, config: AppConfig, hasher: PasswordHasher): Promise<void> {
+async function retirePublishedPasswords(client: pg.Client, config: AppConfig, hasher: Hasher): Promise<void> {
   const published = PUBLISHED_SECRETS.PLATFORM_ADMIN_PASSWORD ?? [];
   const admin = config.PLATFORM_ADMIN_EMAIL.toLowerCase();
   const emails = [admin, ...DEMO_TENANTS.flatMap((t) => t.users.map((u) => u.email))];
@@ -167,10 +176,9 @@ async function retirePublishedPasswords(client: pg.Client, config: AppConfig, ha
  * empty database with two demo tenants and a demo catalog (policies, Starter and Pro plans). Runs
  * as the owner, once, at start-up.
  */
-export async function seed(config: AppConfig): Promise<{ demo: boolean }> {
+export async function seed(config: AppConfig, { hasher, slugify }: SeedTools): Promise<{ demo: boolean }> {
   const client = new pg.Client({ connectionString: config.DATABASE_OWNER_URL });
   await client.connect();
-  const hasher = new PasswordHasher(config);
   try {
     await client.query('begin');
     await ensurePlatformAdmin(client, config, hasher);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ormConfig } from './mikro-orm.config.js';
-import { seed } from './seed.js';
+import { migrationConfig } from './mikro-orm.config.js';
+import { seed, type SeedTools } from './seed.js';
 import { credentialSealKey } from './credential-seal.js';
 import type { AppConfig } from '../config/config.js';
 
@@ -175,7 +175,7 @@ export async function installCredentialSeal(ownerUrl: string, secret: string): P
 
 /** Applies every pending migration as the owner. */
 export async function migrate(ownerUrl: string): Promise<string[]> {
-  const orm = await MikroORM.init(ormConfig(ownerUrl, 2));
+  const orm = await MikroORM.init(migrationConfig(ownerUrl));
   try {
     const applied = await orm.migrator.up();
     return applied.map((m) => m.name);
@@ -185,10 +185,10 @@ export async function migrate(ownerUrl: string): Promise<string[]> {
 }
 
 /** Everything `npm start` (and the compose `setup` service) does to the database before serving. */
-export async function prepareDatabase(config: AppConfig): Promise<{ applied: string[]; demo: boolean }> {
+export async function prepareDatabase(config: AppConfig, tools: SeedTools): Promise<{ applied: string[]; demo: boolean }> {
   await ensureDatabase(config.DATABASE_OWNER_URL, config.DATABASE_URL, undefined, platformDatabaseUrl(config));
   const applied = await migrate(config.DATABASE_OWNER_URL);
   await installCredentialSeal(config.DATABASE_OWNER_URL, config.JWT_SECRET);
-  const { demo } = await seed(config);
+  const { demo } = await seed(config, tools);
   return { applied, demo };
 }

@@ -1,4 +1,4 @@
-import type { Dictionary, FilterDef } from '@mikro-orm/core';
+import type { Dictionary, EntityMetadata, FilterDef } from '@mikro-orm/core';
 
 export const TENANT_FILTER = 'tenant';
 
@@ -12,3 +12,11 @@ export const tenantFilter: FilterDef = {
   cond: (args: Dictionary) => ({ tenantId: args.tenantId }),
   default: true,
 };
+
+/**
+ * Gives the tenant filter to each entity that has a `tenantId` property, as MikroORM discovers
+ * them (`discovery.onMetadata`): no list of tenant-owned entities is kept by hand.
+ */
+export function filterTenantOwned(meta: EntityMetadata): void {
+  if ('tenantId' in meta.properties) meta.filters = { ...meta.filters, [TENANT_FILTER]: { ...tenantFilter } };
+}

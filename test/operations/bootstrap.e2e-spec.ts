@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { seed, SeedRefusedError } from '../../src/database/seed.js';
 import type { AppConfig } from '../../src/config/config.js';
+import { seedTools } from '../../src/seed-tools.js';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import pg from 'pg';
 import { dbUrl, OWNER_URL, REDIS_URL } from '../support/env.js';
@@ -61,8 +62,10 @@ describe('bootstrap', () => {
     PLATFORM_ADMIN_PASSWORD: ADMIN_PASSWORD,
     ...extra,
   });
-  const seedWith = (overrides: Partial<AppConfig> = {}) =>
-    seed({ ...t.config, SEED_DEMO: false, PLATFORM_ADMIN_PASSWORD: ADMIN_PASSWORD, ...overrides } as AppConfig);
+  const seedWith = (overrides: Partial<AppConfig> = {}) => {
+    const config = { ...t.config, SEED_DEMO: false, PLATFORM_ADMIN_PASSWORD: ADMIN_PASSWORD, ...overrides } as AppConfig;
+    return seed(config, seedTools(config));
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
