@@ -294,19 +294,21 @@ describe('after Redis loses everything', () => {
     expect(warnings).toEqual([{ threshold: 80 }]);
   });
 
-  it('recreates every job scheduler (renewal scan and maintenance) after a flush', async () => {
+  it('recreates every job scheduler (renewal scan, maintenance and session purge) after a flush', async () => {
     const worker = await t.startWorker();
     const { getQueueToken } = await import('@nestjs/bullmq');
     const queue = (name: string) => worker.get(getQueueToken(name), { strict: false });
     expect(await queue('maintenance').getJobScheduler('purge-expired')).toBeTruthy();
+    expect(await queue('sessions').getJobScheduler('purge-ended')).toBeTruthy();
     await redis.flushAll();
     const back = await eventually(async () => {
-      const [maintenance, renewals] = await Promise.all([
+      const [maintenance, renewals, sessions] = await Promise.all([
         queue('maintenance').getJobScheduler('purge-expired'),
         queue('renewals').getJobScheduler('renewal-scan'),
+        queue('sessions').getJobScheduler('purge-ended'),
       ]);
-      return !!maintenance && !!renewals && { maintenance: true, renewals: true };
+      return !!maintenance && !!renewals && !!sessions && { maintenance: true, renewals: true, sessions: true };
     }, 10_000);
-    expect(back).toEqual({ maintenance: true, renewals: true });
+    expect(back).toEqual({ maintenance: true, renewals: true, sessions: true });
   });
 });
