@@ -47,6 +47,9 @@ import { SessionPurgeProcessor } from './session-purge.processor.js';
 })
 export class AuthModule {}
 
-/** Auth's processor (the `sessions` queue): imported by the worker process only (the API enqueues jobs, it never runs them). */
+/**
+ * Auth's processor (the `sessions` queue).
+ * Imported by the worker process only: the API enqueues jobs, it never runs them.
+ */
 @Module({ providers: [SessionPurgeProcessor] })
 export class AuthWorkerModule {}

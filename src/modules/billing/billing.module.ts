@@ -31,6 +31,9 @@ import { PaymentRetryProcessor, ProrationProcessor } from './proration.processor
 })
 export class BillingModule {}
 
-/** Billing's processors (the `proration` and `payment-retries` queues): imported by the worker process only (the API enqueues jobs, it never runs them). */
+/**
+ * Billing's processors (the `proration` and `payment-retries` queues).
+ * Imported by the worker process only: the API enqueues jobs, it never runs them.
+ */
 @Module({ imports: [BillingModule], providers: [ProrationProcessor, PaymentRetryProcessor] })
 export class BillingWorkerModule {}

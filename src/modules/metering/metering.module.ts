@@ -22,6 +22,9 @@ import { UsageService } from './usage.service.js';
 })
 export class MeteringModule {}
 
-/** Metering's processor (the `limit-warnings` queue): imported by the worker process only (the API enqueues jobs, it never runs them). */
+/**
+ * Metering's processor (the `limit-warnings` queue).
+ * Imported by the worker process only: the API enqueues jobs, it never runs them.
+ */
 @Module({ imports: [MeteringModule], providers: [LimitWarningProcessor] })
 export class MeteringWorkerModule {}

@@ -31,6 +31,9 @@ import { SubscriptionsService } from './subscriptions.service.js';
 })
 export class SubscriptionsModule {}
 
-/** Subscriptions' processor (the `renewals` queue): imported by the worker process only (the API enqueues jobs, it never runs them). */
+/**
+ * Subscriptions' processor (the `renewals` queue).
+ * Imported by the worker process only: the API enqueues jobs, it never runs them.
+ */
 @Module({ imports: [SubscriptionsModule], providers: [RenewalProcessor] })
 export class SubscriptionsWorkerModule {}
