@@ -2,7 +2,7 @@ import pg from 'pg';
 import { newId } from './ids.js';
 import { randomBytes } from 'node:crypto';
 import { type AppConfig, PUBLISHED_SECRETS } from '../config/config.js';
-import { slugify } from '../modules/tenancy/slug.js';
+import { slugify } from '../modules/tenancy/slug.rules.js';
 import { PasswordHasher } from '../modules/auth/password-hasher.js';
 
 export const DEMO_PASSWORD = 'demo-password-123';

@@ -26,7 +26,7 @@ import {
 import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { CredentialsRepository } from './credentials.repository.js';
-import { type PasswordOwner, passwordWeakness } from './password-policy.js';
+import { type PasswordOwner, passwordWeakness } from './password-policy.rules.js';
 import { User } from './user.entity.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');

@@ -11,7 +11,7 @@ import { refuseHostileInput } from '../../common/http/input-limits.js';
 import { toProblem } from '../../common/errors/problem-details.filter.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
-import { opsWriteAction } from './ops-dashboard-rules.js';
+import { opsWriteAction } from './ops-dashboard.rules.js';
 
 export const OPS_SESSION_COOKIE = 'eshtarek_ops';
 /** Short: an ops session holds the keys to every queue; the admin signs in again after half an hour. */

@@ -5,8 +5,8 @@ import { RequestContext } from '../../common/context/request-context.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { AdminUsageDto, AdminUsageQuery, UsageHistoryDto, UsageHistoryQuery } from './dto/usage.dto.js';
 import { MeteringErrors } from './metering.errors.js';
-import { bucketsBetween, type Granularity } from './usage-rules.js';
-import { kindOf } from '../policies/metrics.js';
+import { bucketsBetween, type Granularity } from './usage.rules.js';
+import { kindOf } from '../policies/metrics.rules.js';
 
 const DAY_MS = 86_400_000;
 const ADMIN_DEFAULT_DAYS = 30;

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { MeteringReader, MeteringWriter } from '../../common/auth/access.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { SingleStatement } from '../../common/transaction/single-statement.js';
-import { METRIC_KEY } from '../policies/metrics.js';
+import { METRIC_KEY } from '../policies/metrics.rules.js';
 import {
   EntitlementDto,
   EntitlementQuery,

@@ -19,7 +19,7 @@ import {
   remainingOf,
   warningFor,
   writeFingerprint,
-} from './usage-rules.js';
+} from './usage.rules.js';
 
 type Enforcement = 'hard' | 'soft';
 type Kind = 'gauge' | 'counter';

@@ -2,7 +2,7 @@ import { BigIntType } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
 import type { Interval } from '../subscriptions/billing-period.js';
-import type { PlanLimit } from './plan-terms.js';
+import type { PlanLimit } from './plan-terms.rules.js';
 
 export type PlanStatus = 'active' | 'archived';
 

@@ -9,7 +9,7 @@ import { PlatformAccess } from '../audit/platform-access.service.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
 import { Plan, PlanVersion } from './plan.entity.js';
-import { PlanLimit, PlanTerms, termsChanged } from './plan-terms.js';
+import { PlanLimit, PlanTerms, termsChanged } from './plan-terms.rules.js';
 
 /**
  * The plan catalog. A plan's commercial terms live in immutable versions: an edit of price,

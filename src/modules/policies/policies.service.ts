@@ -6,7 +6,7 @@ import { afterCursor, entityPage, Page } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { CreatePolicyDto, PolicyDto, PolicyQuery, UpdatePolicyDto } from './dto/policy.dto.js';
-import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.js';
+import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.rules.js';
 import { Policy } from './policy.entity.js';
 
 const sortThresholds = (t: number[]) => [...new Set(t)].sort((a, b) => a - b);

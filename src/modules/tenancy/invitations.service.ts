@@ -11,7 +11,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { User } from '../auth/user.entity.js';
 import { InvitationDto, InviteResultDto, JoinedTenantDto } from './dto/tenancy.dto.js';
 import { Invitation } from './invitation.entity.js';
-import { answer, expiryOf, InvitationAnswer } from './invitation-rules.js';
+import { answer, expiryOf, InvitationAnswer } from './invitation.rules.js';
 import { MemberLimit } from './member-limit.port.js';
 import { TenancyErrors } from './tenancy.errors.js';
 import { TenancyService, toMemberDto } from './tenancy.service.js';

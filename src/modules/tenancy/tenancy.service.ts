@@ -10,7 +10,7 @@ import { User } from '../auth/user.entity.js';
 import { MemberDto, TenantDto } from './dto/tenancy.dto.js';
 import { Membership, Tenant } from './tenant.entity.js';
 import { TenancyErrors } from './tenancy.errors.js';
-import { slugify } from './slug.js';
+import { slugify } from './slug.rules.js';
 
 export const toMemberDto = (m: Membership): MemberDto => ({
   userId: m.user.id,

@@ -5,10 +5,10 @@
  * a plan version's limits. Changing one of them changes the generated definitions, and the check
  * (`npm run check:sql`) then asks for a migration that applies them.
  */
-import { BUILT_IN_METRICS } from '../../policies/metrics.js';
-import type { PlanLimit } from '../../plans/plan-terms.js';
+import { BUILT_IN_METRICS } from '../../policies/metrics.rules.js';
+import type { PlanLimit } from '../../plans/plan-terms.rules.js';
 import { LIVE_STATUSES } from '../../subscriptions/subscription-state.js';
-import { MEMBERSHIP_GAUGE } from '../usage-rules.js';
+import { MEMBERSHIP_GAUGE } from '../usage.rules.js';
 
 export const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 const list = (values: readonly string[]): string => `(${values.map(literal).join(', ')})`;

@@ -1,4 +1,4 @@
-import type { MetricKind } from '../policies/metrics.js';
+import type { MetricKind } from '../policies/metrics.rules.js';
 import type { Enforcement } from '../policies/policy.entity.js';
 import type { Interval } from '../subscriptions/billing-period.js';
 
