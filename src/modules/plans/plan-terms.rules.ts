@@ -1,6 +1,8 @@
 import type { MetricKind } from '../policies/metrics.rules.js';
 import type { Enforcement } from '../policies/policy.entity.js';
-import type { Interval } from '../subscriptions/billing-period.js';
+
+/** The unit of a plan's billing period; a version bills every `intervalCount` of them. */
+export type Interval = 'day' | 'week' | 'month' | 'year';
 
 /** A policy as a plan version carries it (a snapshot: later policy edits do not change sold versions). */
 export interface PlanLimit {

@@ -1,8 +1,7 @@
 import { BigIntType } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
-import type { Interval } from '../subscriptions/billing-period.js';
-import type { PlanLimit } from './plan-terms.rules.js';
+import type { Interval, PlanLimit } from './plan-terms.rules.js';
 
 export type PlanStatus = 'active' | 'archived';
 
