@@ -10,7 +10,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { TENANT_FILTER } from '../../database/tenant-filter.js';
 import { newId } from '../../database/ids.js';
 import { TenantSession } from '../../database/tenant-session.js';
-import { Membership, Tenant } from '../tenancy/tenant.entity.js';
+import { Tenant } from '../tenancy/tenant.entity.js';
+import { Membership } from '../tenancy/membership.entity.js';
 import { AuthErrors } from './auth.errors.js';
 import { Errors } from '../../common/errors/app-error.js';
 import {

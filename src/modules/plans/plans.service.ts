@@ -8,7 +8,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
-import { Plan, PlanVersion } from './plan.entity.js';
+import { Plan } from './plan.entity.js';
+import { PlanVersion } from './plan-version.entity.js';
 import { PlanLimit, PlanTerms, termsChanged } from './plan-terms.rules.js';
 
 /**

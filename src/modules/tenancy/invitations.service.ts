@@ -15,7 +15,8 @@ import { answer, expiryOf, InvitationAnswer } from './invitation.rules.js';
 import { MemberLimit } from './member-limit.port.js';
 import { TenancyErrors } from './tenancy.errors.js';
 import { TenancyService, toMemberDto } from './tenancy.service.js';
-import { Membership, Tenant } from './tenant.entity.js';
+import { Tenant } from './tenant.entity.js';
+import { Membership } from './membership.entity.js';
 
 const toInvitationDto = (i: Invitation): InvitationDto => ({
   id: i.id,

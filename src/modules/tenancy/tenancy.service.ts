@@ -8,7 +8,8 @@ import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
 import { User } from '../auth/user.entity.js';
 import { MemberDto, TenantDto } from './dto/tenancy.dto.js';
-import { Membership, Tenant } from './tenant.entity.js';
+import { Tenant } from './tenant.entity.js';
+import { Membership } from './membership.entity.js';
 import { TenancyErrors } from './tenancy.errors.js';
 import { slugify } from './slug.rules.js';
 
