@@ -1,5 +1,4 @@
-import type { MetricKind } from '../policies/metrics.rules.js';
-import type { Enforcement } from '../policies/policy.entity.js';
+import type { Enforcement, MetricKind } from '../policies/metrics.rules.js';
 
 /** The unit of a plan's billing period; a version bills every `intervalCount` of them. */
 export type Interval = 'day' | 'week' | 'month' | 'year';
