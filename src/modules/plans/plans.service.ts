@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
-import { Errors } from '../../common/errors/app-error.js';
 import { afterCursor, decodeCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
@@ -11,6 +10,7 @@ import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from
 import { Plan } from './plan.entity.js';
 import { PlanVersion } from './plan-version.entity.js';
 import { PlanLimit, PlanTerms, termsChanged } from './plan-terms.rules.js';
+import { PlanErrorCode, PlanErrors } from './plans.errors.js';
 
 /**
  * The plan catalog. A plan's commercial terms live in immutable versions: an edit of price,
@@ -59,9 +59,9 @@ export class PlansService {
     if (after) {
       const last = await this.em.findOne(PlanVersion, { id: after.id, plan });
       if (!last)
-        throw Errors.validation('Invalid cursor', [
-          { field: 'cursor', message: 'cursor is not one this API issued for this plan' },
-        ]);
+        throw PlanErrors.of(PlanErrorCode.InvalidVersionCursor, {
+          errors: [{ field: 'cursor', message: 'cursor is not one this API issued for this plan' }],
+        });
       from = last.version;
     }
     const versions = await this.em.find(
@@ -94,7 +94,7 @@ export class PlansService {
         await this.em.flush();
       } catch (error) {
         if (error instanceof UniqueConstraintViolationException)
-          throw Errors.conflict(`A plan with code ${dto.code} already exists`);
+          throw PlanErrors.of(PlanErrorCode.CodeTaken, { detail: `A plan with code ${dto.code} already exists` });
         throw error;
       }
       const after = PlanDto.from(plan, version);
@@ -106,7 +106,7 @@ export class PlansService {
   update(id: string, dto: UpdatePlanDto): Promise<PlanDto> {
     return this.platform.write(async () => {
       const plan = await this.em.findOne(Plan, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!plan) throw Errors.notFound('Plan');
+      if (!plan) throw PlanErrors.of(PlanErrorCode.PlanNotFound);
       const current = await this.currentVersion(plan);
       const before = PlanDto.from(plan, current);
       const now = this.clock.realNow();
@@ -152,8 +152,8 @@ export class PlansService {
   archive(id: string): Promise<PlanDto> {
     return this.platform.write(async () => {
       const plan = await this.em.findOne(Plan, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!plan) throw Errors.notFound('Plan');
-      if (plan.status === 'archived') throw Errors.invalidTransition('The plan is already archived');
+      if (!plan) throw PlanErrors.of(PlanErrorCode.PlanNotFound);
+      if (plan.status === 'archived') throw PlanErrors.of(PlanErrorCode.AlreadyArchived);
       plan.status = 'archived';
       plan.updatedAt = this.clock.realNow();
       await this.em.flush();
@@ -173,7 +173,7 @@ export class PlansService {
   async purchasableVersion(planId: string): Promise<PlanVersion> {
     const plan = await this.em.findOne(Plan, planId);
     if (!plan || plan.status !== 'active') {
-      throw Errors.validation('This plan cannot be subscribed to', [{ field: 'planId', message: 'unknown or archived plan' }]);
+      throw PlanErrors.of(PlanErrorCode.NotPurchasable, { errors: [{ field: 'planId', message: 'unknown or archived plan' }] });
     }
     return this.currentVersion(plan);
   }
@@ -210,7 +210,7 @@ export class PlansService {
 
   private async loadVisible(id: string): Promise<Plan> {
     const plan = await this.em.findOne(Plan, id);
-    if (!plan || (plan.status !== 'active' && !this.isPlatformAdmin)) throw Errors.notFound('Plan');
+    if (!plan || (plan.status !== 'active' && !this.isPlatformAdmin)) throw PlanErrors.of(PlanErrorCode.PlanNotFound);
     return plan;
   }
 

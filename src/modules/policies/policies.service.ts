@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
-import { Errors } from '../../common/errors/app-error.js';
 import { afterCursor, entityPage, Page } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { CreatePolicyDto, PolicyDto, PolicyQuery, UpdatePolicyDto } from './dto/policy.dto.js';
 import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.rules.js';
 import { Policy } from './policy.entity.js';
+import { PolicyErrorCode, PolicyErrors } from './policies.errors.js';
 
 const sortThresholds = (t: number[]) => [...new Set(t)].sort((a, b) => a - b);
 /** The name a policy gets when none is given; it follows later limit edits until a name is set. */
@@ -42,16 +42,18 @@ export class PoliciesService {
     const byId = new Map(found.map((p) => [p.id, p]));
     const missing = unique.filter((id) => !byId.has(id));
     if (missing.length) {
-      throw Errors.validation(`Unknown policy: ${missing.join(', ')}`, [
-        { field: 'policyIds', message: `unknown policy ${missing.join(', ')}` },
-      ]);
+      throw PolicyErrors.of(PolicyErrorCode.UnknownPolicy, {
+        detail: `Unknown policy: ${missing.join(', ')}`,
+        errors: [{ field: 'policyIds', message: `unknown policy ${missing.join(', ')}` }],
+      });
     }
     const metrics = new Set<string>();
     for (const p of found) {
       if (metrics.has(p.metric)) {
-        throw Errors.validation(`Two policies limit ${p.metric}`, [
-          { field: 'policyIds', message: `more than one policy for metric ${p.metric}` },
-        ]);
+        throw PolicyErrors.of(PolicyErrorCode.DuplicateMetric, {
+          detail: `Two policies limit ${p.metric}`,
+          errors: [{ field: 'policyIds', message: `more than one policy for metric ${p.metric}` }],
+        });
       }
       metrics.add(p.metric);
     }
@@ -101,7 +103,7 @@ export class PoliciesService {
 
   private async load(id: string): Promise<Policy> {
     const policy = await this.em.findOne(Policy, id);
-    if (!policy) throw Errors.notFound('Policy');
+    if (!policy) throw PolicyErrors.of(PolicyErrorCode.PolicyNotFound);
     return policy;
   }
 }
