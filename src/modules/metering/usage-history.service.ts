@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { AdminUsageDto, AdminUsageQuery, UsageHistoryDto, UsageHistoryQuery } from './dto/usage.dto.js';
-import { MeteringErrors } from './metering.errors.js';
+import { invalidUsage } from './metering.errors.js';
 import { bucketsBetween, type Granularity } from './usage.rules.js';
 import { kindOf } from '../policies/metrics.rules.js';
 
@@ -29,14 +29,12 @@ export class UsageHistoryService {
   async history(query: UsageHistoryQuery): Promise<UsageHistoryDto> {
     const granularity: Granularity = query.granularity ?? 'day';
     if (kindOf(query.metric) === 'gauge') {
-      throw MeteringErrors.invalid([
-        { field: 'metric', message: `${query.metric} is a gauge (a level); history is kept for counters` },
-      ]);
+      throw invalidUsage([{ field: 'metric', message: `${query.metric} is a gauge (a level); history is kept for counters` }]);
     }
     const from = new Date(query.from);
     const to = new Date(query.to);
     const buckets = bucketsBetween(from, to, granularity);
-    if (!(buckets[0] instanceof Date)) throw MeteringErrors.invalid(buckets as { field: string; message: string }[]);
+    if (!(buckets[0] instanceof Date)) throw invalidUsage(buckets as { field: string; message: string }[]);
     const rows = await this.em.execute<{ bucket: string; quantity: string; events: string }[]>(
       `select date_trunc(?, e.occurred_at, 'UTC') as bucket, sum(e.quantity) as quantity, count(*) as events
          from usage_events e
@@ -61,9 +59,9 @@ export class UsageHistoryService {
   async platformTotals(query: AdminUsageQuery): Promise<AdminUsageDto> {
     const to = query.to ? new Date(query.to) : this.clock.now();
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - ADMIN_DEFAULT_DAYS * DAY_MS);
-    if (to.getTime() <= from.getTime()) throw MeteringErrors.invalid([{ field: 'to', message: 'to must be after from' }]);
+    if (to.getTime() <= from.getTime()) throw invalidUsage([{ field: 'to', message: 'to must be after from' }]);
     if (to.getTime() - from.getTime() > ADMIN_MAX_DAYS * DAY_MS) {
-      throw MeteringErrors.invalid([{ field: 'from', message: `at most ${ADMIN_MAX_DAYS} days per query` }]);
+      throw invalidUsage([{ field: 'from', message: `at most ${ADMIN_MAX_DAYS} days per query` }]);
     }
     const rows = await this.platform.run('usage.read', query.tenantId ?? null, (em) =>
       em.execute<{ metric: string; quantity: string; events: string; tenants: string }[]>(

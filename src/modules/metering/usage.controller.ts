@@ -14,7 +14,7 @@ import {
   UsageRecordedDto,
   UsageSummaryDto,
 } from './dto/usage.dto.js';
-import { MeteringErrors } from './metering.errors.js';
+import { invalidUsage } from './metering.errors.js';
 import { UsageHistoryService } from './usage-history.service.js';
 import { UsageService } from './usage.service.js';
 
@@ -89,7 +89,7 @@ export class UsageController {
   @ApiProblems(400, 404)
   entitlement(@Param('metric') metric: string, @Query() query: EntitlementQuery) {
     if (!METRIC_KEY.test(metric))
-      throw MeteringErrors.invalid([{ field: 'metric', message: 'metric must be lowercase letters, digits and underscores' }]);
+      throw invalidUsage([{ field: 'metric', message: 'metric must be lowercase letters, digits and underscores' }]);
     return this.usage.entitlement(metric, query.quantity);
   }
 }

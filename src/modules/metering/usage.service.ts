@@ -8,7 +8,8 @@ import { prepared, PreparedStatements } from '../../database/prepared.js';
 import { StatementBatcher } from '../../database/statement-batcher.js';
 import { EntitlementDto, MetricUsageDto, RecordUsageDto, UsageRecordedDto, UsageSummaryDto } from './dto/usage.dto.js';
 import { LimitWarnings } from './limit-warnings.js';
-import { MeteringErrors } from './metering.errors.js';
+import { limitExceeded } from '../plans/plans.errors.js';
+import { invalidUsage, MeteringErrorCode, MeteringErrors } from './metering.errors.js';
 import { type Caller, ENTITLEMENT_CALL, type EntitlementItem, RECORD_CALL, type RecordItem } from './sql/index.js';
 import {
   crossedThresholds,
@@ -137,25 +138,25 @@ export class UsageService {
   }
 
   private refuse(outcome: Refusal): never {
-    if (outcome === 'revoked') throw MeteringErrors.keyRevoked();
+    if (outcome === 'revoked') throw MeteringErrors.of(MeteringErrorCode.KeyRevoked);
     if (outcome === 'suspended') throw Errors.tenantSuspended();
-    throw MeteringErrors.noSubscription();
+    throw MeteringErrors.of(MeteringErrorCode.NoSubscription);
   }
 
   async record(dto: RecordUsageDto, headerKey: string | undefined): Promise<RecordResult> {
     const write = planWrite(dto);
-    if (Array.isArray(write)) throw MeteringErrors.invalid(write);
+    if (Array.isArray(write)) throw invalidUsage(write);
     if (headerKey !== undefined && (headerKey === '' || headerKey.length > 255)) {
-      throw MeteringErrors.invalid([{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 characters' }]);
+      throw invalidUsage([{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 characters' }]);
     }
     if (headerKey !== undefined && dto.idempotencyKey !== undefined && headerKey !== dto.idempotencyKey) {
-      throw MeteringErrors.invalid([{ field: 'idempotencyKey', message: 'differs from the Idempotency-Key header' }]);
+      throw invalidUsage([{ field: 'idempotencyKey', message: 'differs from the Idempotency-Key header' }]);
     }
     const key = headerKey ?? dto.idempotencyKey ?? null;
     const now = this.clock.now();
     const occurredAt = dto.occurredAt ? new Date(dto.occurredAt) : now;
     if (occurredAt.getTime() > now.getTime() + OCCURRED_AT_SKEW_MS) {
-      throw MeteringErrors.invalid([{ field: 'occurredAt', message: 'occurredAt is in the future' }]);
+      throw invalidUsage([{ field: 'occurredAt', message: 'occurredAt is in the future' }]);
     }
 
     const row = await this.recorder.submit({
@@ -178,16 +179,19 @@ export class UsageService {
         throw Errors.idempotencyKeyReused();
       case 'limit_exceeded': {
         const requested = write.operation === 'set' ? write.amount - used : write.amount;
-        throw MeteringErrors.limitExceeded(
-          write.metric,
-          refusingLimit(limit, row.enforcement_mode),
+        throw limitExceeded({
+          metric: write.metric,
+          limit: refusingLimit(limit, row.enforcement_mode),
           used,
           requested,
-          write.kind === 'counter' ? new Date(row.period_to!) : null,
-        );
+          resetsAt: write.kind === 'counter' ? new Date(row.period_to!) : null,
+        });
       }
       case 'unknown_metric':
-        throw MeteringErrors.unknownMetric(write.metric);
+        throw MeteringErrors.of(MeteringErrorCode.UnknownMetric, {
+          detail: `${write.metric} is not metered: the plan does not limit it and no policy defines it`,
+          errors: [{ field: 'metric', message: `${write.metric} is neither limited by the plan nor a known metric` }],
+        });
       default:
         this.refuse(row.outcome);
     }
@@ -217,7 +221,8 @@ export class UsageService {
 
   async entitlement(metric: string, quantity = 1): Promise<EntitlementDto> {
     const row = await this.entitlements.submit({ ...this.caller(), metric });
-    if (row.outcome === 'unknown_metric') throw MeteringErrors.metricNotFound(metric);
+    if (row.outcome === 'unknown_metric')
+      throw MeteringErrors.of(MeteringErrorCode.MetricNotFound, { detail: `Metric ${metric} not found` });
     if (row.outcome !== 'ok') this.refuse(row.outcome);
     const used = Number(row.used_total);
     const limit = num(row.limit_value);
