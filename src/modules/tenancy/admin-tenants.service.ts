@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { AdminTenantDto, AdminTenantQuery } from './dto/tenancy.dto.js';
 import { Tenant, TenantStatus } from './tenant.entity.js';
-import { TenancyErrors } from './tenancy.errors.js';
+import { TenancyErrorCode, TenancyErrors } from './tenancy.errors.js';
 
 interface TenantRow {
   id: string;
@@ -61,8 +61,9 @@ export class AdminTenantsService {
     return this.platform.run(status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate', id, async (em) => {
       // Locked, so that two concurrent suspensions cannot both see `active`: the second waits, then answers 409.
       const tenant = await em.findOne(Tenant, id, { filters: false, lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!tenant) throw TenancyErrors.tenantNotFound();
-      if (tenant.status === status) throw TenancyErrors.invalidTransition(`The tenant is already ${status}`);
+      if (!tenant) throw TenancyErrors.of(TenancyErrorCode.TenantNotFound);
+      if (tenant.status === status)
+        throw TenancyErrors.of(TenancyErrorCode.TenantStatusUnchanged, { detail: `The tenant is already ${status}` });
       const before = { status: tenant.status };
       tenant.status = status;
       tenant.updatedAt = this.clock.realNow();
@@ -86,7 +87,7 @@ export class AdminTenantsService {
          from tenants t where t.id = ?`,
       [id],
     );
-    if (!row) throw TenancyErrors.tenantNotFound();
+    if (!row) throw TenancyErrors.of(TenancyErrorCode.TenantNotFound);
     return row;
   }
 }

@@ -13,7 +13,7 @@ import { InvitationDto, InviteResultDto, JoinedTenantDto } from './dto/tenancy.d
 import { Invitation } from './invitation.entity.js';
 import { answer, expiryOf, InvitationAnswer } from './invitation.rules.js';
 import { MemberLimit } from './member-limit.port.js';
-import { TenancyErrors } from './tenancy.errors.js';
+import { TenancyErrorCode, TenancyErrors } from './tenancy.errors.js';
 import { TenancyService, toMemberDto } from './tenancy.service.js';
 import { Tenant } from './tenant.entity.js';
 import { Membership } from './membership.entity.js';
@@ -93,7 +93,7 @@ export class InvitationsService {
   async revoke(id: string): Promise<void> {
     await this.tenancy.lockTenant();
     const invitation = await this.em.findOne(Invitation, id, { refresh: true });
-    if (!invitation) throw TenancyErrors.invitationNotFound();
+    if (!invitation) throw TenancyErrors.of(TenancyErrorCode.InvitationNotFound);
     const before = toInvitationDto(invitation);
     this.close(invitation, 'revoke');
     await this.em.flush();
@@ -110,11 +110,11 @@ export class InvitationsService {
   async accept(id: string): Promise<JoinedTenantDto> {
     const { invitation, tenant } = await this.openOwn(id);
     // A suspended tenant takes no new members (declining stays possible).
-    if (tenant.status === 'suspended') throw Errors.tenantSuspended();
+    if (tenant.status === 'suspended') throw TenancyErrors.of(TenancyErrorCode.TenantSuspended);
     const userId = this.context.actor.userId;
     const before = toInvitationDto(invitation);
     this.close(invitation, 'accept');
-    if (await this.em.findOne(Membership, { user: userId })) throw TenancyErrors.alreadyMember();
+    if (await this.em.findOne(Membership, { user: userId })) throw TenancyErrors.of(TenancyErrorCode.AlreadyMember);
     await this.memberLimit.assertAllows((await this.tenancy.countMembers()) + 1);
     const membership = this.em.create(Membership, {
       tenantId: tenant.id,
@@ -157,10 +157,10 @@ export class InvitationsService {
   private async openOwn(id: string): Promise<{ invitation: Invitation; tenant: Tenant }> {
     const email = await this.callerEmail();
     const found = await this.em.findOne(Invitation, { id, email }, { filters: { [TENANT_FILTER]: false } });
-    if (!found) throw TenancyErrors.invitationNotFound();
+    if (!found) throw TenancyErrors.of(TenancyErrorCode.InvitationNotFound);
     await this.session.enterTenant(this.em, found.tenantId);
     const tenant = await this.em.findOne(Tenant, found.tenantId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!tenant) throw TenancyErrors.invitationNotFound();
+    if (!tenant) throw TenancyErrors.of(TenancyErrorCode.InvitationNotFound);
     this.context.setTenant({ tenantId: tenant.id, role: null });
     // Read again under the lock: a concurrent revoke or answer may have committed meanwhile.
     const invitation = await this.em.findOneOrFail(Invitation, id, { refresh: true });
@@ -170,7 +170,7 @@ export class InvitationsService {
   /** Moves an invitation to its answer, or 409 `invalid_transition` when it is answered, revoked or expired. */
   private close(invitation: Invitation, action: InvitationAnswer): void {
     const outcome = answer(invitation, action, this.clock.now());
-    if (!outcome.ok) throw TenancyErrors.invalidTransition(outcome.reason);
+    if (!outcome.ok) throw TenancyErrors.of(TenancyErrorCode.InvitationClosed, { detail: outcome.reason });
     invitation.status = outcome.status;
     invitation.answeredAt = this.clock.realNow();
   }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
-import { Errors } from '../../common/errors/app-error.js';
 import { RequestContext, TenantRole } from '../../common/context/request-context.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { TenantSession } from '../../database/tenant-session.js';
@@ -10,7 +9,7 @@ import { User } from '../auth/user.entity.js';
 import { MemberDto, TenantDto } from './dto/tenancy.dto.js';
 import { Tenant } from './tenant.entity.js';
 import { Membership } from './membership.entity.js';
-import { TenancyErrors } from './tenancy.errors.js';
+import { TenancyErrorCode, TenancyErrors } from './tenancy.errors.js';
 import { slugify } from './slug.rules.js';
 
 export const toMemberDto = (m: Membership): MemberDto => ({
@@ -105,7 +104,7 @@ export class TenancyService {
 
   private async loadTenant(): Promise<Tenant> {
     const tenant = await this.em.findOne(Tenant, this.context.tenantId);
-    if (!tenant) throw TenancyErrors.tenantNotFound();
+    if (!tenant) throw TenancyErrors.of(TenancyErrorCode.TenantNotFound);
     return tenant;
   }
 
@@ -120,17 +119,17 @@ export class TenancyService {
     const actor = this.context.actor;
     if (actor.isPlatformAdmin) return;
     const own = await this.em.findOne(Membership, { user: actor.userId }, { refresh: true });
-    if (own?.role !== 'tenant_admin') throw Errors.forbidden('This needs the role tenant_admin');
+    if (own?.role !== 'tenant_admin') throw TenancyErrors.of(TenancyErrorCode.NotTenantAdmin);
   }
 
   private async findMember(userId: string): Promise<Membership> {
     const membership = await this.em.findOne(Membership, { user: userId }, { populate: ['user'] });
-    if (!membership) throw TenancyErrors.memberNotFound();
+    if (!membership) throw TenancyErrors.of(TenancyErrorCode.MemberNotFound);
     return membership;
   }
 
   private async assertNotLastAdmin(): Promise<void> {
     const admins = await this.em.count(Membership, { role: 'tenant_admin' });
-    if (admins <= 1) throw TenancyErrors.lastAdmin();
+    if (admins <= 1) throw TenancyErrors.of(TenancyErrorCode.LastAdmin);
   }
 }
