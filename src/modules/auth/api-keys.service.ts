@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
-import { Errors } from '../../common/errors/app-error.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type ApiKeyMode, generateApiKey } from './api-key-secret.js';
 import { ApiKey } from './api-key.entity.js';
+import { AuthErrorCode, AuthErrors } from './auth.errors.js';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto.js';
 
 /** The current tenant's API keys: created (secret shown once), listed, revoked. */
@@ -51,7 +51,7 @@ export class ApiKeysService {
   /** Revokes a key; it is refused from the next request on. Revoking a revoked key changes nothing. */
   async revoke(id: string): Promise<void> {
     const key = await this.em.findOne(ApiKey, id);
-    if (!key) throw Errors.notFound('API key');
+    if (!key) throw AuthErrors.of(AuthErrorCode.ApiKeyNotFound);
     if (key.revokedAt) return;
     const before = ApiKeyDto.from(key);
     key.revokedAt = this.clock.realNow();

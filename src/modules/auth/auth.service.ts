@@ -12,8 +12,7 @@ import { newId } from '../../database/ids.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { Tenant } from '../tenancy/tenant.entity.js';
 import { Membership } from '../tenancy/membership.entity.js';
-import { AuthErrors } from './auth.errors.js';
-import { Errors } from '../../common/errors/app-error.js';
+import { AuthErrorCode, AuthErrors } from './auth.errors.js';
 import {
   AuthResultDto,
   ChangePasswordDto,
@@ -40,7 +39,11 @@ const newRefreshToken = () => {
 
 function assertStrongPassword(field: 'password' | 'newPassword', password: string, owner: PasswordOwner): void {
   const weakness = passwordWeakness(password, owner);
-  if (weakness) throw AuthErrors.weakPassword(field, weakness);
+  if (weakness)
+    throw AuthErrors.of(AuthErrorCode.WeakPassword, {
+      detail: `${field} ${weakness}`,
+      errors: [{ field, message: `${field} ${weakness}` }],
+    });
 }
 
 export const toUserDto = (user: Pick<User, 'id' | 'email' | 'name' | 'isPlatformAdmin'>): UserDto => ({
@@ -72,7 +75,7 @@ export class AuthService {
     try {
       await this.credentials.createUser({ ...user, passwordHash: await this.hasher.hash(dto.password), now });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw AuthErrors.emailTaken();
+      if (error instanceof UniqueConstraintViolationException) throw AuthErrors.of(AuthErrorCode.EmailTaken);
       throw error;
     }
     // The new account is the actor of its own registration (the database takes it from the session).
@@ -95,7 +98,7 @@ export class AuthService {
     await this.throttle.attempt(email);
     const user = await this.credentials.byEmail(email);
     const ok = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDecoy(password);
-    if (!user || !ok) throw AuthErrors.badCredentials();
+    if (!user || !ok) throw AuthErrors.of(AuthErrorCode.BadCredentials);
     await this.throttle.succeeded(email);
     return toUserDto(user);
   }
@@ -108,7 +111,7 @@ export class AuthService {
     const now = this.clock.realNow();
     const next = newRefreshToken();
     const result = await this.credentials.refresh(hashToken(refreshToken), next, now);
-    if (result.outcome === 'invalid') throw AuthErrors.invalidRefreshToken();
+    if (result.outcome === 'invalid') throw AuthErrors.of(AuthErrorCode.InvalidRefreshToken);
     if (result.outcome === 'reused') {
       // Reuse means the token leaked: the database ended the session; keep that even though we answer 401.
       await this.session.enterUser(this.em, result.userId);
@@ -119,7 +122,7 @@ export class AuthService {
         tenantId: null,
         after: { reason: 'refresh_token_reused' },
       });
-      throw AuthErrors.invalidRefreshToken().keepingWork();
+      throw AuthErrors.of(AuthErrorCode.InvalidRefreshToken).keepingWork();
     }
     return this.issueTokens(result.userId, result.sessionId, next.token);
   }
@@ -133,10 +136,13 @@ export class AuthService {
   async changePassword(dto: ChangePasswordDto): Promise<void> {
     const actor = this.context.actor;
     const user = await this.credentials.byUserId(actor.userId);
-    if (!user) throw Errors.unauthenticated('Session expired or revoked');
+    if (!user) throw AuthErrors.of(AuthErrorCode.SessionRevoked);
     // The current password is guessed against the same per-account counter as a sign-in.
     await this.throttle.attempt(user.email);
-    if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) throw AuthErrors.wrongCurrentPassword();
+    if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword)))
+      throw AuthErrors.of(AuthErrorCode.WrongCurrentPassword, {
+        errors: [{ field: 'currentPassword', message: 'does not match' }],
+      });
     await this.throttle.succeeded(user.email);
     assertStrongPassword('newPassword', dto.newPassword, user);
     const changed = await this.credentials.changePassword(
@@ -145,7 +151,7 @@ export class AuthService {
       await this.hasher.hash(dto.newPassword),
       this.clock.realNow(),
     );
-    if (!changed) throw Errors.unauthenticated('Session expired or revoked');
+    if (!changed) throw AuthErrors.of(AuthErrorCode.SessionRevoked);
     this.audit.record({ action: 'user.password_changed', targetType: 'user', targetId: user.id, tenantId: null });
   }
 

@@ -6,11 +6,11 @@ import { CLS_ID, ClsService } from 'nestjs-cls';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims, hasExpiry } from '../../common/auth/jwt.strategy.js';
-import { Errors } from '../../common/errors/app-error.js';
 import { refuseHostileInput } from '../../common/http/input-limits.js';
 import { toProblem } from '../../common/errors/problem-details.filter.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
+import { AuthErrorCode, AuthErrors } from './auth.errors.js';
 import { opsWriteAction } from './ops-dashboard.rules.js';
 
 export const OPS_SESSION_COOKIE = 'eshtarek_ops';
@@ -125,7 +125,7 @@ export class OpsDashboardAuth {
       if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
         return reply.redirect(OPS_LOGIN_ROUTE, 303);
       }
-      const { problem } = toProblem(Errors.unauthenticated('Sign in at /admin/login as a platform admin'), String(request.id));
+      const { problem } = toProblem(AuthErrors.of(AuthErrorCode.OpsSignInRequired), String(request.id));
       return reply.status(401).type('application/problem+json').send(problem);
     }
     const action = opsWriteAction(request.method, request.routeOptions.url ?? request.url);

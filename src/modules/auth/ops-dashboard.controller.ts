@@ -8,7 +8,7 @@ import { NoStore } from '../../common/http/no-store.js';
 import { NoIdempotency } from '../../common/idempotency/no-idempotency.js';
 import { QUEUE_BOARD_ROUTE } from '../../jobs/queue-board.js';
 import { AuthAttemptsGuard } from './auth-attempts.guard.js';
-import { AuthErrors } from './auth.errors.js';
+import { AuthErrorCode, AuthErrors } from './auth.errors.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/auth.dto.js';
 import { OPS_LOGIN_ROUTE, OPS_SESSION_COOKIE, OPS_SESSION_TTL_SECONDS, OpsDashboardAuth } from './ops-dashboard-auth.js';
@@ -55,7 +55,7 @@ export class OpsDashboardController {
   ): Promise<string | undefined> {
     try {
       const user = await this.auth.verifyCredentials(dto.email, dto.password);
-      if (!user.isPlatformAdmin) throw AuthErrors.platformAdminsOnly();
+      if (!user.isPlatformAdmin) throw AuthErrors.of(AuthErrorCode.PlatformAdminsOnly);
       const sessionId = await this.auth.startOpsSession(user.id, OPS_SESSION_TTL_SECONDS);
       const cookie = await this.opsAuth.signSessionCookie({ userId: user.id, sessionId });
       void reply.setCookie(OPS_SESSION_COOKIE, cookie, this.opsAuth.cookieOptions(request)).header('Location', QUEUE_BOARD_ROUTE);
