@@ -16,6 +16,8 @@ import { OpsDashboardAuth } from './ops-dashboard-auth.js';
 import { OpsDashboardController } from './ops-dashboard.controller.js';
 import { OpsSessionGuard } from './ops-session.guard.js';
 import { PasswordHasher } from './password-hasher.js';
+import { ApiKeyRepository } from './api-key.repository.js';
+import { UserRepository } from './user.repository.js';
 
 @Module({
   imports: [
@@ -29,6 +31,8 @@ import { PasswordHasher } from './password-hasher.js';
   providers: [
     AuthService,
     CredentialsRepository,
+    UserRepository,
+    ApiKeyRepository,
     PasswordHasher,
     LoginThrottle,
     JwtStrategy,
@@ -40,6 +44,6 @@ import { PasswordHasher } from './password-hasher.js';
     // Found by the access guard (common) through the module graph: the HTTP app has it, the worker needs none.
     { provide: ApiKeyAuthenticator, useExisting: ApiKeyStrategy },
   ],
-  exports: [PasswordHasher, OpsDashboardAuth, ApiKeyAuthenticator],
+  exports: [AuthService, PasswordHasher, OpsDashboardAuth, ApiKeyAuthenticator],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CredentialSeal, sealMessages } from '../../database/credential-seal.js';
+import { TenantSession } from '../../database/tenant-session.js';
 
 export interface UserCredentials {
   id: string;
@@ -39,7 +40,16 @@ export class CredentialsRepository {
   constructor(
     private readonly em: EntityManager,
     private readonly seal: CredentialSeal,
+    private readonly session: TenantSession,
   ) {}
+
+  /**
+   * Makes the open transaction act for a user who just proved who they are (registration, a
+   * refresh token's owner, an ops sign-in): row-level security and the audit actor follow it.
+   */
+  actAs(userId: string): Promise<void> {
+    return this.session.enterUser(this.em, userId);
+  }
 
   /** One account by its exact email (case-insensitive), with its hash to verify. */
   async byEmail(email: string): Promise<UserCredentials | null> {
