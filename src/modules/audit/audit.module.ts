@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditController } from './audit.controller.js';
+import { AuditLogsService } from './audit-logs.service.js';
+import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
 import { PlatformAccess } from './platform-access.service.js';
 
@@ -7,7 +9,7 @@ import { PlatformAccess } from './platform-access.service.js';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditService, PlatformAccess],
+  providers: [AuditService, AuditLogsService, AuditRepository, PlatformAccess],
   exports: [AuditService, PlatformAccess],
 })
 export class AuditModule {}

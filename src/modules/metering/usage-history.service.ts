@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import type { Caller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
@@ -56,15 +57,15 @@ export class UsageHistoryService {
   }
 
   /** Totals per metric across tenants (platform admins; the access is audited). */
-  async platformTotals(query: AdminUsageQuery): Promise<AdminUsageDto> {
+  async platformTotals(caller: Caller, query: AdminUsageQuery): Promise<AdminUsageDto> {
     const to = query.to ? new Date(query.to) : this.clock.now();
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - ADMIN_DEFAULT_DAYS * DAY_MS);
     if (to.getTime() <= from.getTime()) throw invalidUsage([{ field: 'to', message: 'to must be after from' }]);
     if (to.getTime() - from.getTime() > ADMIN_MAX_DAYS * DAY_MS) {
       throw invalidUsage([{ field: 'from', message: `at most ${ADMIN_MAX_DAYS} days per query` }]);
     }
-    const rows = await this.platform.run('usage.read', query.tenantId ?? null, (em) =>
-      em.execute<{ metric: string; quantity: string; events: string; tenants: string }[]>(
+    const rows = await this.platform.run(caller, 'usage.read', query.tenantId ?? null, () =>
+      this.em.execute<{ metric: string; quantity: string; events: string; tenants: string }[]>(
         `select e.metric, sum(e.quantity) as quantity, count(*) as events, count(distinct e.tenant_id) as tenants
          from usage_events e
         where e.occurred_at >= ? and e.occurred_at < ? and e.operation = 'increment'

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Caller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Page } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -18,16 +19,16 @@ export class AdminTenantsService {
     private readonly audit: AuditService,
   ) {}
 
-  list(query: AdminTenantQuery): Promise<Page<AdminTenantDto>> {
-    return this.platform.run('tenants.read', null, () => this.tenants.adminPage(query));
+  list(caller: Caller, query: AdminTenantQuery): Promise<Page<AdminTenantDto>> {
+    return this.platform.run(caller, 'tenants.read', null, () => this.tenants.adminPage(query));
   }
 
-  get(id: string): Promise<AdminTenantDto> {
-    return this.platform.run('tenant.read', id, () => this.one(id));
+  get(caller: Caller, id: string): Promise<AdminTenantDto> {
+    return this.platform.run(caller, 'tenant.read', id, () => this.one(id));
   }
 
-  setStatus(id: string, status: TenantStatus): Promise<AdminTenantDto> {
-    return this.platform.run(status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate', id, async () => {
+  setStatus(caller: Caller, id: string, status: TenantStatus): Promise<AdminTenantDto> {
+    return this.platform.run(caller, status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate', id, async () => {
       // Locked, so that two concurrent suspensions cannot both see `active`: the second waits, then answers 409.
       const tenant = await this.tenants.lockAny(id);
       if (!tenant) throw TenancyErrors.of(TenancyErrorCode.TenantNotFound);
