@@ -4,9 +4,11 @@ import { AdminUsageController } from './admin-usage.controller.js';
 import { CounterUsage } from './counter-usage.js';
 import { LimitWarnings } from './limit-warnings.js';
 import { NotificationsController } from './notifications.controller.js';
+import { NotificationRepository } from './notification.repository.js';
 import { NotificationsService } from './notifications.service.js';
 import { UsageHistoryService } from './usage-history.service.js';
 import { UsageController } from './usage.controller.js';
+import { UsageRepository } from './usage.repository.js';
 import { UsageService } from './usage.service.js';
 
 /**
@@ -22,6 +24,8 @@ import { UsageService } from './usage.service.js';
     UsageHistoryService,
     NotificationsService,
     LimitWarnings,
+    UsageRepository,
+    NotificationRepository,
     { provide: MeteredUsage, useClass: CounterUsage },
   ],
   exports: [MeteredUsage, NotificationsService],
