@@ -107,6 +107,15 @@ export class CredentialsRepository {
     await this.em.execute('select auth_end_session(?, ?, ?, ?)', [sessionId, userId, now, reason]);
   }
 
+  /** Whether the session is live and its user a platform admin (the ops dashboard's check, on every request). */
+  async isPlatformAdminSession(sessionId: string, userId: string, now: Date): Promise<boolean> {
+    const rows = await this.em.execute(
+      'select 1 from auth_session_caller(?, ?, ?) c where c.is_platform_admin and c.session_active',
+      [sessionId, userId, now],
+    );
+    return rows.length === 1;
+  }
+
   /** Sets a new hash from a live session of that user and ends the user's other sessions. */
   async changePassword(userId: string, sessionId: string, passwordHash: string, now: Date): Promise<boolean> {
     const [row] = await this.em.execute<{ changed: boolean }[]>('select auth_change_password(?, ?, ?, ?, ?) as changed', [

@@ -11,6 +11,7 @@ import { toProblem } from '../../common/errors/problem-details.filter.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthErrorCode, AuthErrors } from './auth.errors.js';
+import { CredentialsRepository } from './credentials.repository.js';
 import { opsWriteAction } from './ops-dashboard.rules.js';
 
 export const OPS_SESSION_COOKIE = 'eshtarek_ops';
@@ -53,6 +54,7 @@ export class OpsDashboardAuth {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly cls: ClsService,
+    private readonly credentials: CredentialsRepository,
   ) {}
 
   /** The platform admin behind the request's Bearer token or ops cookie; null for anyone else. */
@@ -65,14 +67,11 @@ export class OpsDashboardAuth {
         ? await this.verify<OpsTokenClaims>(cookie, OPS_TOKEN_TYPE)
         : null;
     if (!claims) return null;
-    const rows = await this.session.run({ userId: claims.sub }, (em) =>
-      em.execute('select 1 from auth_session_caller(?, ?, ?) c where c.is_platform_admin and c.session_active', [
-        claims.sid,
-        claims.sub,
-        this.clock.realNow(),
-      ]),
+    // Its own short transaction: the dashboard's requests run outside the Nest unit of work.
+    const admin = await this.session.run({ userId: claims.sub }, () =>
+      this.credentials.isPlatformAdminSession(claims.sid, claims.sub, this.clock.realNow()),
     );
-    return rows.length === 1 ? { userId: claims.sub, sessionId: claims.sid } : null;
+    return admin ? { userId: claims.sub, sessionId: claims.sid } : null;
   }
 
   private async verify<T extends { sub: string; sid: string; typ: string }>(token: string, type: T['typ']): Promise<T | null> {
