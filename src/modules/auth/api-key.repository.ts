@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantId } from '../../common/auth/caller.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { prepared, PreparedStatements } from '../../database/prepared.js';
-import type { ApiKeyMode } from './api-key-secret.js';
+import type { ApiKeyMode } from './api-key-secret.rules.js';
 import { ApiKey } from './api-key.entity.js';
 
 const LOOKUP = prepared('api_key_authenticate', 'select key_id, key_tenant, key_mode from api_key_authenticate($1, $2)');

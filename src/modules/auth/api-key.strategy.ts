@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.service.js';
 import { ApiKeyAuthenticator } from '../../common/auth/api-key-authenticator.js';
 import type { ApiKeyCaller } from '../../common/context/request-context.js';
-import { type ApiKeyMode, hashApiKey, parseApiKey } from './api-key-secret.js';
+import { type ApiKeyMode, hashApiKey, parseApiKey } from './api-key-secret.rules.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { AuthErrorCode, AuthErrors } from './auth.errors.js';
 

@@ -3,7 +3,7 @@ import type { TenantCaller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
-import { type ApiKeyMode, generateApiKey } from './api-key-secret.js';
+import { type ApiKeyMode, generateApiKey } from './api-key-secret.rules.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { AuthErrorCode, AuthErrors } from './auth.errors.js';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto.js';
