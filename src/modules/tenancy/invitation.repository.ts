@@ -91,6 +91,7 @@ export class InvitationRepository {
     }));
   }
 
+  /** Writes the request's pending changes (one unit of work per request, shared by the repositories). */
   flush(): Promise<void> {
     return this.em.flush();
   }

@@ -59,6 +59,7 @@ export class MembershipRepository {
     this.em.remove(membership);
   }
 
+  /** Writes the request's pending changes (one unit of work per request, shared by the repositories). */
   flush(): Promise<void> {
     return this.em.flush();
   }
