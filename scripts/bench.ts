@@ -47,7 +47,7 @@ import {
   recordBatchValues,
   type RecordItem,
   recordValues,
-} from '../src/modules/metering/usage.service.js';
+} from '../src/modules/metering/usage.repository.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Math.min(3, DURATION);

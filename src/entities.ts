@@ -3,11 +3,13 @@ import { ApiKey } from './modules/auth/api-key.entity.js';
 import { User } from './modules/auth/user.entity.js';
 import { CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from './modules/billing/billing.entities.js';
 import { Notification } from './modules/metering/notification.entity.js';
-import { Plan, PlanVersion } from './modules/plans/plan.entity.js';
+import { Plan } from './modules/plans/plan.entity.js';
+import { PlanVersion } from './modules/plans/plan-version.entity.js';
 import { Policy } from './modules/policies/policy.entity.js';
 import { Subscription } from './modules/subscriptions/subscription.entity.js';
 import { Invitation } from './modules/tenancy/invitation.entity.js';
-import { Membership, Tenant } from './modules/tenancy/tenant.entity.js';
+import { Membership } from './modules/tenancy/membership.entity.js';
+import { Tenant } from './modules/tenancy/tenant.entity.js';
 
 /**
  * Every mapped entity, listed here where the modules are composed (database/ imports no module).

@@ -12,7 +12,7 @@ import {
   recordBatchValues,
   type RecordItem,
   recordValues,
-} from '../../src/modules/metering/usage.service.js';
+} from '../../src/modules/metering/usage.repository.js';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { createApiKey, createPlatformAdmin, createPolicy, createTenantWithAdmin } from '../support/factories.js';
 import { eventCount, meteredPlan, meteredTenant } from './support.js';

@@ -12,12 +12,14 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Every `[status, code]` the code base answers with: `new AppError(status, 'code', …)` and the filter's HTTP fallbacks. */
+/** Every `[status, code]` the code base answers with: `new AppError(status, 'code', …)`, module error tables and the filter's HTTP fallbacks. */
 function usedCodes(): Array<[number, string]> {
   const used = new Map<string, number>();
   for (const file of sources(join(process.cwd(), 'src'))) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/new AppError\(\s*(\d{3}),\s*'([a-z_]+)'/g)) used.set(m[2], Number(m[1]));
+    // A module's error table (moduleErrors): `{ status: 404, code: 'not_found', … }`.
+    for (const m of text.matchAll(/status: (\d{3}),\s*code: '([a-z_]+)'/g)) used.set(m[2], Number(m[1]));
     if (file.endsWith('problem-details.filter.ts')) {
       for (const m of text.matchAll(/(\d{3}): \['([a-z_]+)'/g)) used.set(m[2], Number(m[1]));
       for (const m of text.matchAll(/\['(bad_request)'/g)) used.set(m[1], 400);

@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
-import { afterCursor, entityPage, Page } from '../../common/http/pagination.js';
-import { TENANT_FILTER } from '../../database/tenant-filter.js';
-import { AuditLog } from './audit-log.entity.js';
 import { newId } from '../../database/ids.js';
-import { AuditLogDto, AuditQuery } from './dto/audit-log.dto.js';
+import type { AuditLog } from './audit-log.entity.js';
+import { AuditRepository } from './audit.repository.js';
 
 export interface AuditEntry {
   action: string;
@@ -25,29 +22,29 @@ function redact(value: object | null | undefined): Record<string, unknown> | nul
   return Object.fromEntries(Object.entries(value).filter(([key]) => !SECRET_FIELDS.has(key)));
 }
 
-/** Writes audit entries in the caller's transaction (so they commit or roll back with the change) and reads them. */
+/**
+ * Writes audit entries in the caller's transaction (so they commit or roll back with the change).
+ * Every module records through here; an entry's tenant, actor and request come from the request
+ * context, which the access guard and the job runner fill for every path.
+ */
 @Injectable()
 export class AuditService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly log: AuditRepository,
     private readonly context: RequestContext,
     private readonly clock: Clock,
   ) {}
 
   record(entry: AuditEntry): void {
-    this.em.persist(this.em.create(AuditLog, this.row(entry)));
+    this.log.add(this.row(entry));
   }
 
   /** Many entries in one multi-row insert, right away (for batch jobs; same transaction). */
-  async recordMany(entries: AuditEntry[]): Promise<void> {
-    if (entries.length)
-      await this.em.insertMany(
-        AuditLog,
-        entries.map((e) => this.row(e)),
-      );
+  recordMany(entries: AuditEntry[]): Promise<void> {
+    return this.log.addMany(entries.map((e) => this.row(e)));
   }
 
-  private row(entry: AuditEntry) {
+  private row(entry: AuditEntry): AuditLog {
     return {
       id: newId(),
       tenantId: entry.tenantId === undefined ? this.context.tenantIdOrNull : entry.tenantId,
@@ -61,24 +58,5 @@ export class AuditService {
       requestId: this.context.requestId,
       createdAt: this.clock.realNow(),
     };
-  }
-
-  /** The current tenant's log (tenant filter and RLS both apply). */
-  listForTenant(query: AuditQuery): Promise<Page<AuditLogDto>> {
-    return this.list(query, { tenantId: this.context.tenantId });
-  }
-
-  /** Every tenant's log; the caller must already be on the platform path. */
-  listAll(query: AuditQuery & { tenantId?: string }): Promise<Page<AuditLogDto>> {
-    return this.list(query, query.tenantId ? { tenantId: query.tenantId } : {}, false);
-  }
-
-  private async list(query: AuditQuery, where: object, tenantFilter = true): Promise<Page<AuditLogDto>> {
-    const rows = await this.em.find(
-      AuditLog,
-      { ...where, ...(query.action ? { action: query.action } : {}), ...afterCursor(query.cursor, 'desc') },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1, filters: { [TENANT_FILTER]: tenantFilter } },
-    );
-    return entityPage(this.em, AuditLog, rows, query.limit, AuditLogDto.from);
   }
 }

@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { type Caller, callerFrom } from '../../common/auth/caller.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { TenantSession } from '../../database/tenant-session.js';
+import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
 
 /**
  * The named, audited door to cross-tenant data for platform admins: the work runs in a
  * transaction of its own on the platform pool (`eshtarek_platform`, the only role whose policies
  * see every tenant; the request's own role cannot switch to it), together with an audit entry
- * naming who looked at what. Queries inside must disable the tenant filter explicitly.
+ * naming who looked at what. Inside the work, repositories use that transaction (it is the
+ * innermost one); queries must disable the tenant filter explicitly.
  */
 @Injectable()
 export class PlatformAccess {
@@ -16,6 +18,7 @@ export class PlatformAccess {
     private readonly session: TenantSession,
     private readonly context: RequestContext,
     private readonly audit: AuditService,
+    private readonly log: AuditRepository,
   ) {}
 
   /**
@@ -24,11 +27,11 @@ export class PlatformAccess {
    * value) is kept as the target only, since `audit_logs.tenant_id` references `tenants`.
    * The entry commits or rolls back with the work.
    */
-  run<T>(purpose: string, tenantId: string | null, work: (em: EntityManager) => Promise<T>, after?: object): Promise<T> {
-    return this.session.runPlatform(this.context.actorOrNull?.userId ?? null, async (em) => {
-      const owner = tenantId && (await this.tenantExists(em, tenantId)) ? tenantId : null;
+  run<T>(caller: Caller, purpose: string, tenantId: string | null, work: () => Promise<T>, after?: object): Promise<T> {
+    return this.session.runPlatform(caller.actor?.userId ?? null, async () => {
+      const owner = tenantId && (await this.log.tenantExists(tenantId)) ? tenantId : null;
       this.audit.record({ action: `platform.${purpose}`, targetType: 'tenant', targetId: tenantId, tenantId: owner, after });
-      return work(em);
+      return work();
     });
   }
 
@@ -36,17 +39,15 @@ export class PlatformAccess {
    * Platform-wide writes (the catalog: policies, plans and their versions), which only the
    * platform role may make. No `platform.*` entry here: the work records its own (`plan.created`…).
    */
-  write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.session.runPlatform(this.context.actorOrNull?.userId ?? null, work);
+  write<T>(caller: Caller, work: () => Promise<T>): Promise<T> {
+    return this.session.runPlatform(caller.actor?.userId ?? null, work);
   }
 
-  /** Records a platform admin acting inside a tenant they are not a member of (`platform.tenant.access`). */
+  /**
+   * Records a platform admin acting inside a tenant they are not a member of (`platform.tenant.access`);
+   * called by the unit of work before the route runs, so the caller comes from the request context.
+   */
   recordTenantAccess(tenantId: string, after: object): Promise<void> {
-    return this.run('tenant.access', tenantId, async () => undefined, after);
-  }
-
-  private async tenantExists(em: EntityManager, tenantId: string): Promise<boolean> {
-    const rows = await em.execute<{ id: string }[]>('select id from tenants where id = ?', [tenantId]);
-    return rows.length > 0;
+    return this.run(callerFrom(this.context), 'tenant.access', tenantId, async () => undefined, after);
   }
 }

@@ -1,8 +1,8 @@
 import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
-import type { ApiKeyMode } from './api-key-secret.js';
+import type { ApiKeyMode } from './api-key-secret.rules.js';
 
-/** A tenant's server-to-server credential. Only the hash of the secret is kept (see api-key-secret.ts). */
+/** A tenant's server-to-server credential. Only the hash of the secret is kept (see api-key-secret.rules.ts). */
 @Entity({ tableName: 'api_keys' })
 export class ApiKey {
   @PrimaryKey({ type: 'uuid' })

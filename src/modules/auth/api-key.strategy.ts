@@ -3,11 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.service.js';
 import { ApiKeyAuthenticator } from '../../common/auth/api-key-authenticator.js';
 import type { ApiKeyCaller } from '../../common/context/request-context.js';
-import { Errors } from '../../common/errors/app-error.js';
-import { prepared, PreparedStatements } from '../../database/prepared.js';
-import { type ApiKeyMode, hashApiKey, parseApiKey } from './api-key-secret.js';
-
-const LOOKUP = prepared('api_key_authenticate', 'select key_id, key_tenant, key_mode from api_key_authenticate($1, $2)');
+import { type ApiKeyMode, hashApiKey, parseApiKey } from './api-key-secret.rules.js';
+import { ApiKeyRepository } from './api-key.repository.js';
+import { AuthErrorCode, AuthErrors } from './auth.errors.js';
 
 /** How often one process asks the database to record a key's last use. */
 export const TOUCH_EVERY_MS = 60_000;
@@ -33,7 +31,7 @@ export class ApiKeyStrategy extends ApiKeyAuthenticator {
   private readonly known = new Map<string, KnownKey>();
 
   constructor(
-    private readonly sql: PreparedStatements,
+    private readonly keys: ApiKeyRepository,
     private readonly clock: Clock,
   ) {
     super();
@@ -41,20 +39,17 @@ export class ApiKeyStrategy extends ApiKeyAuthenticator {
 
   async authenticate(secret: string): Promise<ApiKeyCaller> {
     const parsed = parseApiKey(secret);
-    if (!parsed) throw Errors.unauthenticated('Invalid API key');
+    if (!parsed) throw AuthErrors.of(AuthErrorCode.InvalidApiKey);
     const hash = hashApiKey(secret);
     let key = this.known.get(parsed.prefix);
-    if (key && !timingSafeEqual(key.hash, hash)) throw Errors.unauthenticated('Invalid API key');
+    if (key && !timingSafeEqual(key.hash, hash)) throw AuthErrors.of(AuthErrorCode.InvalidApiKey);
     if (!key) {
-      const [row] = await this.sql.rows<{ key_id: string; key_tenant: string; key_mode: ApiKeyMode }>(LOOKUP, [
-        parsed.prefix,
-        hash,
-      ]);
-      if (!row) throw Errors.unauthenticated('Invalid or revoked API key');
-      key = { id: row.key_id, tenantId: row.key_tenant, mode: row.key_mode, hash, touchedAt: 0 };
+      const found = await this.keys.authenticate(parsed.prefix, hash);
+      if (!found) throw AuthErrors.of(AuthErrorCode.UnknownApiKey);
+      key = { ...found, hash, touchedAt: 0 };
       this.remember(parsed.prefix, key);
     }
-    if (key.mode !== parsed.mode) throw Errors.unauthenticated('Invalid API key');
+    if (key.mode !== parsed.mode) throw AuthErrors.of(AuthErrorCode.InvalidApiKey);
     const now = this.clock.realNow().getTime();
     const touch = now - key.touchedAt >= TOUCH_EVERY_MS;
     if (touch) key.touchedAt = now;

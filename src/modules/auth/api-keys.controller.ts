@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
+import { TenantCaller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { uuidParam } from '../../common/http/params.js';
@@ -20,8 +21,8 @@ export class ApiKeysController {
   @ApiOperation({ operationId: 'listApiKeys', summary: "The tenant's API keys (masked), newest first, revoked ones included" })
   @ApiOkResponse({ type: PageOf(ApiKeyDto) })
   @ApiProblems(400)
-  list(@Query() query: ApiKeyQuery) {
-    return this.apiKeys.list(query);
+  list(@TenantCaller() caller: TenantCaller, @Query() query: ApiKeyQuery) {
+    return this.apiKeys.list(caller, query);
   }
 
   @Post()
@@ -35,8 +36,8 @@ export class ApiKeysController {
   })
   @ApiCreatedResponse({ type: CreatedApiKeyDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
-  create(@Body() dto: CreateApiKeyDto) {
-    return this.apiKeys.create(dto.name, dto.mode);
+  create(@TenantCaller() caller: TenantCaller, @Body() dto: CreateApiKeyDto) {
+    return this.apiKeys.create(caller, dto.name, dto.mode);
   }
 
   @Delete(':id')
@@ -45,7 +46,7 @@ export class ApiKeysController {
   @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key: refused from the next request on' })
   @ApiNoContentResponse()
   @ApiProblems(400, 404)
-  revoke(@Param('id', uuidParam('id')) id: string) {
-    return this.apiKeys.revoke(id);
+  revoke(@TenantCaller() caller: TenantCaller, @Param('id', uuidParam('id')) id: string) {
+    return this.apiKeys.revoke(caller, id);
   }
 }

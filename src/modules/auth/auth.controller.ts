@@ -1,13 +1,14 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, Public } from '../../common/auth/access.js';
+import { Caller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { NoBody } from '../../common/http/params.js';
 import { NoStore } from '../../common/http/no-store.js';
 import { NoIdempotency } from '../../common/idempotency/no-idempotency.js';
 import { AuthAttemptsGuard } from './auth-attempts.guard.js';
 import { AuthService } from './auth.service.js';
-import { AuthResultDto, ChangePasswordDto, LoginDto, MeDto, RefreshDto, RegisterDto, TokensDto } from './dto/auth.dto.js';
+import { AuthResultDto, ChangePasswordDto, LoginDto, RefreshDto, RegisterDto, TokensDto } from './dto/auth.dto.js';
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -57,20 +58,8 @@ export class AuthController {
   @ApiOperation({ operationId: 'logout', summary: 'End this session: its access and refresh tokens stop working at once' })
   @ApiNoContentResponse()
   @ApiProblems(400)
-  logout(@NoBody() _body: void) {
-    return this.auth.logout();
-  }
-
-  @Get('me')
-  @NoStore()
-  @Access()
-  @ApiOperation({
-    operationId: 'getMe',
-    summary: 'The signed-in user, their tenant memberships and the open invitations to their email',
-  })
-  @ApiOkResponse({ type: MeDto })
-  me() {
-    return this.auth.me();
+  logout(@Caller() caller: Caller, @NoBody() _body: void) {
+    return this.auth.logout(caller);
   }
 
   @Post('password')
@@ -82,7 +71,7 @@ export class AuthController {
   })
   @ApiNoContentResponse()
   @ApiProblems(400, 429)
-  changePassword(@Body() dto: ChangePasswordDto) {
-    return this.auth.changePassword(dto);
+  changePassword(@Caller() caller: Caller, @Body() dto: ChangePasswordDto) {
+    return this.auth.changePassword(caller, dto);
   }
 }

@@ -18,6 +18,8 @@ import { OpsDashboardController } from './ops-dashboard.controller.js';
 import { OpsSessionGuard } from './ops-session.guard.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionPurgeProcessor } from './session-purge.processor.js';
+import { ApiKeyRepository } from './api-key.repository.js';
+import { UserRepository } from './user.repository.js';
 
 @Module({
   imports: [
@@ -32,6 +34,8 @@ import { SessionPurgeProcessor } from './session-purge.processor.js';
   providers: [
     AuthService,
     CredentialsRepository,
+    UserRepository,
+    ApiKeyRepository,
     PasswordHasher,
     LoginThrottle,
     JwtStrategy,
@@ -43,7 +47,7 @@ import { SessionPurgeProcessor } from './session-purge.processor.js';
     // Found by the access guard (common) through the module graph: the HTTP app has it, the worker needs none.
     { provide: ApiKeyAuthenticator, useExisting: ApiKeyStrategy },
   ],
-  exports: [PasswordHasher, OpsDashboardAuth, ApiKeyAuthenticator],
+  exports: [AuthService, PasswordHasher, OpsDashboardAuth, ApiKeyAuthenticator],
 })
 export class AuthModule {}
 

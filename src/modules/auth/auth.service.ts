@@ -1,33 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import type { Caller } from '../../common/auth/caller.js';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
-import { RequestContext, TenantRole } from '../../common/context/request-context.js';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims } from '../../common/auth/jwt.strategy.js';
 import { AuditService } from '../audit/audit.service.js';
-import { TENANT_FILTER } from '../../database/tenant-filter.js';
 import { newId } from '../../database/ids.js';
-import { TenantSession } from '../../database/tenant-session.js';
-import { Membership, Tenant } from '../tenancy/tenant.entity.js';
-import { AuthErrors } from './auth.errors.js';
-import { Errors } from '../../common/errors/app-error.js';
-import {
-  AuthResultDto,
-  ChangePasswordDto,
-  LoginDto,
-  MeDto,
-  PendingInvitationDto,
-  RegisterDto,
-  TokensDto,
-  UserDto,
-} from './dto/auth.dto.js';
+import { AuthErrorCode, AuthErrors } from './auth.errors.js';
+import { AuthResultDto, ChangePasswordDto, LoginDto, RegisterDto, TokensDto, UserDto } from './dto/auth.dto.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { CredentialsRepository } from './credentials.repository.js';
-import { type PasswordOwner, passwordWeakness } from './password-policy.js';
-import { User } from './user.entity.js';
+import { type PasswordOwner, passwordWeakness } from './password-policy.rules.js';
+import { signedIn } from './signed-in.rules.js';
+import type { User } from './user.entity.js';
+import { UserRepository } from './user.repository.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -39,7 +28,11 @@ const newRefreshToken = () => {
 
 function assertStrongPassword(field: 'password' | 'newPassword', password: string, owner: PasswordOwner): void {
   const weakness = passwordWeakness(password, owner);
-  if (weakness) throw AuthErrors.weakPassword(field, weakness);
+  if (weakness)
+    throw AuthErrors.of(AuthErrorCode.WeakPassword, {
+      detail: `${field} ${weakness}`,
+      errors: [{ field, message: `${field} ${weakness}` }],
+    });
 }
 
 export const toUserDto = (user: Pick<User, 'id' | 'email' | 'name' | 'isPlatformAdmin'>): UserDto => ({
@@ -52,16 +45,14 @@ export const toUserDto = (user: Pick<User, 'id' | 'email' | 'name' | 'isPlatform
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly em: EntityManager,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
-    private readonly context: RequestContext,
     private readonly credentials: CredentialsRepository,
-    private readonly session: TenantSession,
+    private readonly users: UserRepository,
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResultDto> {
@@ -71,11 +62,11 @@ export class AuthService {
     try {
       await this.credentials.createUser({ ...user, passwordHash: await this.hasher.hash(dto.password), now });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw AuthErrors.emailTaken();
+      if (error instanceof UniqueConstraintViolationException) throw AuthErrors.of(AuthErrorCode.EmailTaken);
       throw error;
     }
     // The new account is the actor of its own registration (the database takes it from the session).
-    await this.session.enterUser(this.em, user.id);
+    await this.credentials.actAs(user.id);
     this.audit.record({ action: 'user.registered', targetType: 'user', targetId: user.id, after: toUserDto(user) });
     return { user: toUserDto(user), ...(await this.startSession(user.id)) };
   }
@@ -94,7 +85,7 @@ export class AuthService {
     await this.throttle.attempt(email);
     const user = await this.credentials.byEmail(email);
     const ok = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDecoy(password);
-    if (!user || !ok) throw AuthErrors.badCredentials();
+    if (!user || !ok) throw AuthErrors.of(AuthErrorCode.BadCredentials);
     await this.throttle.succeeded(email);
     return toUserDto(user);
   }
@@ -107,10 +98,10 @@ export class AuthService {
     const now = this.clock.realNow();
     const next = newRefreshToken();
     const result = await this.credentials.refresh(hashToken(refreshToken), next, now);
-    if (result.outcome === 'invalid') throw AuthErrors.invalidRefreshToken();
+    if (result.outcome === 'invalid') throw AuthErrors.of(AuthErrorCode.InvalidRefreshToken);
     if (result.outcome === 'reused') {
       // Reuse means the token leaked: the database ended the session; keep that even though we answer 401.
-      await this.session.enterUser(this.em, result.userId);
+      await this.credentials.actAs(result.userId);
       this.audit.record({
         action: 'session.revoked',
         targetType: 'session',
@@ -118,24 +109,27 @@ export class AuthService {
         tenantId: null,
         after: { reason: 'refresh_token_reused' },
       });
-      throw AuthErrors.invalidRefreshToken().keepingWork();
+      throw AuthErrors.of(AuthErrorCode.InvalidRefreshToken).keepingWork();
     }
     return this.issueTokens(result.userId, result.sessionId, next.token);
   }
 
-  async logout(): Promise<void> {
-    const actor = this.context.actor;
+  async logout(caller: Caller): Promise<void> {
+    const actor = signedIn(caller);
     await this.credentials.endSession(actor.sessionId, actor.userId, this.clock.realNow(), 'logout');
     this.audit.record({ action: 'session.logged_out', targetType: 'session', targetId: actor.sessionId, tenantId: null });
   }
 
-  async changePassword(dto: ChangePasswordDto): Promise<void> {
-    const actor = this.context.actor;
+  async changePassword(caller: Caller, dto: ChangePasswordDto): Promise<void> {
+    const actor = signedIn(caller);
     const user = await this.credentials.byUserId(actor.userId);
-    if (!user) throw Errors.unauthenticated('Session expired or revoked');
+    if (!user) throw AuthErrors.of(AuthErrorCode.SessionRevoked);
     // The current password is guessed against the same per-account counter as a sign-in.
     await this.throttle.attempt(user.email);
-    if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) throw AuthErrors.wrongCurrentPassword();
+    if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword)))
+      throw AuthErrors.of(AuthErrorCode.WrongCurrentPassword, {
+        errors: [{ field: 'currentPassword', message: 'does not match' }],
+      });
     await this.throttle.succeeded(user.email);
     assertStrongPassword('newPassword', dto.newPassword, user);
     const changed = await this.credentials.changePassword(
@@ -144,49 +138,13 @@ export class AuthService {
       await this.hasher.hash(dto.newPassword),
       this.clock.realNow(),
     );
-    if (!changed) throw Errors.unauthenticated('Session expired or revoked');
+    if (!changed) throw AuthErrors.of(AuthErrorCode.SessionRevoked);
     this.audit.record({ action: 'user.password_changed', targetType: 'user', targetId: user.id, tenantId: null });
   }
 
-  async me(): Promise<MeDto> {
-    const actor = this.context.actor;
-    const user = await this.em.findOneOrFail(User, actor.userId);
-    // The caller's own memberships across tenants: RLS shows them through app.user_id.
-    const memberships = await this.em.find(
-      Membership,
-      { user: actor.userId },
-      { filters: { [TENANT_FILTER]: false }, orderBy: { createdAt: 'asc' } },
-    );
-    const tenants = await this.em.find(Tenant, { id: memberships.map((m) => m.tenantId) });
-    const names = new Map(tenants.map((t) => [t.id, t.name]));
-    return {
-      user: toUserDto(user),
-      memberships: memberships.map((m) => ({ tenantId: m.tenantId, tenantName: names.get(m.tenantId) ?? '', role: m.role })),
-      invitations: await this.pendingInvitations(),
-    };
-  }
-
-  /**
-   * Open invitations addressed to the caller's email, which the database takes from app.user_id
-   * (`app_user_email()`, the function its row-level policy uses): never another account's.
-   */
-  private async pendingInvitations(): Promise<PendingInvitationDto[]> {
-    const rows = await this.em.execute<
-      { id: string; tenant_id: string; tenant_name: string; role: TenantRole; expires_at: Date }[]
-    >(
-      `select i.id, i.tenant_id, t.name as tenant_name, i.role, i.expires_at
-         from invitations i join tenants t on t.id = i.tenant_id
-        where i.email = app_user_email() and i.status = 'pending' and i.expires_at > ?
-        order by i.created_at, i.id`,
-      [this.clock.now()],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      tenantId: r.tenant_id,
-      tenantName: r.tenant_name,
-      role: r.role,
-      expiresAt: new Date(r.expires_at).toISOString(),
-    }));
+  /** The signed-in caller's account. */
+  async account(caller: Caller): Promise<UserDto> {
+    return toUserDto(await this.users.get(signedIn(caller).userId));
   }
 
   /**
@@ -198,7 +156,7 @@ export class AuthService {
     const sessionId = newId();
     await this.credentials.startSession({ id: sessionId, userId, now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) });
     // The admin is the actor of their own sign-in (the database takes it from the session).
-    await this.session.enterUser(this.em, userId);
+    await this.credentials.actAs(userId);
     this.audit.record({ action: 'session.ops_signed_in', targetType: 'session', targetId: sessionId, tenantId: null });
     return sessionId;
   }

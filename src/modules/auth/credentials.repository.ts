@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CredentialSeal, sealMessages } from '../../database/credential-seal.js';
+import { TenantSession } from '../../database/tenant-session.js';
 
 export interface UserCredentials {
   id: string;
@@ -39,7 +40,16 @@ export class CredentialsRepository {
   constructor(
     private readonly em: EntityManager,
     private readonly seal: CredentialSeal,
+    private readonly session: TenantSession,
   ) {}
+
+  /**
+   * Makes the open transaction act for a user who just proved who they are (registration, a
+   * refresh token's owner, an ops sign-in): row-level security and the audit actor follow it.
+   */
+  actAs(userId: string): Promise<void> {
+    return this.session.enterUser(this.em, userId);
+  }
 
   /** One account by its exact email (case-insensitive), with its hash to verify. */
   async byEmail(email: string): Promise<UserCredentials | null> {
@@ -95,6 +105,15 @@ export class CredentialsRepository {
 
   async endSession(sessionId: string, userId: string, now: Date, reason: string): Promise<void> {
     await this.em.execute('select auth_end_session(?, ?, ?, ?)', [sessionId, userId, now, reason]);
+  }
+
+  /** Whether the session is live and its user a platform admin (the ops dashboard's check, on every request). */
+  async isPlatformAdminSession(sessionId: string, userId: string, now: Date): Promise<boolean> {
+    const rows = await this.em.execute(
+      'select 1 from auth_session_caller(?, ?, ?) c where c.is_platform_admin and c.session_active',
+      [sessionId, userId, now],
+    );
+    return rows.length === 1;
   }
 
   /** Sets a new hash from a live session of that user and ends the user's other sessions. */

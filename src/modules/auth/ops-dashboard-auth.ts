@@ -6,12 +6,13 @@ import { CLS_ID, ClsService } from 'nestjs-cls';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims, hasExpiry } from '../../common/auth/jwt.strategy.js';
-import { Errors } from '../../common/errors/app-error.js';
 import { refuseHostileInput } from '../../common/http/input-limits.js';
 import { toProblem } from '../../common/errors/problem-details.filter.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
-import { opsWriteAction } from './ops-dashboard-rules.js';
+import { AuthErrorCode, AuthErrors } from './auth.errors.js';
+import { CredentialsRepository } from './credentials.repository.js';
+import { opsWriteAction } from './ops-dashboard.rules.js';
 
 export const OPS_SESSION_COOKIE = 'eshtarek_ops';
 /** Short: an ops session holds the keys to every queue; the admin signs in again after half an hour. */
@@ -53,6 +54,7 @@ export class OpsDashboardAuth {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly cls: ClsService,
+    private readonly credentials: CredentialsRepository,
   ) {}
 
   /** The platform admin behind the request's Bearer token or ops cookie; null for anyone else. */
@@ -65,14 +67,11 @@ export class OpsDashboardAuth {
         ? await this.verify<OpsTokenClaims>(cookie, OPS_TOKEN_TYPE)
         : null;
     if (!claims) return null;
-    const rows = await this.session.run({ userId: claims.sub }, (em) =>
-      em.execute('select 1 from auth_session_caller(?, ?, ?) c where c.is_platform_admin and c.session_active', [
-        claims.sid,
-        claims.sub,
-        this.clock.realNow(),
-      ]),
+    // Its own short transaction: the dashboard's requests run outside the Nest unit of work.
+    const admin = await this.session.run({ userId: claims.sub }, () =>
+      this.credentials.isPlatformAdminSession(claims.sid, claims.sub, this.clock.realNow()),
     );
-    return rows.length === 1 ? { userId: claims.sub, sessionId: claims.sid } : null;
+    return admin ? { userId: claims.sub, sessionId: claims.sid } : null;
   }
 
   private async verify<T extends { sub: string; sid: string; typ: string }>(token: string, type: T['typ']): Promise<T | null> {
@@ -125,7 +124,7 @@ export class OpsDashboardAuth {
       if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
         return reply.redirect(OPS_LOGIN_ROUTE, 303);
       }
-      const { problem } = toProblem(Errors.unauthenticated('Sign in at /admin/login as a platform admin'), String(request.id));
+      const { problem } = toProblem(AuthErrors.of(AuthErrorCode.OpsSignInRequired), String(request.id));
       return reply.status(401).type('application/problem+json').send(problem);
     }
     const action = opsWriteAction(request.method, request.routeOptions.url ?? request.url);

@@ -2,13 +2,13 @@ import { Body, Controller, Get, Header, HttpCode, Post, Req, Res, UseGuards } fr
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../common/auth/access.js';
-import { RequestContext } from '../../common/context/request-context.js';
+import { Caller } from '../../common/auth/caller.js';
 import { AppError } from '../../common/errors/app-error.js';
 import { NoStore } from '../../common/http/no-store.js';
 import { NoIdempotency } from '../../common/idempotency/no-idempotency.js';
 import { QUEUE_BOARD_ROUTE } from '../../jobs/queue-board.js';
 import { AuthAttemptsGuard } from './auth-attempts.guard.js';
-import { AuthErrors } from './auth.errors.js';
+import { AuthErrorCode, AuthErrors } from './auth.errors.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/auth.dto.js';
 import { OPS_LOGIN_ROUTE, OPS_SESSION_COOKIE, OPS_SESSION_TTL_SECONDS, OpsDashboardAuth } from './ops-dashboard-auth.js';
@@ -26,7 +26,6 @@ export class OpsDashboardController {
   constructor(
     private readonly auth: AuthService,
     private readonly opsAuth: OpsDashboardAuth,
-    private readonly context: RequestContext,
   ) {}
 
   @Get('login')
@@ -55,7 +54,7 @@ export class OpsDashboardController {
   ): Promise<string | undefined> {
     try {
       const user = await this.auth.verifyCredentials(dto.email, dto.password);
-      if (!user.isPlatformAdmin) throw AuthErrors.platformAdminsOnly();
+      if (!user.isPlatformAdmin) throw AuthErrors.of(AuthErrorCode.PlatformAdminsOnly);
       const sessionId = await this.auth.startOpsSession(user.id, OPS_SESSION_TTL_SECONDS);
       const cookie = await this.opsAuth.signSessionCookie({ userId: user.id, sessionId });
       void reply.setCookie(OPS_SESSION_COOKIE, cookie, this.opsAuth.cookieOptions(request)).header('Location', QUEUE_BOARD_ROUTE);
@@ -75,8 +74,12 @@ export class OpsDashboardController {
   @Public()
   @UseGuards(OpsSessionGuard)
   @NoStore()
-  logoutLink(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    return this.logout(request, reply);
+  logoutLink(
+    @Caller() caller: Caller,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    return this.logout(caller, request, reply);
   }
 
   @Post('logout')
@@ -85,8 +88,12 @@ export class OpsDashboardController {
   @UseGuards(OpsSessionGuard)
   @NoIdempotency()
   @NoStore()
-  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    if (this.context.actorOrNull) await this.auth.logout();
+  async logout(
+    @Caller() caller: Caller,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    if (caller.actor) await this.auth.logout(caller);
     const { maxAge: _maxAge, ...options } = this.opsAuth.cookieOptions(request);
     void reply.clearCookie(OPS_SESSION_COOKIE, options).status(303).header('Location', OPS_LOGIN_ROUTE);
   }

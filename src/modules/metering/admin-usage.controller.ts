@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PlatformAdmin } from '../../common/auth/access.js';
+import { Caller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { AdminUsageDto, AdminUsageQuery } from './dto/usage.dto.js';
 import { UsageHistoryService } from './usage-history.service.js';
@@ -15,7 +16,7 @@ export class AdminUsageController {
   @ApiOperation({ operationId: 'adminGetUsage', summary: 'Usage totals per metric across tenants in a time range (audited)' })
   @ApiOkResponse({ type: AdminUsageDto })
   @ApiProblems(400)
-  totals(@Query() query: AdminUsageQuery) {
-    return this.history.platformTotals(query);
+  totals(@Caller() caller: Caller, @Query() query: AdminUsageQuery) {
+    return this.history.platformTotals(caller, query);
   }
 }

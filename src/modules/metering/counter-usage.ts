@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { trustedTenantId } from '../../common/auth/caller.js';
 import { RequestContext } from '../../common/context/request-context.js';
 import { MeteredUsage } from '../subscriptions/metered-usage.port.js';
 import type { Subscription } from '../subscriptions/subscription.entity.js';
+import { UsageRepository } from './usage.repository.js';
 
 /**
  * The subscriptions module's MeteredUsage port: the same SQL as GET /v1/usage (`meter_used`), in
@@ -12,23 +13,16 @@ import type { Subscription } from '../subscriptions/subscription.entity.js';
 @Injectable()
 export class CounterUsage extends MeteredUsage {
   constructor(
-    private readonly em: EntityManager,
+    private readonly usage: UsageRepository,
     private readonly context: RequestContext,
   ) {
     super();
   }
 
-  async current(subscription: Subscription | null, metrics: string[]): Promise<Map<string, number>> {
-    const rows = await this.em.execute<{ metric: string; used: string }[]>(
-      'select m.metric, meter_used(?, ?, ?, m.metric) as used from unnest(?::text[]) as m(metric)',
-      [
-        subscription?.tenantId ?? this.context.tenantId,
-        subscription?.id ?? null,
-        subscription?.currentPeriodStart ?? null,
-        // Metric keys are [a-z0-9_] (METRIC_KEY); quoted, so that a metric named "null" stays a name.
-        `{${metrics.map((m) => `"${m}"`).join(',')}}`,
-      ],
-    );
-    return new Map(rows.map((r) => [r.metric, Number(r.used)]));
+  current(subscription: Subscription | null, metrics: string[]): Promise<Map<string, number>> {
+    // The port names no tenant: the subscription's (read in its tenant's transaction), else the request's.
+    const tenantId = trustedTenantId(subscription?.tenantId ?? this.context.tenantId);
+    const period = subscription ? { id: subscription.id, periodStart: subscription.currentPeriodStart } : null;
+    return this.usage.used(tenantId, period, metrics);
   }
 }

@@ -2,6 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { AppConfig } from '../../config/config.js';
+import { trustedTenantId } from '../../common/auth/caller.js';
 import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { TenantJob } from '../../jobs/tenant-job.js';
@@ -26,7 +27,9 @@ export class LimitWarningProcessor extends ConfiguredWorker {
 
   async process(job: Job<LimitWarningJob>): Promise<{ recorded: boolean }> {
     const warning = job.data;
-    const recorded = await this.tenantJob.run(warning.tenantId, () => this.notifications.recordLimitWarning(warning));
+    const recorded = await this.tenantJob.run(warning.tenantId, () =>
+      this.notifications.recordLimitWarning(trustedTenantId(warning.tenantId), warning),
+    );
     await job.log(
       `tenant ${warning.tenantId} ${warning.metric} ${warning.threshold}%: ${recorded ? 'recorded' : 'already recorded'}`,
     );

@@ -1,22 +1,42 @@
-import { AppError, Errors, FieldError } from '../../common/errors/app-error.js';
+import type { FieldError } from '../../common/errors/app-error.js';
+import { moduleErrors } from '../../common/errors/module-errors.js';
 
-export const MeteringErrors = {
-  invalid: (errors: FieldError[]) => Errors.validation(errors.map((e) => e.message).join('; '), errors),
-  noSubscription: () => Errors.notFound('Live subscription'),
-  unknownMetric: (metric: string) =>
-    Errors.validation(`${metric} is not metered: the plan does not limit it and no policy defines it`, [
-      { field: 'metric', message: `${metric} is neither limited by the plan nor a known metric` },
-    ]),
-  metricNotFound: (metric: string) => Errors.notFound(`Metric ${metric}`),
-  limitExceeded: (metric: string, limit: number, used: number, requested: number, resetsAt: Date | null) =>
-    new AppError(
-      403,
-      'limit_exceeded',
-      'Limit exceeded',
-      `The plan allows ${limit} ${metric}; ${used} used, ${requested} more requested`,
-      undefined,
-      undefined,
-      { metric, limit, used, requested, resetsAt: resetsAt?.toISOString() ?? null },
-    ),
-  keyRevoked: () => Errors.unauthenticated('This API key has been revoked'),
-};
+export enum MeteringErrorCode {
+  InvalidUsage = 'invalid_usage',
+  NoSubscription = 'no_subscription',
+  UnknownMetric = 'unknown_metric',
+  MetricNotFound = 'metric_not_found',
+  KeyRevoked = 'key_revoked',
+}
+
+export const MeteringErrors = moduleErrors<MeteringErrorCode>({
+  [MeteringErrorCode.InvalidUsage]: {
+    status: 400,
+    code: 'validation_failed',
+    title: 'Validation failed',
+    detail: 'The usage report is invalid',
+  },
+  [MeteringErrorCode.NoSubscription]: {
+    status: 404,
+    code: 'not_found',
+    title: 'Not found',
+    detail: 'Live subscription not found',
+  },
+  [MeteringErrorCode.UnknownMetric]: {
+    status: 400,
+    code: 'validation_failed',
+    title: 'Validation failed',
+    detail: 'The metric is not metered: the plan does not limit it and no policy defines it',
+  },
+  [MeteringErrorCode.MetricNotFound]: { status: 404, code: 'not_found', title: 'Not found', detail: 'Metric not found' },
+  [MeteringErrorCode.KeyRevoked]: {
+    status: 401,
+    code: 'unauthenticated',
+    title: 'Unauthenticated',
+    detail: 'This API key has been revoked',
+  },
+});
+
+/** 400 naming each invalid field; the detail joins their messages. */
+export const invalidUsage = (errors: FieldError[]) =>
+  MeteringErrors.of(MeteringErrorCode.InvalidUsage, { detail: errors.map((e) => e.message).join('; '), errors });

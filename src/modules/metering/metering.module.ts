@@ -5,9 +5,11 @@ import { CounterUsage } from './counter-usage.js';
 import { LimitWarningProcessor } from './limit-warning.processor.js';
 import { LimitWarnings } from './limit-warnings.js';
 import { NotificationsController } from './notifications.controller.js';
+import { NotificationRepository } from './notification.repository.js';
 import { NotificationsService } from './notifications.service.js';
 import { UsageHistoryService } from './usage-history.service.js';
 import { UsageController } from './usage.controller.js';
+import { UsageRepository } from './usage.repository.js';
 import { UsageService } from './usage.service.js';
 
 /**
@@ -17,7 +19,15 @@ import { UsageService } from './usage.service.js';
 @Module({
   imports: [AuditModule],
   controllers: [UsageController, AdminUsageController, NotificationsController],
-  providers: [UsageService, UsageHistoryService, NotificationsService, LimitWarnings, CounterUsage],
+  providers: [
+    UsageService,
+    UsageHistoryService,
+    NotificationsService,
+    LimitWarnings,
+    CounterUsage,
+    UsageRepository,
+    NotificationRepository,
+  ],
   exports: [CounterUsage, NotificationsService],
 })
 export class MeteringModule {}

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { Caller, TenantCaller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
-import { RequestContext } from '../../common/context/request-context.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { AdminUsageDto, AdminUsageQuery, UsageHistoryDto, UsageHistoryQuery } from './dto/usage.dto.js';
-import { MeteringErrors } from './metering.errors.js';
-import { bucketsBetween, type Granularity } from './usage-rules.js';
-import { kindOf } from '../policies/metrics.js';
+import { invalidUsage } from './metering.errors.js';
+import { UsageRepository } from './usage.repository.js';
+import { bucketsBetween, type Granularity } from './usage.rules.js';
+import { kindOf } from '../policies/metrics.rules.js';
 
 const DAY_MS = 86_400_000;
 const ADMIN_DEFAULT_DAYS = 30;
@@ -20,30 +20,21 @@ const ADMIN_MAX_DAYS = 400;
 @Injectable()
 export class UsageHistoryService {
   constructor(
-    private readonly em: EntityManager,
-    private readonly context: RequestContext,
+    private readonly usage: UsageRepository,
     private readonly clock: Clock,
     private readonly platform: PlatformAccess,
   ) {}
 
-  async history(query: UsageHistoryQuery): Promise<UsageHistoryDto> {
+  async history(caller: TenantCaller, query: UsageHistoryQuery): Promise<UsageHistoryDto> {
     const granularity: Granularity = query.granularity ?? 'day';
     if (kindOf(query.metric) === 'gauge') {
-      throw MeteringErrors.invalid([
-        { field: 'metric', message: `${query.metric} is a gauge (a level); history is kept for counters` },
-      ]);
+      throw invalidUsage([{ field: 'metric', message: `${query.metric} is a gauge (a level); history is kept for counters` }]);
     }
     const from = new Date(query.from);
     const to = new Date(query.to);
     const buckets = bucketsBetween(from, to, granularity);
-    if (!(buckets[0] instanceof Date)) throw MeteringErrors.invalid(buckets as { field: string; message: string }[]);
-    const rows = await this.em.execute<{ bucket: string; quantity: string; events: string }[]>(
-      `select date_trunc(?, e.occurred_at, 'UTC') as bucket, sum(e.quantity) as quantity, count(*) as events
-         from usage_events e
-        where e.tenant_id = ? and e.metric = ? and e.occurred_at >= ? and e.occurred_at < ?
-        group by 1`,
-      [granularity, this.context.tenantId, query.metric, from, to],
-    );
+    if (!(buckets[0] instanceof Date)) throw invalidUsage(buckets as { field: string; message: string }[]);
+    const rows = await this.usage.buckets(caller.tenantId, query.metric, granularity, from, to);
     const byStart = new Map(rows.map((r) => [new Date(r.bucket).getTime(), r]));
     return {
       metric: query.metric,
@@ -58,22 +49,15 @@ export class UsageHistoryService {
   }
 
   /** Totals per metric across tenants (platform admins; the access is audited). */
-  async platformTotals(query: AdminUsageQuery): Promise<AdminUsageDto> {
+  async platformTotals(caller: Caller, query: AdminUsageQuery): Promise<AdminUsageDto> {
     const to = query.to ? new Date(query.to) : this.clock.now();
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - ADMIN_DEFAULT_DAYS * DAY_MS);
-    if (to.getTime() <= from.getTime()) throw MeteringErrors.invalid([{ field: 'to', message: 'to must be after from' }]);
+    if (to.getTime() <= from.getTime()) throw invalidUsage([{ field: 'to', message: 'to must be after from' }]);
     if (to.getTime() - from.getTime() > ADMIN_MAX_DAYS * DAY_MS) {
-      throw MeteringErrors.invalid([{ field: 'from', message: `at most ${ADMIN_MAX_DAYS} days per query` }]);
+      throw invalidUsage([{ field: 'from', message: `at most ${ADMIN_MAX_DAYS} days per query` }]);
     }
-    const rows = await this.platform.run('usage.read', query.tenantId ?? null, (em) =>
-      em.execute<{ metric: string; quantity: string; events: string; tenants: string }[]>(
-        `select e.metric, sum(e.quantity) as quantity, count(*) as events, count(distinct e.tenant_id) as tenants
-         from usage_events e
-        where e.occurred_at >= ? and e.occurred_at < ? and e.operation = 'increment'
-          and (?::text is null or e.metric = ?) and (?::uuid is null or e.tenant_id = ?)
-        group by e.metric order by e.metric`,
-        [from, to, query.metric ?? null, query.metric ?? null, query.tenantId ?? null, query.tenantId ?? null],
-      ),
+    const rows = await this.platform.run(caller, 'usage.read', query.tenantId ?? null, () =>
+      this.usage.platformTotals({ from, to, metric: query.metric, tenantId: query.tenantId }),
     );
     return {
       from: from.toISOString(),

@@ -2,9 +2,10 @@ import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { MeteringReader, MeteringWriter } from '../../common/auth/access.js';
+import { TenantCaller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { SingleStatement } from '../../common/transaction/single-statement.js';
-import { METRIC_KEY } from '../policies/metrics.js';
+import { METRIC_KEY } from '../policies/metrics.rules.js';
 import {
   EntitlementDto,
   EntitlementQuery,
@@ -14,7 +15,7 @@ import {
   UsageRecordedDto,
   UsageSummaryDto,
 } from './dto/usage.dto.js';
-import { MeteringErrors } from './metering.errors.js';
+import { invalidUsage } from './metering.errors.js';
 import { UsageHistoryService } from './usage-history.service.js';
 import { UsageService } from './usage.service.js';
 
@@ -43,11 +44,12 @@ export class UsageController {
   @ApiCreatedResponse({ type: UsageRecordedDto })
   @ApiProblems(400, 404, 409)
   async record(
+    @TenantCaller() caller: TenantCaller,
     @Body() dto: RecordUsageDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UsageRecordedDto> {
-    const result = await this.usage.record(dto, idempotencyKey);
+    const result = await this.usage.record(caller, dto, idempotencyKey);
     if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
     return result.body;
   }
@@ -61,8 +63,8 @@ export class UsageController {
   })
   @ApiOkResponse({ type: UsageSummaryDto })
   @ApiProblems(404)
-  summary() {
-    return this.usage.summary();
+  summary(@TenantCaller() caller: TenantCaller) {
+    return this.usage.summary(caller);
   }
 
   @Get('usage/history')
@@ -73,8 +75,8 @@ export class UsageController {
   })
   @ApiOkResponse({ type: UsageHistoryDto })
   @ApiProblems(400)
-  usageHistory(@Query() query: UsageHistoryQuery) {
-    return this.history.history(query);
+  usageHistory(@TenantCaller() caller: TenantCaller, @Query() query: UsageHistoryQuery) {
+    return this.history.history(caller, query);
   }
 
   @Get('entitlements/:metric')
@@ -87,9 +89,9 @@ export class UsageController {
   @ApiParam({ name: 'metric', example: 'api_calls', schema: { type: 'string', pattern: METRIC_KEY.source } })
   @ApiOkResponse({ type: EntitlementDto })
   @ApiProblems(400, 404)
-  entitlement(@Param('metric') metric: string, @Query() query: EntitlementQuery) {
+  entitlement(@TenantCaller() caller: TenantCaller, @Param('metric') metric: string, @Query() query: EntitlementQuery) {
     if (!METRIC_KEY.test(metric))
-      throw MeteringErrors.invalid([{ field: 'metric', message: 'metric must be lowercase letters, digits and underscores' }]);
-    return this.usage.entitlement(metric, query.quantity);
+      throw invalidUsage([{ field: 'metric', message: 'metric must be lowercase letters, digits and underscores' }]);
+    return this.usage.entitlement(caller, metric, query.quantity);
   }
 }

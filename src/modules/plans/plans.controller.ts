@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, PlatformAdmin } from '../../common/auth/access.js';
+import { Caller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { NoBody, uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
@@ -17,8 +18,8 @@ export class PlansController {
   @ApiOperation({ operationId: 'listPlans', summary: 'Plans with their current version (archived ones: platform admins only)' })
   @ApiOkResponse({ type: PageOf(PlanDto) })
   @ApiProblems(400)
-  list(@Query() query: PlanQuery) {
-    return this.plans.list(query);
+  list(@Caller() caller: Caller, @Query() query: PlanQuery) {
+    return this.plans.list(caller, query);
   }
 
   @Get(':id')
@@ -26,8 +27,8 @@ export class PlansController {
   @ApiOperation({ operationId: 'getPlan', summary: 'One plan with its current version' })
   @ApiOkResponse({ type: PlanDto })
   @ApiProblems(400, 404)
-  get(@Param('id', uuidParam('id')) id: string) {
-    return this.plans.get(id);
+  get(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string) {
+    return this.plans.get(caller, id);
   }
 
   @Get(':id/versions')
@@ -35,8 +36,8 @@ export class PlansController {
   @ApiOperation({ operationId: 'listPlanVersions', summary: 'Every published version of a plan, oldest first' })
   @ApiOkResponse({ type: PageOf(PlanVersionDto) })
   @ApiProblems(400, 404)
-  versions(@Param('id', uuidParam('id')) id: string, @Query() query: PlanVersionQuery) {
-    return this.plans.versions(id, query);
+  versions(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Query() query: PlanVersionQuery) {
+    return this.plans.versions(caller, id, query);
   }
 
   @Post()
@@ -44,8 +45,8 @@ export class PlansController {
   @ApiOperation({ operationId: 'createPlan', summary: 'Create a plan and publish its version 1 (platform admin)' })
   @ApiCreatedResponse({ type: PlanDto })
   @ApiProblems(400, 409)
-  create(@Body() dto: CreatePlanDto) {
-    return this.plans.create(dto);
+  create(@Caller() caller: Caller, @Body() dto: CreatePlanDto) {
+    return this.plans.create(caller, dto);
   }
 
   @Patch(':id')
@@ -56,8 +57,8 @@ export class PlansController {
   })
   @ApiOkResponse({ type: PlanDto })
   @ApiProblems(400, 404)
-  update(@Param('id', uuidParam('id')) id: string, @Body() dto: UpdatePlanDto) {
-    return this.plans.update(id, dto);
+  update(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Body() dto: UpdatePlanDto) {
+    return this.plans.update(caller, id, dto);
   }
 
   @Post(':id/archive')
@@ -66,7 +67,7 @@ export class PlansController {
   @ApiOperation({ operationId: 'archivePlan', summary: 'Archive a plan: no new subscriptions, existing ones continue' })
   @ApiOkResponse({ type: PlanDto })
   @ApiProblems(400, 404, 409)
-  archive(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
-    return this.plans.archive(id);
+  archive(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
+    return this.plans.archive(caller, id);
   }
 }

@@ -1,15 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import type { Caller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
-import { RequestContext } from '../../common/context/request-context.js';
-import { Errors } from '../../common/errors/app-error.js';
-import { afterCursor, decodeCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
+import { decodeCursor, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { CreatePlanDto, PlanDto, PlanQuery, PlanVersionDto, UpdatePlanDto } from './dto/plan.dto.js';
-import { Plan, PlanVersion } from './plan.entity.js';
-import { PlanLimit, PlanTerms, termsChanged } from './plan-terms.js';
+import type { Plan } from './plan.entity.js';
+import type { PlanVersion } from './plan-version.entity.js';
+import { PlanRepository } from './plan.repository.js';
+import { PlanLimit, PlanTerms, termsChanged } from './plan-terms.rules.js';
+import { PlanErrorCode, PlanErrors } from './plans.errors.js';
+
+const isPlatformAdmin = (caller: Caller) => caller.actor?.isPlatformAdmin ?? false;
 
 /**
  * The plan catalog. A plan's commercial terms live in immutable versions: an edit of price,
@@ -19,94 +22,62 @@ import { PlanLimit, PlanTerms, termsChanged } from './plan-terms.js';
 @Injectable()
 export class PlansService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly plans: PlanRepository,
     private readonly clock: Clock,
-    private readonly context: RequestContext,
     private readonly policies: PoliciesService,
     private readonly audit: AuditService,
     private readonly platform: PlatformAccess,
   ) {}
 
-  private get isPlatformAdmin(): boolean {
-    return this.context.actorOrNull?.isPlatformAdmin ?? false;
+  /** Plans with their current versions; archived ones for platform admins only. */
+  async list(caller: Caller, query: PlanQuery): Promise<Page<PlanDto>> {
+    const status = isPlatformAdmin(caller) ? query.status : 'active';
+    const plans = await this.plans.page(status, query);
+    const versions = await this.plans.currentVersions(plans);
+    return this.plans.toPage(plans, query.limit, (p) => PlanDto.from(p, versions.get(p.id)!));
   }
 
-  async list(query: PlanQuery): Promise<Page<PlanDto>> {
-    const status = this.isPlatformAdmin ? query.status : 'active';
-    const plans = await this.em.find(
-      Plan,
-      {
-        ...(status ? { status } : {}),
-        ...afterCursor(query.cursor, 'asc'),
-      },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
-    );
-    const versions = await this.currentVersions(plans);
-    return entityPage(this.em, Plan, plans, query.limit, (p) => PlanDto.from(p, versions.get(p.id)!));
-  }
-
-  async get(id: string): Promise<PlanDto> {
-    const plan = await this.loadVisible(id);
-    return PlanDto.from(plan, await this.currentVersion(plan));
+  async get(caller: Caller, id: string): Promise<PlanDto> {
+    const plan = await this.loadVisible(caller, id);
+    return PlanDto.from(plan, await this.plans.currentVersion(plan));
   }
 
   /** Every published version, oldest first, as a page; the cursor names the last version seen. */
-  async versions(id: string, query: PageQuery): Promise<Page<PlanVersionDto>> {
-    const plan = await this.loadVisible(id);
+  async versions(caller: Caller, id: string, query: PageQuery): Promise<Page<PlanVersionDto>> {
+    const plan = await this.loadVisible(caller, id);
     const after = decodeCursor(query.cursor);
     let from = 0;
     if (after) {
-      const last = await this.em.findOne(PlanVersion, { id: after.id, plan });
+      const last = await this.plans.version(plan, after.id);
       if (!last)
-        throw Errors.validation('Invalid cursor', [
-          { field: 'cursor', message: 'cursor is not one this API issued for this plan' },
-        ]);
+        throw PlanErrors.of(PlanErrorCode.InvalidVersionCursor, {
+          errors: [{ field: 'cursor', message: 'cursor is not one this API issued for this plan' }],
+        });
       from = last.version;
     }
-    const versions = await this.em.find(
-      PlanVersion,
-      { plan, version: { $gt: from } },
-      { orderBy: { version: 'asc' }, limit: query.limit + 1 },
-    );
-    return entityPage(this.em, PlanVersion, versions, query.limit, PlanVersionDto.from);
+    return this.plans.versionsAfter(plan, from, query.limit, PlanVersionDto.from);
   }
 
-  create(dto: CreatePlanDto): Promise<PlanDto> {
-    return this.platform.write(async () => {
-      const now = this.clock.realNow();
-      const plan = this.em.create(Plan, {
-        code: dto.code,
-        name: dto.name,
-        description: dto.description ?? '',
-        status: 'active',
-        currentVersion: 1,
-        createdAt: now,
-        updatedAt: now,
-      });
-      const version = this.em.create(PlanVersion, {
-        plan,
-        version: 1,
-        ...(await this.terms(dto)),
-        createdAt: now,
-      });
-      try {
-        await this.em.flush();
-      } catch (error) {
-        if (error instanceof UniqueConstraintViolationException)
-          throw Errors.conflict(`A plan with code ${dto.code} already exists`);
-        throw error;
-      }
+  create(caller: Caller, dto: CreatePlanDto): Promise<PlanDto> {
+    return this.platform.write(caller, async () => {
+      const terms = await this.terms(dto);
+      const created = await this.plans.create(
+        { code: dto.code, name: dto.name, description: dto.description ?? '', now: this.clock.realNow() },
+        terms,
+      );
+      if (!created) throw PlanErrors.of(PlanErrorCode.CodeTaken, { detail: `A plan with code ${dto.code} already exists` });
+      const { plan, version } = created;
       const after = PlanDto.from(plan, version);
       this.audit.record({ action: 'plan.created', targetType: 'plan', targetId: plan.id, tenantId: null, after });
       return after;
     });
   }
 
-  update(id: string, dto: UpdatePlanDto): Promise<PlanDto> {
-    return this.platform.write(async () => {
-      const plan = await this.em.findOne(Plan, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!plan) throw Errors.notFound('Plan');
-      const current = await this.currentVersion(plan);
+  update(caller: Caller, id: string, dto: UpdatePlanDto): Promise<PlanDto> {
+    return this.platform.write(caller, async () => {
+      const plan = await this.plans.lock(id);
+      if (!plan) throw PlanErrors.of(PlanErrorCode.PlanNotFound);
+      const current = await this.plans.currentVersion(plan);
       const before = PlanDto.from(plan, current);
       const now = this.clock.realNow();
       const renamed =
@@ -128,13 +99,9 @@ export class PlansService {
       const republish = termsChanged(currentTerms, nextTerms);
       // Nothing differs from what is stored: no write, no version, no audit entry.
       if (!renamed && !republish) return before;
-      let version = current;
-      if (republish) {
-        plan.currentVersion += 1;
-        version = this.em.create(PlanVersion, { plan, version: plan.currentVersion, ...nextTerms, createdAt: now });
-      }
+      const version = republish ? this.plans.publish(plan, nextTerms, now) : current;
       plan.updatedAt = now;
-      await this.em.flush();
+      await this.plans.flush();
       const after = PlanDto.from(plan, version);
       this.audit.record({
         action: version === current ? 'plan.updated' : 'plan.version_published',
@@ -148,14 +115,14 @@ export class PlansService {
     });
   }
 
-  archive(id: string): Promise<PlanDto> {
-    return this.platform.write(async () => {
-      const plan = await this.em.findOne(Plan, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!plan) throw Errors.notFound('Plan');
-      if (plan.status === 'archived') throw Errors.invalidTransition('The plan is already archived');
+  archive(caller: Caller, id: string): Promise<PlanDto> {
+    return this.platform.write(caller, async () => {
+      const plan = await this.plans.lock(id);
+      if (!plan) throw PlanErrors.of(PlanErrorCode.PlanNotFound);
+      if (plan.status === 'archived') throw PlanErrors.of(PlanErrorCode.AlreadyArchived);
       plan.status = 'archived';
       plan.updatedAt = this.clock.realNow();
-      await this.em.flush();
+      await this.plans.flush();
       this.audit.record({
         action: 'plan.archived',
         targetType: 'plan',
@@ -164,23 +131,23 @@ export class PlansService {
         before: { status: 'active' },
         after: { status: 'archived' },
       });
-      return PlanDto.from(plan, await this.currentVersion(plan));
+      return PlanDto.from(plan, await this.plans.currentVersion(plan));
     });
   }
 
   /** The version a new subscription to this plan buys; archived or unknown plans cannot be bought. */
   async purchasableVersion(planId: string): Promise<PlanVersion> {
-    const plan = await this.em.findOne(Plan, planId);
+    const plan = await this.plans.find(planId);
     if (!plan || plan.status !== 'active') {
-      throw Errors.validation('This plan cannot be subscribed to', [{ field: 'planId', message: 'unknown or archived plan' }]);
+      throw PlanErrors.of(PlanErrorCode.NotPurchasable, { errors: [{ field: 'planId', message: 'unknown or archived plan' }] });
     }
-    return this.currentVersion(plan);
+    return this.plans.currentVersion(plan);
   }
 
   /** Active plans with their current versions (for upgrade options). */
   async activePlans(): Promise<PlanDto[]> {
-    const plans = await this.em.find(Plan, { status: 'active' }, { orderBy: { createdAt: 'asc' } });
-    const versions = await this.currentVersions(plans);
+    const plans = await this.plans.active();
+    const versions = await this.plans.currentVersions(plans);
     return plans.map((p) => PlanDto.from(p, versions.get(p.id)!));
   }
 
@@ -207,19 +174,9 @@ export class PlansService {
     };
   }
 
-  private async loadVisible(id: string): Promise<Plan> {
-    const plan = await this.em.findOne(Plan, id);
-    if (!plan || (plan.status !== 'active' && !this.isPlatformAdmin)) throw Errors.notFound('Plan');
+  private async loadVisible(caller: Caller, id: string): Promise<Plan> {
+    const plan = await this.plans.find(id);
+    if (!plan || (plan.status !== 'active' && !isPlatformAdmin(caller))) throw PlanErrors.of(PlanErrorCode.PlanNotFound);
     return plan;
-  }
-
-  private async currentVersion(plan: Plan): Promise<PlanVersion> {
-    return this.em.findOneOrFail(PlanVersion, { plan, version: plan.currentVersion });
-  }
-
-  private async currentVersions(plans: Plan[]): Promise<Map<string, PlanVersion>> {
-    if (!plans.length) return new Map();
-    const versions = await this.em.find(PlanVersion, { $or: plans.map((p) => ({ plan: p.id, version: p.currentVersion })) });
-    return new Map(versions.map((v) => [v.plan.id, v]));
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, PlatformAdmin } from '../../common/auth/access.js';
+import { Caller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { uuidParam } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
@@ -35,8 +36,8 @@ export class PoliciesController {
   @ApiOperation({ operationId: 'createPolicy', summary: 'Create a limit policy (platform admin)' })
   @ApiCreatedResponse({ type: PolicyDto })
   @ApiProblems(400)
-  create(@Body() dto: CreatePolicyDto) {
-    return this.policies.create(dto);
+  create(@Caller() caller: Caller, @Body() dto: CreatePolicyDto) {
+    return this.policies.create(caller, dto);
   }
 
   @Patch(':id')
@@ -47,7 +48,7 @@ export class PoliciesController {
   })
   @ApiOkResponse({ type: PolicyDto })
   @ApiProblems(400, 404)
-  update(@Param('id', uuidParam('id')) id: string, @Body() dto: UpdatePolicyDto) {
-    return this.policies.update(id, dto);
+  update(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Body() dto: UpdatePolicyDto) {
+    return this.policies.update(caller, id, dto);
   }
 }

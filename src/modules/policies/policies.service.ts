@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { Caller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
-import { Errors } from '../../common/errors/app-error.js';
-import { afterCursor, entityPage, Page } from '../../common/http/pagination.js';
+import { Page } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PlatformAccess } from '../audit/platform-access.service.js';
 import { CreatePolicyDto, PolicyDto, PolicyQuery, UpdatePolicyDto } from './dto/policy.dto.js';
-import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.js';
-import { Policy } from './policy.entity.js';
+import { DEFAULT_WARNING_THRESHOLDS, kindOf } from './metrics.rules.js';
+import type { Policy } from './policy.entity.js';
+import { PolicyRepository } from './policy.repository.js';
+import { PolicyErrorCode, PolicyErrors } from './policies.errors.js';
 
 const sortThresholds = (t: number[]) => [...new Set(t)].sort((a, b) => a - b);
 /** The name a policy gets when none is given; it follows later limit edits until a name is set. */
@@ -17,18 +18,14 @@ const defaultName = (metric: string, limit: number | null) => `${metric} ${limit
 @Injectable()
 export class PoliciesService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly policies: PolicyRepository,
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly platform: PlatformAccess,
   ) {}
 
-  async list(query: PolicyQuery): Promise<Page<PolicyDto>> {
-    const rows = await this.em.find(Policy, afterCursor(query.cursor, 'asc'), {
-      orderBy: { createdAt: 'asc', id: 'asc' },
-      limit: query.limit + 1,
-    });
-    return entityPage(this.em, Policy, rows, query.limit, PolicyDto.from);
+  list(query: PolicyQuery): Promise<Page<PolicyDto>> {
+    return this.policies.page(query, PolicyDto.from);
   }
 
   async get(id: string): Promise<PolicyDto> {
@@ -38,48 +35,47 @@ export class PoliciesService {
   /** Policies by id, in the order asked; a missing id is a 400 naming it. */
   async findMany(ids: string[]): Promise<Policy[]> {
     const unique = [...new Set(ids)];
-    const found = unique.length ? await this.em.find(Policy, { id: unique }) : [];
+    const found = await this.policies.findMany(unique);
     const byId = new Map(found.map((p) => [p.id, p]));
     const missing = unique.filter((id) => !byId.has(id));
     if (missing.length) {
-      throw Errors.validation(`Unknown policy: ${missing.join(', ')}`, [
-        { field: 'policyIds', message: `unknown policy ${missing.join(', ')}` },
-      ]);
+      throw PolicyErrors.of(PolicyErrorCode.UnknownPolicy, {
+        detail: `Unknown policy: ${missing.join(', ')}`,
+        errors: [{ field: 'policyIds', message: `unknown policy ${missing.join(', ')}` }],
+      });
     }
     const metrics = new Set<string>();
     for (const p of found) {
       if (metrics.has(p.metric)) {
-        throw Errors.validation(`Two policies limit ${p.metric}`, [
-          { field: 'policyIds', message: `more than one policy for metric ${p.metric}` },
-        ]);
+        throw PolicyErrors.of(PolicyErrorCode.DuplicateMetric, {
+          detail: `Two policies limit ${p.metric}`,
+          errors: [{ field: 'policyIds', message: `more than one policy for metric ${p.metric}` }],
+        });
       }
       metrics.add(p.metric);
     }
     return unique.map((id) => byId.get(id)!);
   }
 
-  create(dto: CreatePolicyDto): Promise<PolicyDto> {
-    return this.platform.write(async () => {
-      const now = this.clock.realNow();
-      const policy = this.em.create(Policy, {
+  create(caller: Caller, dto: CreatePolicyDto): Promise<PolicyDto> {
+    return this.platform.write(caller, async () => {
+      const policy = await this.policies.create({
         name: dto.name ?? defaultName(dto.metric, dto.limit),
         metric: dto.metric,
         kind: kindOf(dto.metric),
         limit: dto.limit,
         enforcement: dto.enforcement ?? 'hard',
         warningThresholds: sortThresholds(dto.warningThresholds ?? DEFAULT_WARNING_THRESHOLDS),
-        createdAt: now,
-        updatedAt: now,
+        now: this.clock.realNow(),
       });
-      await this.em.flush();
       const after = PolicyDto.from(policy);
       this.audit.record({ action: 'policy.created', targetType: 'policy', targetId: policy.id, tenantId: null, after });
       return after;
     });
   }
 
-  update(id: string, dto: UpdatePolicyDto): Promise<PolicyDto> {
-    return this.platform.write(async () => {
+  update(caller: Caller, id: string, dto: UpdatePolicyDto): Promise<PolicyDto> {
+    return this.platform.write(caller, async () => {
       const policy = await this.load(id);
       const before = PolicyDto.from(policy);
       if (dto.name !== undefined) policy.name = dto.name;
@@ -92,7 +88,7 @@ export class PoliciesService {
       if (JSON.stringify({ ...PolicyDto.from(policy), updatedAt: null }) === JSON.stringify({ ...before, updatedAt: null }))
         return before;
       policy.updatedAt = this.clock.realNow();
-      await this.em.flush();
+      await this.policies.flush();
       const after = PolicyDto.from(policy);
       this.audit.record({ action: 'policy.updated', targetType: 'policy', targetId: id, tenantId: null, before, after });
       return after;
@@ -100,8 +96,8 @@ export class PoliciesService {
   }
 
   private async load(id: string): Promise<Policy> {
-    const policy = await this.em.findOne(Policy, id);
-    if (!policy) throw Errors.notFound('Policy');
+    const policy = await this.policies.find(id);
+    if (!policy) throw PolicyErrors.of(PolicyErrorCode.PolicyNotFound);
     return policy;
   }
 }

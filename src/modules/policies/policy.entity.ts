@@ -1,9 +1,7 @@
 import { BigIntType } from '@mikro-orm/core';
 import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
-import type { MetricKind } from './metrics.js';
-
-export type Enforcement = 'hard' | 'soft';
+import type { Enforcement, MetricKind } from './metrics.rules.js';
 
 /** A limit template in the catalog; plans snapshot it into each published version. */
 @Entity({ tableName: 'policies' })

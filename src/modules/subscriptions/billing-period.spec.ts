@@ -1,13 +1,6 @@
 import fc from 'fast-check';
-import {
-  addDays,
-  type Interval,
-  nextBoundaryAfter,
-  nominalSeconds,
-  periodBoundary,
-  periodSeconds,
-  remainingSeconds,
-} from './billing-period.js';
+import type { Interval } from '../plans/plan-terms.rules.js';
+import { addDays, nextBoundaryAfter, nominalSeconds, periodBoundary, periodSeconds, remainingSeconds } from './billing-period.js';
 
 const d = (iso: string): Date => new Date(iso);
 const iso = (date: Date): string => date.toISOString();

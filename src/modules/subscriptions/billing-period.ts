@@ -3,7 +3,7 @@
  * anchor, boundary(1), boundary(2)… where boundary(k) is always derived from the anchor itself,
  * so a month-end anchor keeps coming back to month end (Jan 31 → Feb 28 → Mar 31 → Apr 30).
  */
-export type Interval = 'day' | 'week' | 'month' | 'year';
+import type { Interval } from '../plans/plan-terms.rules.js';
 
 const DAY_MS = 86_400_000;
 const DAYS: Partial<Record<Interval, number>> = { day: 1, week: 7 };

@@ -5,7 +5,7 @@ import { TenantSession } from '../../database/tenant-session.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditEntry, AuditService } from '../audit/audit.service.js';
-import type { Interval } from './billing-period.js';
+import type { Interval } from '../plans/plan-terms.rules.js';
 import { decideRenewal, RenewalTerms } from './renewal.js';
 import { RenewalBilling, RenewalCharge } from './subscription-billing.port.js';
 import { RENEW_JOB } from './subscriptions.jobs.js';

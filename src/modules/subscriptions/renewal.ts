@@ -2,7 +2,8 @@
  * What happens to a live subscription when its period (or trial) ends: pure rules, no I/O.
  * The renewal worker applies the decision under the subscription's row lock.
  */
-import { Interval, nextBoundaryAfter, periodBoundary } from './billing-period.js';
+import type { Interval } from '../plans/plan-terms.rules.js';
+import { nextBoundaryAfter, periodBoundary } from './billing-period.js';
 import type { SubscriptionStatus } from './subscription-state.js';
 
 export interface RenewalTerms {

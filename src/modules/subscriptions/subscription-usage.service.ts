@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { PlanLimit } from '../plans/plan-terms.js';
+import type { PlanLimit } from '../plans/plan-terms.rules.js';
 import { MeteredUsage } from './metered-usage.port.js';
 import type { Subscription } from './subscription.entity.js';
 

@@ -1,6 +1,7 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
-import { Plan, PlanVersion } from '../plans/plan.entity.js';
+import { Plan } from '../plans/plan.entity.js';
+import { PlanVersion } from '../plans/plan-version.entity.js';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './subscription-state.js';
 
 @Entity({ tableName: 'subscriptions' })

@@ -6,7 +6,7 @@ import { Errors } from '../../common/errors/app-error.js';
 import { fromMinor } from '../../common/money.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
-import { PlanVersion } from '../plans/plan.entity.js';
+import { PlanVersion } from '../plans/plan-version.entity.js';
 import { PlansService } from '../plans/plans.service.js';
 import { addDays, periodBoundary } from './billing-period.js';
 import { ChangePreviewDto, ChangeResultDto, SubscriptionDto, Timing } from './dto/subscription.dto.js';

@@ -1,5 +1,5 @@
 import { gaugeViolations, isUpgrade, usageView } from './usage-limits.js';
-import type { PlanLimit } from '../plans/plan-terms.js';
+import type { PlanLimit } from '../plans/plan-terms.rules.js';
 
 const limit = (
   metric: string,

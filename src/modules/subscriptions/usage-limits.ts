@@ -2,8 +2,8 @@
  * Pure rules about plan limits: the usage view of a metric, which gauges a plan change would
  * break, and whether a change is an upgrade.
  */
-import type { PlanLimit } from '../plans/plan-terms.js';
-import { Interval, nominalSeconds } from './billing-period.js';
+import type { Interval, PlanLimit } from '../plans/plan-terms.rules.js';
+import { nominalSeconds } from './billing-period.js';
 
 export interface UsageView {
   metric: string;

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PlatformAdmin } from '../../common/auth/access.js';
+import { Caller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { PageOf } from '../../common/http/pagination.js';
 import { AdminTenantsService } from './admin-tenants.service.js';
@@ -17,8 +18,8 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminListTenants', summary: 'Every tenant, newest first' })
   @ApiOkResponse({ type: PageOf(AdminTenantDto) })
   @ApiProblems(400)
-  list(@Query() query: AdminTenantQuery) {
-    return this.tenants.list(query);
+  list(@Caller() caller: Caller, @Query() query: AdminTenantQuery) {
+    return this.tenants.list(caller, query);
   }
 
   @Get(':id')
@@ -26,8 +27,8 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminGetTenant', summary: 'One tenant' })
   @ApiOkResponse({ type: AdminTenantDto })
   @ApiProblems(400, 404)
-  get(@Param('id', uuidParam('id')) id: string) {
-    return this.tenants.get(id);
+  get(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string) {
+    return this.tenants.get(caller, id);
   }
 
   @Post(':id/suspend')
@@ -36,8 +37,8 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminSuspendTenant', summary: 'Suspend a tenant: its members get 403 tenant_suspended' })
   @ApiOkResponse({ type: AdminTenantDto })
   @ApiProblems(400, 404, 409)
-  suspend(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
-    return this.tenants.setStatus(id, 'suspended');
+  suspend(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
+    return this.tenants.setStatus(caller, id, 'suspended');
   }
 
   @Post(':id/reactivate')
@@ -46,7 +47,7 @@ export class AdminTenantsController {
   @ApiOperation({ operationId: 'adminReactivateTenant', summary: 'Reactivate a suspended tenant' })
   @ApiOkResponse({ type: AdminTenantDto })
   @ApiProblems(400, 404, 409)
-  reactivate(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
-    return this.tenants.setStatus(id, 'active');
+  reactivate(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
+    return this.tenants.setStatus(caller, id, 'active');
   }
 }

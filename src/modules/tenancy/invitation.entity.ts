@@ -1,7 +1,7 @@
 import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
 import type { TenantRole } from '../../common/context/request-context.js';
-import type { InvitationStatus } from './invitation-rules.js';
+import type { InvitationStatus } from './invitation.rules.js';
 
 /** An invitation of an email into a tenant; it becomes a membership when the invitee accepts. */
 @Entity({ tableName: 'invitations' })

@@ -1,21 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import type { Caller, TenantCaller, TenantId } from '../../common/auth/caller.js';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Errors } from '../../common/errors/app-error.js';
 import { RequestContext, TenantRole } from '../../common/context/request-context.js';
-import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
-import { TENANT_FILTER } from '../../database/tenant-filter.js';
-import { TenantSession } from '../../database/tenant-session.js';
+import { Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
-import { User } from '../auth/user.entity.js';
+import { signedIn } from '../auth/signed-in.rules.js';
 import { InvitationDto, InviteResultDto, JoinedTenantDto } from './dto/tenancy.dto.js';
-import { Invitation } from './invitation.entity.js';
-import { answer, expiryOf, InvitationAnswer } from './invitation-rules.js';
+import type { Invitation } from './invitation.entity.js';
+import { InvitationRepository } from './invitation.repository.js';
+import { answer, expiryOf, InvitationAnswer } from './invitation.rules.js';
 import { MemberLimit } from './member-limit.port.js';
-import { TenancyErrors } from './tenancy.errors.js';
+import { MembershipRepository } from './membership.repository.js';
+import type { Tenant } from './tenant.entity.js';
+import { TenantRepository } from './tenant.repository.js';
+import { TenancyErrorCode, TenancyErrors } from './tenancy.errors.js';
 import { TenancyService, toMemberDto } from './tenancy.service.js';
-import { Membership, Tenant } from './tenant.entity.js';
 
 const toInvitationDto = (i: Invitation): InvitationDto => ({
   id: i.id,
@@ -35,8 +36,9 @@ const toInvitationDto = (i: Invitation): InvitationDto => ({
 @Injectable()
 export class InvitationsService {
   constructor(
-    private readonly em: EntityManager,
-    private readonly session: TenantSession,
+    private readonly invitations: InvitationRepository,
+    private readonly tenants: TenantRepository,
+    private readonly memberships: MembershipRepository,
     private readonly context: RequestContext,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -46,30 +48,18 @@ export class InvitationsService {
   ) {}
 
   /**
-   * Invites `email` into the current tenant; inviting an email with an open invitation renews it.
+   * Invites `email` into the caller's tenant; inviting an email with an open invitation renews it.
    * No user is looked up, so the answer and its timing are the same for every email.
    */
-  async invite(email: string, role: TenantRole): Promise<InviteResultDto> {
-    await this.tenancy.lockTenant();
+  async invite(caller: TenantCaller, email: string, role: TenantRole): Promise<InviteResultDto> {
+    await this.tenancy.lockTenant(caller);
     const now = this.clock.now();
     const expiresAt = expiryOf(now, this.config.INVITATION_TTL_DAYS);
-    const invitedBy = this.context.actor.userId;
-    let invitation = await this.em.findOne(Invitation, { email, status: 'pending' });
-    if (invitation) {
-      Object.assign(invitation, { role, expiresAt, invitedBy });
-    } else {
-      invitation = this.em.create(Invitation, {
-        tenantId: this.context.tenantId,
-        email,
-        role,
-        status: 'pending',
-        invitedBy,
-        createdAt: now,
-        expiresAt,
-        answeredAt: null,
-      });
-    }
-    await this.em.flush();
+    const invitedBy = signedIn(caller).userId;
+    let invitation = await this.invitations.pendingOf(caller.tenantId, email);
+    if (invitation) Object.assign(invitation, { role, expiresAt, invitedBy });
+    else invitation = this.invitations.create(caller.tenantId, { email, role, invitedBy, now, expiresAt });
+    await this.invitations.flush();
     this.audit.record({
       action: 'invitation.created',
       targetType: 'invitation',
@@ -79,23 +69,18 @@ export class InvitationsService {
     return { invitationId: invitation.id, email, role, status: 'pending', expiresAt: expiresAt.toISOString() };
   }
 
-  /** The current tenant's open invitations (pending, not expired), oldest first. */
-  async list(query: PageQuery): Promise<Page<InvitationDto>> {
-    const rows = await this.em.find(
-      Invitation,
-      { status: 'pending', expiresAt: { $gt: this.clock.now() }, ...afterCursor(query.cursor, 'asc') },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit + 1 },
-    );
-    return entityPage(this.em, Invitation, rows, query.limit, toInvitationDto);
+  /** The caller's tenant's open invitations (pending, not expired), oldest first. */
+  list(caller: TenantCaller, query: PageQuery): Promise<Page<InvitationDto>> {
+    return this.invitations.openPage(caller.tenantId, query, this.clock.now(), toInvitationDto);
   }
 
-  async revoke(id: string): Promise<void> {
-    await this.tenancy.lockTenant();
-    const invitation = await this.em.findOne(Invitation, id, { refresh: true });
-    if (!invitation) throw TenancyErrors.invitationNotFound();
+  async revoke(caller: TenantCaller, id: string): Promise<void> {
+    await this.tenancy.lockTenant(caller);
+    const invitation = await this.invitations.find(caller.tenantId, id);
+    if (!invitation) throw TenancyErrors.of(TenancyErrorCode.InvitationNotFound);
     const before = toInvitationDto(invitation);
     this.close(invitation, 'revoke');
-    await this.em.flush();
+    await this.invitations.flush();
     this.audit.record({
       action: 'invitation.revoked',
       targetType: 'invitation',
@@ -106,23 +91,18 @@ export class InvitationsService {
   }
 
   /** The invitee joins the tenant with the invited role: 403 `limit_exceeded` when its seats are full. */
-  async accept(id: string): Promise<JoinedTenantDto> {
-    const { invitation, tenant } = await this.openOwn(id);
+  async accept(caller: Caller, id: string): Promise<JoinedTenantDto> {
+    const userId = signedIn(caller).userId;
+    const { invitation, tenant, tenantId } = await this.openOwn(id);
     // A suspended tenant takes no new members (declining stays possible).
-    if (tenant.status === 'suspended') throw Errors.tenantSuspended();
-    const userId = this.context.actor.userId;
+    if (tenant.status === 'suspended') throw TenancyErrors.of(TenancyErrorCode.TenantSuspended);
     const before = toInvitationDto(invitation);
     this.close(invitation, 'accept');
-    if (await this.em.findOne(Membership, { user: userId })) throw TenancyErrors.alreadyMember();
-    await this.memberLimit.assertAllows((await this.tenancy.countMembers()) + 1);
-    const membership = this.em.create(Membership, {
-      tenantId: tenant.id,
-      user: this.em.getReference(User, userId),
-      role: invitation.role,
-      createdAt: this.clock.realNow(),
-    });
-    await this.em.flush();
-    await this.em.populate(membership, ['user']);
+    if (await this.memberships.ofUser(tenantId, userId)) throw TenancyErrors.of(TenancyErrorCode.AlreadyMember);
+    await this.memberLimit.assertAllows((await this.memberships.count(tenantId)) + 1);
+    const membership = this.memberships.add(tenantId, userId, invitation.role, this.clock.realNow());
+    await this.memberships.flush();
+    await this.memberships.withUser(membership);
     // One entry, about the member who joined (like member.role_changed/removed), naming the invitation.
     this.audit.record({
       action: 'invitation.accepted',
@@ -134,11 +114,12 @@ export class InvitationsService {
     return { tenantId: tenant.id, tenantName: tenant.name, role: membership.role, joinedAt: membership.createdAt.toISOString() };
   }
 
-  async decline(id: string): Promise<void> {
+  async decline(caller: Caller, id: string): Promise<void> {
+    signedIn(caller);
     const { invitation } = await this.openOwn(id);
     const before = toInvitationDto(invitation);
     this.close(invitation, 'decline');
-    await this.em.flush();
+    await this.invitations.flush();
     this.audit.record({
       action: 'invitation.declined',
       targetType: 'invitation',
@@ -149,35 +130,31 @@ export class InvitationsService {
   }
 
   /**
-   * One of the caller's own invitations, its tenant entered and locked (the same lock as every
-   * membership change, so seats and revocations are serialised). Row-level security shows the
-   * caller only invitations addressed to their account's email; any other id is a 404.
+   * One of the signed-in caller's own invitations, its tenant entered and locked (the same lock as
+   * every membership change, so seats and revocations are serialised). Row-level security shows
+   * the caller only invitations addressed to their account's email; any other id is a 404.
    */
-  private async openOwn(id: string): Promise<{ invitation: Invitation; tenant: Tenant }> {
-    const email = await this.callerEmail();
-    const found = await this.em.findOne(Invitation, { id, email }, { filters: { [TENANT_FILTER]: false } });
-    if (!found) throw TenancyErrors.invitationNotFound();
-    await this.session.enterTenant(this.em, found.tenantId);
-    const tenant = await this.em.findOne(Tenant, found.tenantId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!tenant) throw TenancyErrors.invitationNotFound();
-    this.context.setTenant({ tenantId: tenant.id, role: null });
+  private async openOwn(id: string): Promise<{ invitation: Invitation; tenant: Tenant; tenantId: TenantId }> {
+    const email = await this.invitations.accountEmail();
+    if (!email) throw Errors.unauthenticated();
+    const found = await this.invitations.addressedTo(id, email);
+    if (!found) throw TenancyErrors.of(TenancyErrorCode.InvitationNotFound);
+    const tenantId = await this.tenants.enter(found.tenantId);
+    const tenant = await this.tenants.lock(tenantId);
+    if (!tenant) throw TenancyErrors.of(TenancyErrorCode.InvitationNotFound);
+    // The rest of the request (its audit entries) acts in the invitation's tenant.
+    this.context.setTenant({ tenantId, role: null });
     // Read again under the lock: a concurrent revoke or answer may have committed meanwhile.
-    const invitation = await this.em.findOneOrFail(Invitation, id, { refresh: true });
-    return { invitation, tenant };
+    const invitation = await this.invitations.find(tenantId, id);
+    if (!invitation) throw TenancyErrors.of(TenancyErrorCode.InvitationNotFound);
+    return { invitation, tenant, tenantId };
   }
 
   /** Moves an invitation to its answer, or 409 `invalid_transition` when it is answered, revoked or expired. */
   private close(invitation: Invitation, action: InvitationAnswer): void {
     const outcome = answer(invitation, action, this.clock.now());
-    if (!outcome.ok) throw TenancyErrors.invalidTransition(outcome.reason);
+    if (!outcome.ok) throw TenancyErrors.of(TenancyErrorCode.InvitationClosed, { detail: outcome.reason });
     invitation.status = outcome.status;
     invitation.answeredAt = this.clock.realNow();
-  }
-
-  /** The signed-in caller's email, as the database knows it (the same function the RLS policy uses). */
-  private async callerEmail(): Promise<string> {
-    const [row] = await this.em.execute<{ email: string | null }[]>('select app_user_email() as email');
-    if (!row?.email) throw Errors.unauthenticated();
-    return row.email;
   }
 }

@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Access, TenantAdmin, TenantMember } from '../../common/auth/access.js';
+import { Caller, TenantCaller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { PageOf, PageQuery } from '../../common/http/pagination.js';
@@ -40,8 +41,8 @@ export class TenancyController {
   @ApiOperation({ operationId: 'createTenant', summary: 'Create a tenant; the caller becomes its tenant_admin' })
   @ApiCreatedResponse({ type: TenantDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
-  create(@Body() dto: CreateTenantDto) {
-    return this.tenancy.create(dto.name);
+  create(@Caller() caller: Caller, @Body() dto: CreateTenantDto) {
+    return this.tenancy.create(caller, dto.name);
   }
 
   @Get('tenant')
@@ -49,8 +50,8 @@ export class TenancyController {
   @ApiOperation({ operationId: 'getTenant', summary: 'The current tenant' })
   @ApiOkResponse({ type: TenantDto })
   @ApiProblems(400, 404)
-  current() {
-    return this.tenancy.current();
+  current(@TenantCaller() caller: TenantCaller) {
+    return this.tenancy.current(caller);
   }
 
   @Patch('tenant')
@@ -58,8 +59,8 @@ export class TenancyController {
   @ApiOperation({ operationId: 'renameTenant', summary: 'Rename the current tenant' })
   @ApiOkResponse({ type: TenantDto })
   @ApiProblems(400, 404)
-  rename(@Body() dto: UpdateTenantDto) {
-    return this.tenancy.rename(dto.name);
+  rename(@TenantCaller() caller: TenantCaller, @Body() dto: UpdateTenantDto) {
+    return this.tenancy.rename(caller, dto.name);
   }
 
   @Get('members')
@@ -67,8 +68,8 @@ export class TenancyController {
   @ApiOperation({ operationId: 'listMembers', summary: 'Members of the current tenant' })
   @ApiOkResponse({ type: PageOf(MemberDto) })
   @ApiProblems(400)
-  members(@Query() query: PageQuery) {
-    return this.tenancy.listMembers(query);
+  members(@TenantCaller() caller: TenantCaller, @Query() query: PageQuery) {
+    return this.tenancy.listMembers(caller, query);
   }
 
   @Post('members')
@@ -84,8 +85,8 @@ export class TenancyController {
   })
   @ApiAcceptedResponse({ type: InviteResultDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
-  addMember(@Body() dto: AddMemberDto) {
-    return this.invitations.invite(dto.email, dto.role);
+  addMember(@TenantCaller() caller: TenantCaller, @Body() dto: AddMemberDto) {
+    return this.invitations.invite(caller, dto.email, dto.role);
   }
 
   @Get('invitations')
@@ -93,8 +94,8 @@ export class TenancyController {
   @ApiOperation({ operationId: 'listInvitations', summary: "The current tenant's open invitations (pending, not expired)" })
   @ApiOkResponse({ type: PageOf(InvitationDto) })
   @ApiProblems(400)
-  listInvitations(@Query() query: PageQuery) {
-    return this.invitations.list(query);
+  listInvitations(@TenantCaller() caller: TenantCaller, @Query() query: PageQuery) {
+    return this.invitations.list(caller, query);
   }
 
   @Delete('invitations/:id')
@@ -103,8 +104,8 @@ export class TenancyController {
   @ApiOperation({ operationId: 'revokeInvitation', summary: 'Revoke a pending invitation' })
   @ApiNoContentResponse()
   @ApiProblems(400, 404, 409)
-  revokeInvitation(@Param('id', uuidParam('id')) id: string) {
-    return this.invitations.revoke(id);
+  revokeInvitation(@TenantCaller() caller: TenantCaller, @Param('id', uuidParam('id')) id: string) {
+    return this.invitations.revoke(caller, id);
   }
 
   @Post('invitations/:id/accept')
@@ -119,8 +120,8 @@ export class TenancyController {
   })
   @ApiOkResponse({ type: JoinedTenantDto })
   @ApiProblems(400, 404, 409)
-  acceptInvitation(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
-    return this.invitations.accept(id);
+  acceptInvitation(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
+    return this.invitations.accept(caller, id);
   }
 
   @Post('invitations/:id/decline')
@@ -129,8 +130,8 @@ export class TenancyController {
   @ApiOperation({ operationId: 'declineInvitation', summary: "Decline an invitation addressed to the caller's email" })
   @ApiNoContentResponse()
   @ApiProblems(400, 404, 409)
-  declineInvitation(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
-    return this.invitations.decline(id);
+  declineInvitation(@Caller() caller: Caller, @Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
+    return this.invitations.decline(caller, id);
   }
 
   @Patch('members/:userId')
@@ -138,8 +139,12 @@ export class TenancyController {
   @ApiOperation({ operationId: 'updateMember', summary: "Change a member's role; the last tenant_admin cannot be demoted" })
   @ApiOkResponse({ type: MemberDto })
   @ApiProblems(400, 404, 409)
-  updateMember(@Param('userId', uuidParam('userId')) userId: string, @Body() dto: UpdateMemberDto) {
-    return this.tenancy.changeRole(userId, dto.role);
+  updateMember(
+    @TenantCaller() caller: TenantCaller,
+    @Param('userId', uuidParam('userId')) userId: string,
+    @Body() dto: UpdateMemberDto,
+  ) {
+    return this.tenancy.changeRole(caller, userId, dto.role);
   }
 
   @Delete('members/:userId')
@@ -148,7 +153,7 @@ export class TenancyController {
   @ApiOperation({ operationId: 'removeMember', summary: 'Remove a member; the last tenant_admin cannot be removed' })
   @ApiNoContentResponse()
   @ApiProblems(400, 404, 409)
-  removeMember(@Param('userId', uuidParam('userId')) userId: string) {
-    return this.tenancy.removeMember(userId);
+  removeMember(@TenantCaller() caller: TenantCaller, @Param('userId', uuidParam('userId')) userId: string) {
+    return this.tenancy.removeMember(caller, userId);
   }
 }

@@ -1,7 +1,5 @@
-import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
-import { User } from '../auth/user.entity.js';
-import type { TenantRole } from '../../common/context/request-context.js';
 
 export type TenantStatus = 'active' | 'suspended';
 
@@ -24,23 +22,4 @@ export class Tenant {
 
   @Property({ type: 'timestamptz' })
   updatedAt!: Date;
-}
-
-@Entity({ tableName: 'memberships' })
-@Unique({ properties: ['tenantId', 'user'] })
-export class Membership {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = newId();
-
-  @Property({ type: 'uuid' })
-  tenantId!: string;
-
-  @ManyToOne(() => User, { fieldName: 'user_id' })
-  user!: User;
-
-  @Enum({ items: ['tenant_admin', 'tenant_user'] })
-  role!: TenantRole;
-
-  @Property({ type: 'timestamptz' })
-  createdAt!: Date;
 }

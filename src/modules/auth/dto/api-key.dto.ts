@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
-import { API_KEY_MODES, type ApiKeyMode, maskedKey } from '../api-key-secret.js';
+import { API_KEY_MODES, type ApiKeyMode, maskedKey } from '../api-key-secret.rules.js';
 import type { ApiKey } from '../api-key.entity.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);

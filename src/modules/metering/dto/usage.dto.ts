@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { QueryInt } from '../../../common/http/params.js';
 import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
-import { METRIC_KEY } from '../../policies/metrics.js';
+import { METRIC_KEY } from '../../policies/metrics.rules.js';
 import {
   GRANULARITIES,
   type Granularity,
@@ -9,7 +9,7 @@ import {
   MAX_QUANTITY,
   USAGE_OPERATIONS,
   type UsageOperation,
-} from '../usage-rules.js';
+} from '../usage.rules.js';
 import { Omittable } from '../../../common/http/optional.js';
 
 const METRIC_MESSAGE = 'metric must be lowercase letters, digits and underscores';

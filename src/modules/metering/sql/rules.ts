@@ -5,10 +5,10 @@
  * a plan version's limits. Changing one of them changes the generated definitions, and the check
  * (`npm run check:sql`) then asks for a migration that applies them.
  */
-import { BUILT_IN_METRICS } from '../../policies/metrics.js';
-import type { PlanLimit } from '../../plans/plan-terms.js';
+import { BUILT_IN_METRICS } from '../../policies/metrics.rules.js';
+import type { PlanLimit } from '../../plans/plan-terms.rules.js';
 import { LIVE_STATUSES } from '../../subscriptions/subscription-state.js';
-import { MEMBERSHIP_GAUGE } from '../usage-rules.js';
+import { MEMBERSHIP_GAUGE } from '../usage.rules.js';
 
 export const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 const list = (values: readonly string[]): string => `(${values.map(literal).join(', ')})`;
@@ -17,16 +17,16 @@ const GAUGES = Object.keys(BUILT_IN_METRICS).filter((metric) => BUILT_IN_METRICS
 /** `s.status in ${LIVE}`: the statuses of a subscription that meters (subscription-state.ts). */
 export const LIVE = list(LIVE_STATUSES);
 
-/** Whether a metric is a gauge (metrics.ts `kindOf`: built-in gauges; every other metric counts). */
+/** Whether a metric is a gauge (metrics.rules.ts `kindOf`: built-in gauges; every other metric counts). */
 export const isGauge = (metric: string): string => `(${metric} in ${list(GAUGES)})`;
 
-/** A metric's kind, 'gauge' or 'counter' (metrics.ts `kindOf`). */
+/** A metric's kind, 'gauge' or 'counter' (metrics.rules.ts `kindOf`). */
 export const kindOf = (metric: string): string => `case when ${isGauge(metric)} then 'gauge' else 'counter' end`;
 
-/** Built-in metrics are known without a policy naming them (metrics.ts `BUILT_IN_METRICS`). */
+/** Built-in metrics are known without a policy naming them (metrics.rules.ts `BUILT_IN_METRICS`). */
 export const isBuiltIn = (metric: string): string => `(${metric} in ${list(Object.keys(BUILT_IN_METRICS))})`;
 
-/** The gauge whose level is the tenant's member count (usage-rules.ts). */
+/** The gauge whose level is the tenant's member count (usage.rules.ts). */
 export const MEMBERS = literal(MEMBERSHIP_GAUGE);
 
 /**

@@ -16,7 +16,8 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
 import { IsCurrency } from '../../../common/money.validators.js';
-import type { Plan, PlanVersion } from '../plan.entity.js';
+import type { Plan } from '../plan.entity.js';
+import type { PlanVersion } from '../plan-version.entity.js';
 import { Omittable, OmittableOrNull, PartialBody } from '../../../common/http/optional.js';
 
 export const INTERVALS = ['day', 'week', 'month', 'year'] as const;

@@ -13,7 +13,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
-import { METRIC_KEY } from '../metrics.js';
+import { METRIC_KEY } from '../metrics.rules.js';
 import type { Policy } from '../policy.entity.js';
 import { Omittable, PartialBody } from '../../../common/http/optional.js';
 

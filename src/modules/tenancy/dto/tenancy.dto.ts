@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import type { InvitationStatus } from '../invitation-rules.js';
+import type { InvitationStatus } from '../invitation.rules.js';
 import { PageQuery } from '../../../common/http/pagination.js';
 import type { TenantRole } from '../../../common/context/request-context.js';
 import type { Tenant, TenantStatus } from '../tenant.entity.js';

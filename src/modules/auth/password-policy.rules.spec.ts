@@ -1,4 +1,4 @@
-import { passwordWeakness } from './password-policy.js';
+import { passwordWeakness } from './password-policy.rules.js';
 
 const ada = { email: 'ada.lovelace@example.com', name: 'Ada Lovelace' };
 

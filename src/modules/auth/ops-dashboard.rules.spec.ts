@@ -1,4 +1,4 @@
-import { opsWriteAction } from './ops-dashboard-rules.js';
+import { opsWriteAction } from './ops-dashboard.rules.js';
 
 const base = '/admin/queues/api/queues';
 

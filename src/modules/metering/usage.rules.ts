@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FieldError } from '../../common/errors/app-error.js';
-import { kindOf, type MetricKind } from '../policies/metrics.js';
+import { kindOf, type MetricKind } from '../policies/metrics.rules.js';
 
 export type UsageOperation = 'increment' | 'set';
 export const USAGE_OPERATIONS: readonly UsageOperation[] = ['increment', 'set'];

@@ -1,4 +1,4 @@
-import { slugify } from './slug.js';
+import { slugify } from './slug.rules.js';
 
 describe('slugify', () => {
   it('makes a readable, URL-safe slug with a random suffix', () => {

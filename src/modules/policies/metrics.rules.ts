@@ -8,6 +8,9 @@ export const BUILT_IN_METRICS: Readonly<Record<string, MetricKind>> = {
   api_calls: 'counter',
 };
 
+/** Hard refuses what would cross the limit; soft counts on and warns. */
+export type Enforcement = 'hard' | 'soft';
+
 export const METRIC_KEY = /^[a-z][a-z0-9_]{0,62}$/;
 
 export function kindOf(metric: string): MetricKind {

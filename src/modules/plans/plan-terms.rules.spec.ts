@@ -1,4 +1,4 @@
-import { PlanTerms, termsChanged } from './plan-terms.js';
+import { PlanTerms, termsChanged } from './plan-terms.rules.js';
 
 const limit = (policyId: string, value: number | null) => ({
   policyId,

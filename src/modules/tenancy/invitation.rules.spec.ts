@@ -1,4 +1,4 @@
-import { answer, expiryOf, isOpen } from './invitation-rules.js';
+import { answer, expiryOf, isOpen } from './invitation.rules.js';
 
 const now = new Date('2030-01-10T00:00:00Z');
 const pending = { status: 'pending' as const, expiresAt: new Date('2030-01-17T00:00:00Z') };

@@ -1,6 +1,7 @@
-import type { MetricKind } from '../policies/metrics.js';
-import type { Enforcement } from '../policies/policy.entity.js';
-import type { Interval } from '../subscriptions/billing-period.js';
+import type { Enforcement, MetricKind } from '../policies/metrics.rules.js';
+
+/** The unit of a plan's billing period; a version bills every `intervalCount` of them. */
+export type Interval = 'day' | 'week' | 'month' | 'year';
 
 /** A policy as a plan version carries it (a snapshot: later policy edits do not change sold versions). */
 export interface PlanLimit {

@@ -8,7 +8,7 @@ import {
   randomBase62,
   SECRET_ENTROPY_BITS,
   SECRET_LENGTH,
-} from './api-key-secret.js';
+} from './api-key-secret.rules.js';
 
 describe('API key secrets', () => {
   it('have at least 192 bits of entropy in the secret part', () => {

@@ -10,7 +10,7 @@ import {
   remainingOf,
   warningFor,
   writeFingerprint,
-} from './usage-rules.js';
+} from './usage.rules.js';
 
 describe('planWrite', () => {
   it('increments counters by quantity (default 1)', () => {
