@@ -40,7 +40,6 @@ function start(entry: string, env: Record<string, string>): Promise<ChildProcess
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a few fields of API answers
 async function call(
   base: string,
   method: string,
