@@ -28,7 +28,8 @@ export default {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Medium specs (services on a cloned database, no HTTP: test/medium) share the run's template.
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/medium/**/*.medium-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.js',
       globalTeardown: '<rootDir>/test/support/global-teardown.js',
       setupFilesAfterEnv: ['<rootDir>/test/support/preload.js'],
