@@ -1,4 +1,4 @@
-import { passwordWeakness } from './password-policy.rules.js';
+import { ESTIMATED_LENGTH, passwordWeakness } from './password-policy.rules.js';
 
 const ada = { email: 'ada.lovelace@example.com', name: 'Ada Lovelace' };
 
@@ -31,9 +31,11 @@ describe('password policy', () => {
     expect(passwordWeakness('admin-password-123', { email: 'admin@eshtarek.test', name: 'Platform admin' })).toBeNull();
   });
 
-  it('estimates long passwords quickly', () => {
-    const started = Date.now();
-    for (const password of ['a'.repeat(200), 'aB3$'.repeat(50), '1234567890'.repeat(20)]) passwordWeakness(password, ada);
-    expect(Date.now() - started).toBeLessThan(1000);
+  // Bounded work without a timed test: what follows the estimated start cannot change the answer.
+  it('estimates only the start of a long password', () => {
+    const weakStart = 'password'.repeat(ESTIMATED_LENGTH / 8);
+    const strongStart = 'Tq7#vL2!pX9@mR4$'.repeat(ESTIMATED_LENGTH / 16);
+    expect(passwordWeakness(weakStart + 'Zk8^wN3&bY6*cJ1%'.repeat(200), ada)).not.toBeNull();
+    expect(passwordWeakness(strongStart + 'a'.repeat(10_000), ada)).toBeNull();
   });
 });

@@ -13,7 +13,7 @@ export const MIN_PASSWORD_SCORE = 3;
  * Only the start of a password is estimated: zxcvbn's matching grows faster than linearly with
  * length, and a start this long that is strong keeps the whole password strong.
  */
-const ESTIMATED_LENGTH = 64;
+export const ESTIMATED_LENGTH = 64;
 /** A name shorter than this may legitimately occur inside a password. */
 const MIN_PERSONAL_LENGTH = 4;
 
