@@ -2,9 +2,9 @@ import { BigIntType } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
 import type { LineKind } from '../subscriptions/dto/invoice.dto.js';
-import type { Line } from '../subscriptions/proration.js';
+import type { Line } from '../subscriptions/proration.rules.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
-import type { CreditReason } from './credit.js';
+import type { CreditReason } from './credit.rules.js';
 
 /** A card on file: only brand, last4 and expiry, plus the provider's opaque token. */
 @Entity({ tableName: 'payment_methods' })
@@ -187,7 +187,7 @@ export class Payment {
   createdAt!: Date;
 }
 
-/** Append-only tenant credit (see credit.ts): positive adds, negative uses it on an invoice. */
+/** Append-only tenant credit (see credit.rules.ts): positive adds, negative uses it on an invoice. */
 @Entity({ tableName: 'credit_ledger' })
 export class CreditEntry {
   @PrimaryKey({ type: 'uuid' })

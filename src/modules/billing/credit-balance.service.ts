@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { RequestContext } from '../../common/context/request-context.js';
 import { fromMinor } from '../../common/money.js';
 import { decodeCursor, exactTimestampSql, toPage } from '../../common/http/pagination.js';
-import type { CreditReason } from './credit.js';
+import type { CreditReason } from './credit.rules.js';
 import { CreditBalancePageDto, CreditBalanceQuery } from './dto/billing.dto.js';
 
 interface EntryRow {

@@ -10,9 +10,9 @@ import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditEntry, AuditService } from '../audit/audit.service.js';
 import { newId } from '../../database/ids.js';
-import { periodLine } from '../subscriptions/proration.js';
-import { InvoicePricing, priceInvoice } from './invoice-pricing.js';
-import type { Line } from '../subscriptions/proration.js';
+import { periodLine } from '../subscriptions/proration.rules.js';
+import { InvoicePricing, priceInvoice } from './invoice-pricing.rules.js';
+import type { Line } from '../subscriptions/proration.rules.js';
 import {
   BilledInvoice,
   ChargeOutcome,
@@ -21,12 +21,12 @@ import {
   SubscriptionBilling,
 } from '../subscriptions/subscription-billing.port.js';
 import { SubscriptionPayments } from '../subscriptions/subscription-payments.js';
-import { isLive, LIVE_STATUSES } from '../subscriptions/subscription-state.js';
+import { isLive, LIVE_STATUSES } from '../subscriptions/subscription-state.rules.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
 import type { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
 import { BillingReason, CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from './billing.entities.js';
-import type { CreditReason } from './credit.js';
-import { afterFailedAttempt, automaticAttemptDue } from './dunning.js';
+import type { CreditReason } from './credit.rules.js';
+import { afterFailedAttempt, automaticAttemptDue } from './dunning.rules.js';
 import { invoiceDto } from './dto/billing.dto.js';
 import { ChargeIntents, IntentWriter } from './charge-intents.service.js';
 import { ChargeResult, PaymentGateway } from './payment-gateway.js';
@@ -52,7 +52,7 @@ const CHARGE_CONCURRENCY = 64;
 /** An attempt whose charge the reconciler had already refunded: it paid nothing. */
 const CHARGE_REFUNDED: ChargeResult = { id: '', status: 'failed', failureCode: 'charge_refunded' };
 
-/** Statuses a subscription can still be charged in (subscription-state.ts's LIVE_STATUSES). */
+/** Statuses a subscription can still be charged in (subscription-state.rules.ts's LIVE_STATUSES). */
 const LIVE_SQL = LIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /** The card a charge uses: its id and the provider's token. */
@@ -559,7 +559,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
 
   /**
    * One charge attempt per invoice, all at once, each with the card `cards[i]` chooses. Every
-   * attempt is a payment record; an automatic failure walks the dunning schedule (dunning.ts).
+   * attempt is a payment record; an automatic failure walks the dunning schedule (dunning.rules.ts).
    */
   async collectMany(
     invoices: Invoice[],

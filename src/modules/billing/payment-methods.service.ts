@@ -7,7 +7,7 @@ import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagi
 import { AuditService } from '../audit/audit.service.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
 import { PaymentMethod } from './billing.entities.js';
-import { luhnValid, notExpired } from './cards.js';
+import { luhnValid, notExpired } from './cards.rules.js';
 import { AddPaymentMethodDto, PaymentMethodDto } from './dto/billing.dto.js';
 import { PaymentGateway } from './payment-gateway.js';
 

@@ -1,6 +1,6 @@
 import type { MetricKind } from '../policies/metrics.js';
 import type { Enforcement } from '../policies/policy.entity.js';
-import type { Interval } from '../subscriptions/billing-period.js';
+import type { Interval } from '../subscriptions/billing-period.rules.js';
 
 /** A policy as a plan version carries it (a snapshot: later policy edits do not change sold versions). */
 export interface PlanLimit {

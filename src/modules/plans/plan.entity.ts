@@ -1,7 +1,7 @@
 import { BigIntType } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
-import type { Interval } from '../subscriptions/billing-period.js';
+import type { Interval } from '../subscriptions/billing-period.rules.js';
 import type { PlanLimit } from './plan-terms.js';
 
 export type PlanStatus = 'active' | 'archived';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { MemberLimit } from '../tenancy/member-limit.port.js';
-import { LIVE_STATUSES } from './subscription-state.js';
+import { LIVE_STATUSES } from './subscription-state.rules.js';
 import { Subscription } from './subscription.entity.js';
-import { SubscriptionErrors } from './subscription.errors.js';
+import { SubscriptionErrors } from './subscriptions.errors.js';
 
 /** The tenancy module's MemberLimit port: the live plan version's hard `max_users` limit. */
 @Injectable()

@@ -5,11 +5,11 @@ import { TenantSession } from '../../database/tenant-session.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditEntry, AuditService } from '../audit/audit.service.js';
-import type { Interval } from './billing-period.js';
-import { decideRenewal, RenewalTerms } from './renewal.js';
+import type { Interval } from './billing-period.rules.js';
+import { decideRenewal, RenewalTerms } from './renewal.rules.js';
 import { RenewalBilling, RenewalCharge } from './subscription-billing.port.js';
 import { RENEW_JOB } from './subscription-payments.js';
-import { SubscriptionStatus, transition } from './subscription-state.js';
+import { SubscriptionStatus, transition } from './subscription-state.rules.js';
 
 interface DueRow {
   id: string;

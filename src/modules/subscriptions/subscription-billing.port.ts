@@ -1,5 +1,5 @@
 import type { Subscription } from './subscription.entity.js';
-import type { Line } from './proration.js';
+import type { Line } from './proration.rules.js';
 import type { InvoiceDto } from './dto/invoice.dto.js';
 
 export interface BilledInvoice {
@@ -9,7 +9,7 @@ export interface BilledInvoice {
   totalAmount: bigint;
 }
 
-/** How lines become what is charged (billing's invoice-pricing.ts), all in minor units. */
+/** How lines become what is charged (billing's invoice-pricing.rules.ts), all in minor units. */
 export interface DraftPricing {
   subtotal: bigint;
   creditApplied: bigint;

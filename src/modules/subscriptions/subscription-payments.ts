@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock/clock.service.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditService } from '../audit/audit.service.js';
-import { SubscriptionEvent, transition } from './subscription-state.js';
+import { SubscriptionEvent, transition } from './subscription-state.rules.js';
 import { Subscription } from './subscription.entity.js';
 
 export const RENEW_JOB = 'renew';

@@ -1,7 +1,7 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
 import { Plan, PlanVersion } from '../plans/plan.entity.js';
-import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './subscription-state.js';
+import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './subscription-state.rules.js';
 
 @Entity({ tableName: 'subscriptions' })
 export class Subscription {

@@ -8,16 +8,16 @@ import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagi
 import { AuditService } from '../audit/audit.service.js';
 import { PlanVersion } from '../plans/plan.entity.js';
 import { PlansService } from '../plans/plans.service.js';
-import { addDays, periodBoundary } from './billing-period.js';
+import { addDays, periodBoundary } from './billing-period.rules.js';
 import { ChangePreviewDto, ChangeResultDto, SubscriptionDto, Timing } from './dto/subscription.dto.js';
-import { Line, periodLine, prorateChange, unusedTimeCredit } from './proration.js';
+import { Line, periodLine, prorateChange, unusedTimeCredit } from './proration.rules.js';
 import { SubscriptionBilling } from './subscription-billing.port.js';
-import { SubscriptionErrors } from './subscription.errors.js';
+import { SubscriptionErrors } from './subscriptions.errors.js';
 import { Subscription } from './subscription.entity.js';
-import { assertActionAllowed, InvalidTransitionError, LIVE_STATUSES, transition } from './subscription-state.js';
+import { assertActionAllowed, InvalidTransitionError, LIVE_STATUSES, transition } from './subscription-state.rules.js';
 import { SubscriptionUsage } from './subscription-usage.service.js';
-import { trialDaysFor } from './trial.js';
-import { gaugeViolations, isUpgrade, sameInterval, usageView } from './usage-limits.js';
+import { trialDaysFor } from './trial.rules.js';
+import { gaugeViolations, isUpgrade, sameInterval, usageView } from './usage-limits.rules.js';
 
 interface PlannedChange {
   version: PlanVersion;

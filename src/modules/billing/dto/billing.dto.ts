@@ -6,7 +6,7 @@ import { PageQuery } from '../../../common/http/pagination.js';
 import { fromMinor } from '../../../common/money.js';
 import { InvoiceDto } from '../../subscriptions/dto/invoice.dto.js';
 import type { Invoice, InvoiceLine, Payment, PaymentMethod } from '../billing.entities.js';
-import { CREDIT_REASONS, type CreditReason } from '../credit.js';
+import { CREDIT_REASONS, type CreditReason } from '../credit.rules.js';
 
 export class AddPaymentMethodDto {
   /** Card number, digits only (spaces are ignored). Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds. */

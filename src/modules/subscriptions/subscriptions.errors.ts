@@ -1,5 +1,5 @@
 import { AppError, Errors } from '../../common/errors/app-error.js';
-import type { GaugeViolation } from './usage-limits.js';
+import type { GaugeViolation } from './usage-limits.rules.js';
 
 export const SubscriptionErrors = {
   none: () => Errors.notFound('Live subscription'),

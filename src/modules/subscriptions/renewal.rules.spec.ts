@@ -1,4 +1,4 @@
-import { decideRenewal, RenewalState, RenewalTerms } from './renewal.js';
+import { decideRenewal, RenewalState, RenewalTerms } from './renewal.rules.js';
 
 const monthly: RenewalTerms = { id: 'v1', interval: 'month', intervalCount: 1, durationCycles: null };
 const yearly: RenewalTerms = { id: 'v2', interval: 'year', intervalCount: 1, durationCycles: null };

@@ -7,7 +7,7 @@ import {
   periodBoundary,
   periodSeconds,
   remainingSeconds,
-} from './billing-period.js';
+} from './billing-period.rules.js';
 
 const d = (iso: string): Date => new Date(iso);
 const iso = (date: Date): string => date.toISOString();

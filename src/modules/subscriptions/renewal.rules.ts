@@ -2,8 +2,8 @@
  * What happens to a live subscription when its period (or trial) ends: pure rules, no I/O.
  * The renewal worker applies the decision under the subscription's row lock.
  */
-import { Interval, nextBoundaryAfter, periodBoundary } from './billing-period.js';
-import type { SubscriptionStatus } from './subscription-state.js';
+import { Interval, nextBoundaryAfter, periodBoundary } from './billing-period.rules.js';
+import type { SubscriptionStatus } from './subscription-state.rules.js';
 
 export interface RenewalTerms {
   id: string;

@@ -3,7 +3,7 @@
  * break, and whether a change is an upgrade.
  */
 import type { PlanLimit } from '../plans/plan-terms.js';
-import { Interval, nominalSeconds } from './billing-period.js';
+import { Interval, nominalSeconds } from './billing-period.rules.js';
 
 export interface UsageView {
   metric: string;
