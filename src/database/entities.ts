@@ -5,7 +5,11 @@ import { Invitation } from '../modules/tenancy/invitation.entity.js';
 import { Policy } from '../modules/policies/policy.entity.js';
 import { Plan, PlanVersion } from '../modules/plans/plan.entity.js';
 import { Subscription } from '../modules/subscriptions/subscription.entity.js';
-import { CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from '../modules/billing/billing.entities.js';
+import { CreditEntry } from '../modules/billing/credit-entry.entity.js';
+import { InvoiceLine } from '../modules/billing/invoice-line.entity.js';
+import { Invoice } from '../modules/billing/invoice.entity.js';
+import { PaymentMethod } from '../modules/billing/payment-method.entity.js';
+import { Payment } from '../modules/billing/payment.entity.js';
 import { ApiKey } from '../modules/auth/api-key.entity.js';
 import { Notification } from '../modules/metering/notification.entity.js';
 

@@ -24,7 +24,11 @@ import { SubscriptionPayments } from '../subscriptions/subscription-payments.js'
 import { isLive, LIVE_STATUSES } from '../subscriptions/subscription-state.rules.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
 import type { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
-import { BillingReason, CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from './billing.entities.js';
+import { CreditEntry } from './credit-entry.entity.js';
+import { InvoiceLine } from './invoice-line.entity.js';
+import { BillingReason, Invoice } from './invoice.entity.js';
+import type { PaymentMethod } from './payment-method.entity.js';
+import { Payment } from './payment.entity.js';
 import type { CreditReason } from './credit.rules.js';
 import { afterFailedAttempt, automaticAttemptDue } from './dunning.rules.js';
 import { invoiceDto } from './dto/billing.dto.js';

@@ -6,7 +6,7 @@ import { Errors } from '../../common/errors/app-error.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
-import { PaymentMethod } from './billing.entities.js';
+import { PaymentMethod } from './payment-method.entity.js';
 import { luhnValid, notExpired } from './cards.rules.js';
 import { AddPaymentMethodDto, PaymentMethodDto } from './dto/billing.dto.js';
 import { PaymentGateway } from './payment-gateway.js';

@@ -5,7 +5,10 @@ import { Omittable } from '../../../common/http/optional.js';
 import { PageQuery } from '../../../common/http/pagination.js';
 import { fromMinor } from '../../../common/money.js';
 import { InvoiceDto } from '../../subscriptions/dto/invoice.dto.js';
-import type { Invoice, InvoiceLine, Payment, PaymentMethod } from '../billing.entities.js';
+import type { InvoiceLine } from '../invoice-line.entity.js';
+import type { Invoice } from '../invoice.entity.js';
+import type { PaymentMethod } from '../payment-method.entity.js';
+import type { Payment } from '../payment.entity.js';
 import { CREDIT_REASONS, type CreditReason } from '../credit.rules.js';
 
 export class AddPaymentMethodDto {
