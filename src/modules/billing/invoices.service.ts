@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
-import { Errors } from '../../common/errors/app-error.js';
+import { BillingErrorCode, BillingErrors } from './billing.errors.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { InvoiceLine } from './invoice-line.entity.js';
@@ -33,7 +33,7 @@ export class InvoicesService {
 
   async get(id: string): Promise<InvoiceDto> {
     const invoice = await this.em.findOne(Invoice, id);
-    if (!invoice) throw Errors.notFound('Invoice');
+    if (!invoice) throw BillingErrors.of(BillingErrorCode.InvoiceNotFound);
     return invoiceDto(invoice, (await this.linesOf([invoice])).get(id) ?? []);
   }
 
@@ -52,19 +52,19 @@ export class InvoicesService {
    */
   async pay(id: string): Promise<InvoiceDto> {
     const invoice = await this.em.findOne(Invoice, id);
-    if (!invoice) throw Errors.notFound('Invoice');
+    if (!invoice) throw BillingErrors.of(BillingErrorCode.InvoiceNotFound);
     const result = await this.invoicing.collectOpen(id, false);
     if (result.status.startsWith('subscription_')) {
-      throw Errors.invalidTransition('The subscription of this invoice has ended; nothing more is collected on it');
+      throw BillingErrors.of(BillingErrorCode.SubscriptionEnded);
     }
     if (result.status !== 'open' && !result.paid && !result.failureCode) {
-      throw Errors.invalidTransition(`The invoice is ${result.status}, not open`);
+      throw BillingErrors.of(BillingErrorCode.InvoiceNotOpen, { detail: `The invoice is ${result.status}, not open` });
     }
     if (!result.paid) {
-      throw Errors.paymentFailed(
-        result.failureCode ?? 'card_declined',
-        `The payment failed: ${result.failureCode}`,
-      ).keepingWork();
+      throw BillingErrors.of(BillingErrorCode.PaymentFailed, {
+        detail: `The payment failed: ${result.failureCode}`,
+        extensions: { failureCode: result.failureCode ?? 'card_declined' },
+      }).keepingWork();
     }
     return this.get(id);
   }

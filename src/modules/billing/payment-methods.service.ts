@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
-import { Errors } from '../../common/errors/app-error.js';
+import { BillingErrorCode, BillingErrors } from './billing.errors.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
@@ -48,10 +48,12 @@ export class PaymentMethodsService {
 
   async add(dto: AddPaymentMethodDto): Promise<PaymentMethodDto> {
     if (!luhnValid(dto.cardNumber)) {
-      throw Errors.validation('The card number is not valid', [{ field: 'cardNumber', message: 'fails the Luhn check' }]);
+      throw BillingErrors.of(BillingErrorCode.CardNumberInvalid, {
+        errors: [{ field: 'cardNumber', message: 'fails the Luhn check' }],
+      });
     }
     if (!notExpired(dto.expMonth, dto.expYear, this.clock.now())) {
-      throw Errors.validation('The card has expired', [{ field: 'expYear', message: 'the card has expired' }]);
+      throw BillingErrors.of(BillingErrorCode.CardExpired, { errors: [{ field: 'expYear', message: 'the card has expired' }] });
     }
     const card = await this.gateway.tokenize(dto.cardNumber);
     const pm = this.em.create(PaymentMethod, {
@@ -72,7 +74,7 @@ export class PaymentMethodsService {
 
   async remove(id: string): Promise<void> {
     const pm = await this.em.findOne(PaymentMethod, { id, deletedAt: null });
-    if (!pm) throw Errors.notFound('Payment method');
+    if (!pm) throw BillingErrors.of(BillingErrorCode.PaymentMethodNotFound);
     pm.deletedAt = this.clock.realNow();
     // A subscription that charged this card follows the default card from now on.
     await this.em.nativeUpdate(Subscription, { paymentMethodId: id }, { paymentMethodId: null });
@@ -89,7 +91,7 @@ export class PaymentMethodsService {
   async find(id?: string | null): Promise<PaymentMethod | null> {
     if (id) {
       const pm = await this.em.findOne(PaymentMethod, { id, deletedAt: null });
-      if (!pm) throw Errors.notFound('Payment method');
+      if (!pm) throw BillingErrors.of(BillingErrorCode.PaymentMethodNotFound);
       return pm;
     }
     return this.defaultCard();

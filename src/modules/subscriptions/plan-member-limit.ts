@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { MemberLimit } from '../tenancy/member-limit.port.js';
 import { LIVE_STATUSES } from './subscription-state.rules.js';
 import { Subscription } from './subscription.entity.js';
-import { SubscriptionErrors } from './subscriptions.errors.js';
+import { limitExceeded } from './subscriptions.errors.js';
 
 /** The tenancy module's MemberLimit port: the live plan version's hard `max_users` limit. */
 @Injectable()
@@ -20,6 +20,6 @@ export class PlanMemberLimit extends MemberLimit {
     );
     const limit = subscription?.planVersion.limits.find((l) => l.metric === 'max_users');
     if (!limit || limit.limit === null || limit.enforcement !== 'hard') return;
-    if (newCount > limit.limit) throw SubscriptionErrors.limitExceeded('max_users', limit.limit, newCount - 1, 1, null);
+    if (newCount > limit.limit) throw limitExceeded('max_users', limit.limit, newCount - 1, 1, null);
   }
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RequestContext } from '../../common/context/request-context.js';
-import { Errors } from '../../common/errors/app-error.js';
 import { fromMinor } from '../../common/money.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -12,7 +11,7 @@ import { addDays, periodBoundary } from './billing-period.rules.js';
 import { ChangePreviewDto, ChangeResultDto, SubscriptionDto, Timing } from './dto/subscription.dto.js';
 import { Line, periodLine, prorateChange, unusedTimeCredit } from './proration.rules.js';
 import { SubscriptionBilling } from './subscription-billing.port.js';
-import { SubscriptionErrors } from './subscriptions.errors.js';
+import { downgradeBlocked, SubscriptionErrorCode, SubscriptionErrors } from './subscriptions.errors.js';
 import { Subscription } from './subscription.entity.js';
 import { assertActionAllowed, InvalidTransitionError, LIVE_STATUSES, transition } from './subscription-state.rules.js';
 import { SubscriptionUsage } from './subscription-usage.service.js';
@@ -56,7 +55,7 @@ export class SubscriptionsService {
 
   async current(): Promise<SubscriptionDto> {
     const subscription = await this.findLive();
-    if (!subscription) throw SubscriptionErrors.none();
+    if (!subscription) throw SubscriptionErrors.of(SubscriptionErrorCode.NoLiveSubscription);
     return this.toDto(subscription);
   }
 
@@ -71,7 +70,7 @@ export class SubscriptionsService {
   }
 
   async subscribe(planId: string, paymentMethodId?: string): Promise<SubscriptionDto> {
-    if (await this.findLive()) throw SubscriptionErrors.alreadyLive();
+    if (await this.findLive()) throw SubscriptionErrors.of(SubscriptionErrorCode.AlreadyLive);
     const version = await this.plans.purchasableVersion(planId);
     await this.assertGaugesFit(version);
     const now = this.clock.now();
@@ -80,7 +79,8 @@ export class SubscriptionsService {
     const paid = version.priceAmount > 0n;
     // A card named here is the subscription's own (renewals charge it); otherwise it follows the default card.
     const cardId = paymentMethodId || (paid && !trial) ? await this.billing.resolvePaymentMethod(paymentMethodId) : null;
-    if (paid && !trial && !cardId) throw SubscriptionErrors.noPaymentMethod();
+    if (paid && !trial && !cardId)
+      throw SubscriptionErrors.of(SubscriptionErrorCode.NoPaymentMethod, { extensions: { failureCode: 'no_payment_method' } });
 
     const trialEnd = trial ? addDays(now, trialDays) : null;
     const anchor = trialEnd ?? now;
@@ -107,7 +107,7 @@ export class SubscriptionsService {
     try {
       await this.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw SubscriptionErrors.alreadyLive();
+      if (error instanceof UniqueConstraintViolationException) throw SubscriptionErrors.of(SubscriptionErrorCode.AlreadyLive);
       throw error;
     }
 
@@ -132,10 +132,10 @@ export class SubscriptionsService {
           targetId: subscription.id,
           after: { status: subscription.status, failureCode: outcome.failureCode },
         });
-        throw Errors.paymentFailed(
-          outcome.failureCode ?? 'card_declined',
-          `The first payment failed: ${outcome.failureCode}`,
-        ).keepingWork();
+        throw SubscriptionErrors.of(SubscriptionErrorCode.FirstPaymentFailed, {
+          detail: `The first payment failed: ${outcome.failureCode}`,
+          extensions: { failureCode: outcome.failureCode ?? 'card_declined' },
+        }).keepingWork();
       }
       subscription.cyclesBilled = 1;
       subscription.cyclesOnVersion = 1;
@@ -230,9 +230,11 @@ export class SubscriptionsService {
    */
   async cancel(atPeriodEnd = true, prorate = false): Promise<SubscriptionDto> {
     if (atPeriodEnd && prorate) {
-      throw Errors.validation('prorate applies to a cancellation now', [
-        { field: 'prorate', message: 'only with atPeriodEnd: false (a cancellation at period end leaves no unused time)' },
-      ]);
+      throw SubscriptionErrors.of(SubscriptionErrorCode.ProrateAtPeriodEnd, {
+        errors: [
+          { field: 'prorate', message: 'only with atPeriodEnd: false (a cancellation at period end leaves no unused time)' },
+        ],
+      });
     }
     const subscription = await this.requireLive(true);
     const before = await this.toDto(subscription);
@@ -315,7 +317,7 @@ export class SubscriptionsService {
 
   private async requireLive(lock = false): Promise<Subscription> {
     const subscription = await this.findLive(lock);
-    if (!subscription) throw SubscriptionErrors.none();
+    if (!subscription) throw SubscriptionErrors.of(SubscriptionErrorCode.NoLiveSubscription);
     return subscription;
   }
 
@@ -323,7 +325,8 @@ export class SubscriptionsService {
     try {
       check();
     } catch (error) {
-      if (error instanceof InvalidTransitionError) throw Errors.invalidTransition(error.message);
+      if (error instanceof InvalidTransitionError)
+        throw SubscriptionErrors.of(SubscriptionErrorCode.InvalidTransition, { detail: error.message });
       throw error;
     }
   }
@@ -338,12 +341,12 @@ export class SubscriptionsService {
     this.guard(() => assertActionAllowed(subscription.status, 'change_plan', subscription));
     if (await this.billing.hasOpenInvoice(subscription.id)) {
       // Unpaid time must not turn into credit: settle the open invoice first.
-      throw Errors.invalidTransition('The subscription has an unpaid invoice; pay it before changing plan');
+      throw SubscriptionErrors.of(SubscriptionErrorCode.UnpaidInvoice);
     }
     const version = await this.plans.purchasableVersion(planId);
     const current = subscription.planVersion;
-    if (version.id === current.id) throw SubscriptionErrors.samePlan();
-    if (version.currency !== current.currency) throw SubscriptionErrors.currencyMismatch();
+    if (version.id === current.id) throw SubscriptionErrors.of(SubscriptionErrorCode.SamePlan);
+    if (version.currency !== current.currency) throw SubscriptionErrors.of(SubscriptionErrorCode.CurrencyMismatch);
     await this.assertGaugesFit(version);
 
     const timing = requested ?? (isUpgrade(current, version) ? 'now' : 'period_end');
@@ -384,9 +387,9 @@ export class SubscriptionsService {
       now.getTime() - 3600_000,
     );
     if (at.getTime() > now.getTime() || at.getTime() < earliest) {
-      throw Errors.validation('prorationDate must be within the last hour of the current period', [
-        { field: 'prorationDate', message: 'must be in the current period, at most an hour ago and not in the future' },
-      ]);
+      throw SubscriptionErrors.of(SubscriptionErrorCode.ProrationDateOutOfRange, {
+        errors: [{ field: 'prorationDate', message: 'must be in the current period, at most an hour ago and not in the future' }],
+      });
     }
     return at;
   }
@@ -394,7 +397,7 @@ export class SubscriptionsService {
   private async assertGaugesFit(version: PlanVersion): Promise<void> {
     const used = await this.usage.usedByMetric(null, version.limits);
     const violations = gaugeViolations(version.limits, used);
-    if (violations.length) throw SubscriptionErrors.downgradeBlocked(violations);
+    if (violations.length) throw downgradeBlocked(violations);
   }
 
   async toDto(s: Subscription): Promise<SubscriptionDto> {
