@@ -4,9 +4,12 @@ import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
 import { BillingController } from './billing.controller.js';
 import { ChargeIntents } from './charge-intents.service.js';
 import { CreditBalanceService } from './credit-balance.service.js';
+import { CreditRepository } from './credit.repository.js';
+import { InvoiceRepository } from './invoice.repository.js';
 import { InvoicesService } from './invoices.service.js';
 import { InvoicingService } from './invoicing.service.js';
 import { MockPaymentGateway, PaymentGateway, PostgresMockGatewayStore } from './payment-gateway.js';
+import { PaymentMethodRepository } from './payment-method.repository.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
 
 /** Global so that subscriptions (below it) receives the SubscriptionBilling port without importing billing. */
@@ -16,6 +19,9 @@ import { PaymentMethodsService } from './payment-methods.service.js';
   controllers: [BillingController],
   providers: [
     PaymentMethodsService,
+    PaymentMethodRepository,
+    InvoiceRepository,
+    CreditRepository,
     InvoicingService,
     InvoicesService,
     CreditBalanceService,

@@ -35,6 +35,7 @@ export class ChargeIntents implements OnApplicationShutdown {
   private readonly pools = new Map<IntentWriter, pg.Pool>();
 
   constructor(
+    private readonly em: EntityManager,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly gateway: PaymentGateway,
@@ -96,9 +97,9 @@ export class ChargeIntents implements OnApplicationShutdown {
    * Settles the intents in the caller's transaction (the one recording the payments). Answers the
    * keys that were no longer pending — refunded meanwhile — whose charge must not count as paid.
    */
-  async complete(em: EntityManager, outcomes: { chargeKey: string; result: ChargeResult }[]): Promise<Set<string>> {
+  async complete(outcomes: { chargeKey: string; result: ChargeResult }[]): Promise<Set<string>> {
     if (!outcomes.length) return new Set();
-    const rows = await em.execute<{ charge_key: string }[]>(
+    const rows = await this.em.execute<{ charge_key: string }[]>(
       `update charge_intents c set status = o.status, provider_charge_id = nullif(o.id, ''), settled_at = ?
          from json_to_recordset(?::json) as o(charge_key text, status text, id text)
         where c.charge_key = o.charge_key and c.status = 'pending'

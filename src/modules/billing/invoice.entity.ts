@@ -1,10 +1,9 @@
 import { BigIntType } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../../database/ids.js';
+import { BILLING_REASONS, INVOICE_STATUSES } from '../subscriptions/dto/invoice.dto.js';
 import { Subscription } from '../subscriptions/subscription.entity.js';
-
-export type InvoiceStatus = 'open' | 'paid' | 'void' | 'uncollectible';
-export type BillingReason = 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual';
+import type { BillingReason, InvoiceStatus } from './invoice-drafting.rules.js';
 
 @Entity({ tableName: 'invoices' })
 export class Invoice {
@@ -21,10 +20,10 @@ export class Invoice {
   @ManyToOne(() => Subscription, { fieldName: 'subscription_id' })
   subscription!: Subscription;
 
-  @Enum({ items: ['subscription_create', 'subscription_cycle', 'subscription_update', 'manual'] })
+  @Enum({ items: [...BILLING_REASONS] })
   billingReason!: BillingReason;
 
-  @Enum({ items: ['open', 'paid', 'void', 'uncollectible'] })
+  @Enum({ items: [...INVOICE_STATUSES] })
   status!: InvoiceStatus;
 
   @Property({ type: 'character', length: 3 })

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SubscriptionEvent, transition } from './subscription-state.rules.js';
 import { Subscription } from './subscription.entity.js';
+import { SubscriptionRepository } from './subscription.repository.js';
 
 export const RENEW_JOB = 'renew';
-
 /**
  * What payment outcomes do to a subscription. Billing reports them here (it builds on
  * subscriptions); the subscription's state machine decides.
@@ -16,7 +15,7 @@ export const RENEW_JOB = 'renew';
 @Injectable()
 export class SubscriptionPayments {
   constructor(
-    private readonly em: EntityManager,
+    private readonly subscriptions: SubscriptionRepository,
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly jobs: JobQueue,
@@ -57,7 +56,7 @@ export class SubscriptionPayments {
     const before = subscription.status;
     subscription.status = transition(subscription.status, event);
     subscription.updatedAt = this.clock.now();
-    await this.em.flush();
+    await this.subscriptions.save();
     this.audit.record({
       action: `subscription.${event}`,
       targetType: 'subscription',

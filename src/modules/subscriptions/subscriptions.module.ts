@@ -5,6 +5,7 @@ import { TenancyModule } from '../tenancy/tenancy.module.js';
 import { PlanMemberLimit } from './plan-member-limit.js';
 import { RenewalService } from './renewal.service.js';
 import { SubscriptionPayments } from './subscription-payments.js';
+import { SubscriptionRepository } from './subscription.repository.js';
 import { SubscriptionUsage } from './subscription-usage.service.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
 import { SubscriptionsService } from './subscriptions.service.js';
@@ -16,6 +17,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
   controllers: [SubscriptionsController],
   providers: [
     SubscriptionsService,
+    SubscriptionRepository,
     SubscriptionUsage,
     SubscriptionPayments,
     RenewalService,

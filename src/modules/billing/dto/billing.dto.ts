@@ -59,8 +59,32 @@ export class PaymentMethodDto {
   }
 }
 
+/** What the invoice view reads: a stored invoice, or one just drafted. */
+export type InvoiceView = Pick<
+  Invoice,
+  | 'id'
+  | 'number'
+  | 'status'
+  | 'billingReason'
+  | 'currency'
+  | 'subtotalAmount'
+  | 'creditAppliedAmount'
+  | 'creditAddedAmount'
+  | 'totalAmount'
+  | 'periodStart'
+  | 'periodEnd'
+  | 'attemptCount'
+  | 'autoAttemptCount'
+  | 'nextAttemptAt'
+  | 'paidAt'
+  | 'createdAt'
+> & { subscription: { id: string } };
+
 /** An invoice as the API answers it (the DTO is declared beside the lines proration produces). */
-export function invoiceDto(invoice: Invoice, lines: InvoiceLine[]): InvoiceDto {
+export function invoiceDto(
+  invoice: InvoiceView,
+  lines: Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'periodStart' | 'periodEnd' | 'calculation'>[],
+): InvoiceDto {
   const due = invoice.status === 'void' ? 0n : invoice.totalAmount;
   // Card payments are whole: a paid invoice collected its total, any other nothing.
   const paid = invoice.status === 'paid' ? invoice.totalAmount : 0n;
