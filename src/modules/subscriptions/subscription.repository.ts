@@ -3,10 +3,14 @@ import type { RequiredEntityData } from '@mikro-orm/core';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import type { TenantId } from '../../common/auth/caller.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
+import { RENEWABLE_STATUSES } from './renewal.rules.js';
 import { LIVE_STATUSES } from './subscription-state.rules.js';
 import { Subscription } from './subscription.entity.js';
 
 const POPULATE = ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersion', 'scheduledPlanVersion.plan'] as const;
+
+/** renewal.rules.ts's "due" predicate as SQL over `subscriptions s` (its one other spelling, generated from the same list). */
+const RENEWAL_DUE_SQL = `s.status in (${RENEWABLE_STATUSES.map((st) => `'${st}'`).join(', ')}) and s.current_period_end <= ?`;
 
 /** A due subscription with its pinned and scheduled versions (`v_*`, `s_*` columns). */
 export interface DueRow {
@@ -55,7 +59,7 @@ const DUE_SQL = `
     join plans p on p.id = v.plan_id
     left join plan_versions sv on sv.id = s.scheduled_plan_version_id
     left join plans sp on sp.id = sv.plan_id
-   where s.status in ('active', 'trialing') and s.current_period_end <= ?
+   where ${RENEWAL_DUE_SQL}
    order by s.current_period_end
    limit ?
    for update of s skip locked`;
@@ -128,8 +132,7 @@ export class SubscriptionRepository {
   /** Due subscriptions across tenants, oldest first (the scan; the platform path's `em`). */
   due(em: EntityManager, now: Date): Promise<{ id: string; tenant_id: string; current_period_end: Date }[]> {
     return em.execute(
-      `select id, tenant_id, current_period_end from subscriptions
-        where status in ('active', 'trialing') and current_period_end <= ? order by current_period_end`,
+      `select s.id, s.tenant_id, s.current_period_end from subscriptions s where ${RENEWAL_DUE_SQL} order by s.current_period_end`,
       [now],
     );
   }
