@@ -6,15 +6,15 @@ import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { QUEUES, RENEWAL_SCAN_JOB as SCAN_JOB } from '../../jobs/queues.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RenewalService } from './renewal.service.js';
-import { RENEW_JOB } from './subscription-payments.js';
+import { RENEW_DUE_JOB, RenewDueJob } from './subscription-payments.js';
 
 export const SCAN_SCHEDULER = 'renewal-scan';
 
 /**
  * The `renewals` queue. `scan` (a job scheduler, re-upserted every interval so that a Redis that
- * lost everything is rebuilt) finds due work in the database and enqueues one `renew` job per
- * subscription; a `renew` job renews every due subscription it can lock, batch by batch, so the
- * first job through does the set-based work and the rest find theirs done.
+ * lost everything is rebuilt) finds due work in the database and enqueues `renew-due` sweeps;
+ * a sweep renews every due subscription it can lock, batch by batch (set-based), and a
+ * `renew-due` naming a subscription (after a recovered payment) renews only that one.
  */
 @Processor(QUEUES.renewals, { autorun: false })
 export class RenewalProcessor extends ConfiguredWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -44,7 +44,7 @@ export class RenewalProcessor extends ConfiguredWorker implements OnApplicationB
     return this.queue.upsertJobScheduler(SCAN_SCHEDULER, { every: this.config.RENEWAL_SCAN_EVERY_MS }, { name: SCAN_JOB });
   }
 
-  async process(job: Job<{ tenantId?: string; subscriptionId?: string }>): Promise<unknown> {
+  async process(job: Job<RenewDueJob>): Promise<unknown> {
     await this.clock.sync();
     if (job.name === SCAN_JOB) {
       const found = await this.renewals.scan();
@@ -53,12 +53,11 @@ export class RenewalProcessor extends ConfiguredWorker implements OnApplicationB
       );
       return found;
     }
-    if (job.name === RENEW_JOB) {
-      const renewed = await this.renewals.renewAllDue();
-      await job.log(
-        `tenant ${job.data.tenantId} subscription ${job.data.subscriptionId}: ${renewed} subscriptions renewed in this run`,
-      );
-      this.logger.log({ tenantId: job.data.tenantId, subscriptionId: job.data.subscriptionId, renewed }, 'renew job');
+    if (job.name === RENEW_DUE_JOB) {
+      const only = job.data.subscriptionId ?? null;
+      const renewed = await this.renewals.renewAllDue(only);
+      await job.log(`${only ? `subscription ${only}` : 'sweep'}: ${renewed} subscriptions renewed in this run`);
+      this.logger.log({ tenantId: job.data.tenantId, subscriptionId: only, renewed }, 'renew-due job');
       return { renewed };
     }
     throw new Error(`Unknown job ${job.name} on the renewals queue`);

@@ -9,7 +9,7 @@ import type { Interval } from './billing-period.rules.js';
 import { periodLine } from './proration.rules.js';
 import { decideRenewal, RenewalTerms } from './renewal.rules.js';
 import { RenewalBilling, RenewalCharge } from './subscription-billing.port.js';
-import { RENEW_JOB } from './subscription-payments.js';
+import { RENEW_DUE_JOB } from './subscription-payments.js';
 import { SubscriptionStatus, transition } from './subscription-state.rules.js';
 import { DueRow, SubscriptionMove, SubscriptionRepository } from './subscription.repository.js';
 
@@ -57,29 +57,37 @@ export class RenewalService {
     private readonly subscriptions: SubscriptionRepository,
   ) {}
 
-  /** Finds due work as of the application clock and enqueues it (deterministic job ids collapse duplicates). */
+  /**
+   * Finds due work as of the application clock and enqueues it: `renew-due` sweeps, as many as
+   * batches are due up to the worker's concurrency (each sweep renews whatever it can lock, so
+   * they split the work), the collections that are due, and the reconciliation of lost charges.
+   */
   async scan(): Promise<{ renewals: number; collections: number; chargesReconciled: number }> {
     const now = this.clock.now();
-    const due = await this.session.runPlatform(null, (em) => this.subscriptions.due(em, now));
-    if (due.length) {
+    const due = await this.session.runPlatform(null, (em) => this.subscriptions.countDue(em, now));
+    const sweeps = Math.min(Math.ceil(due / this.config.RENEWAL_BATCH_SIZE), this.config.WORKER_CONCURRENCY);
+    if (sweeps > 0) {
       await this.jobs.queue(QUEUES.renewals).addBulk(
-        due.map((s) => ({
-          name: RENEW_JOB,
-          data: { tenantId: s.tenant_id, subscriptionId: s.id },
-          opts: workJob(`renew-${s.id}-${new Date(s.current_period_end).getTime()}`),
+        Array.from({ length: sweeps }, (_, k) => ({
+          name: RENEW_DUE_JOB,
+          data: {},
+          opts: workJob(`renew-due-${now.getTime()}-${k}`),
         })),
       );
     }
     const collections = await this.billing.enqueueDueCollections(now);
     const chargesReconciled = await this.billing.reconcileCharges();
-    return { renewals: due.length, collections, chargesReconciled };
+    return { renewals: due, collections, chargesReconciled };
   }
 
-  /** Renews due subscriptions batch after batch until none is due (catching up period by period). */
-  async renewAllDue(): Promise<number> {
+  /**
+   * Renews due subscriptions batch after batch until none is due (catching up period by period):
+   * all it can lock, or only `subscriptionId` when given.
+   */
+  async renewAllDue(subscriptionId: string | null = null): Promise<number> {
     let total = 0;
     for (;;) {
-      const renewed = await this.renewBatch();
+      const renewed = await this.renewBatch(subscriptionId);
       total += renewed;
       if (renewed === 0) return total;
     }
@@ -90,10 +98,10 @@ export class RenewalService {
    * their plan versions, billing writes every invoice in multi-row inserts, one statement moves
    * the subscriptions, one insert writes the audit entries. Returns how many it moved.
    */
-  async renewBatch(): Promise<number> {
+  async renewBatch(subscriptionId: string | null = null): Promise<number> {
     const now = this.clock.now();
     return this.session.runPlatform(null, async (em) => {
-      const due = await this.subscriptions.lockDue(em, now, this.config.RENEWAL_BATCH_SIZE);
+      const due = await this.subscriptions.lockDue(em, now, this.config.RENEWAL_BATCH_SIZE, subscriptionId);
       if (!due.length) return 0;
 
       const moves: SubscriptionMove[] = [];

@@ -7,7 +7,17 @@ import { SubscriptionEvent, transition } from './subscription-state.rules.js';
 import { Subscription } from './subscription.entity.js';
 import { SubscriptionRepository } from './subscription.repository.js';
 
-export const RENEW_JOB = 'renew';
+/**
+ * The renewals queue's work job: renews due subscriptions batch by batch — the one its payload
+ * names (`subscriptionId`, after a recovery), or (a scan's sweep, no payload) every one it can lock.
+ */
+export const RENEW_DUE_JOB = 'renew-due';
+
+export interface RenewDueJob {
+  tenantId?: string;
+  subscriptionId?: string;
+}
+
 /**
  * What payment outcomes do to a subscription. Billing reports them here (it builds on
  * subscriptions); the subscription's state machine decides.
@@ -38,7 +48,7 @@ export class SubscriptionPayments {
     await this.move(subscription, 'payment_recovered', {});
     this.jobs.enqueueAfterCommit(
       QUEUES.renewals,
-      RENEW_JOB,
+      RENEW_DUE_JOB,
       { tenantId: subscription.tenantId, subscriptionId: subscription.id },
       workJob(`renew-${subscription.id}-${subscription.currentPeriodEnd.getTime()}`),
     );

@@ -59,7 +59,7 @@ const DUE_SQL = `
     join plans p on p.id = v.plan_id
     left join plan_versions sv on sv.id = s.scheduled_plan_version_id
     left join plans sp on sp.id = sv.plan_id
-   where ${RENEWAL_DUE_SQL}
+   where ${RENEWAL_DUE_SQL} and (?::uuid is null or s.id = ?)
    order by s.current_period_end
    limit ?
    for update of s skip locked`;
@@ -129,17 +129,20 @@ export class SubscriptionRepository {
     return rows.length === 1;
   }
 
-  /** Due subscriptions across tenants, oldest first (the scan; the platform path's `em`). */
-  due(em: EntityManager, now: Date): Promise<{ id: string; tenant_id: string; current_period_end: Date }[]> {
-    return em.execute(
-      `select s.id, s.tenant_id, s.current_period_end from subscriptions s where ${RENEWAL_DUE_SQL} order by s.current_period_end`,
-      [now],
-    );
+  /** How many subscriptions are due across tenants (the scan; the platform path's `em`). */
+  async countDue(em: EntityManager, now: Date): Promise<number> {
+    const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from subscriptions s where ${RENEWAL_DUE_SQL}`, [
+      now,
+    ]);
+    return row.n;
   }
 
-  /** Up to `limit` due subscriptions with their versions, row-locked (SKIP LOCKED: concurrent workers split the work). */
-  lockDue(em: EntityManager, now: Date, limit: number): Promise<DueRow[]> {
-    return em.execute<DueRow[]>(DUE_SQL, [now, limit]);
+  /**
+   * Up to `limit` due subscriptions (or only `subscriptionId`) with their versions, row-locked;
+   * SKIP LOCKED, so concurrent workers split the work.
+   */
+  lockDue(em: EntityManager, now: Date, limit: number, subscriptionId: string | null): Promise<DueRow[]> {
+    return em.execute<DueRow[]>(DUE_SQL, [now, subscriptionId, subscriptionId, limit]);
   }
 
   moveAll(em: EntityManager, now: Date, moves: SubscriptionMove[]): Promise<unknown> {
