@@ -8,7 +8,6 @@ import { newId } from '../../database/ids.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditEntry, AuditService } from '../audit/audit.service.js';
-import type { Line } from '../subscriptions/proration.rules.js';
 import {
   ChargeOutcome,
   RenewalBilling,
@@ -25,7 +24,6 @@ import { ChargeIntents, IntentWriter } from './charge-intents.service.js';
 import { CreditRepository } from './credit.repository.js';
 import {
   afterAttempt,
-  balanceKey,
   BillingReason,
   chargeKey,
   createdAudit,
@@ -331,28 +329,11 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     return (await this.invoices.countOpen(tenantId, subscriptionId)) > 0;
   }
 
-  /** A preview's pricing: the lines drafted exactly as the invoice would be, with the tenant's balance. */
-  async priceLines(tenantId: TenantId, lines: Line[], currency: string): Promise<InvoicePricing> {
-    const buyer = { tenantId };
-    const balances = await this.credits.balances([{ buyer, currency }]);
-    const balance = balances.get(balanceKey(buyer, currency)) ?? 0n;
-    const [draft] = draftInvoices(
-      [
-        {
-          buyer,
-          seller: SELLER,
-          subscriptionId: '',
-          currency,
-          reason: 'subscription_update',
-          period: { start: new Date(0), end: new Date(0) },
-          lines,
-        },
-      ],
-      [''],
-      new Map([[balanceKey(buyer, currency), balance]]),
-      this.clock.now(),
-      () => '',
-    );
+  /** A preview's pricing: the bill drafted exactly as `invoiceAndCollectLater` drafts it, never numbered nor written. */
+  async previewInvoice(tenantId: TenantId, bill: SubscriptionBill): Promise<InvoicePricing> {
+    const request = this.request(tenantId, bill, 'subscription_update');
+    const balances = await this.credits.balances([{ buyer: request.buyer, currency: request.currency }]);
+    const [draft] = draftInvoices([request], [''], balances, this.clock.now(), () => '');
     return draft.pricing;
   }
 

@@ -63,8 +63,8 @@ export abstract class SubscriptionBilling {
   /** Whether an invoice of the subscription is still open (unpaid). */
   abstract hasOpenInvoice(tenantId: TenantId, subscriptionId: string): Promise<boolean>;
 
-  /** What invoicing these lines now would charge, with the tenant's credit balance: the invoice's own drafting. */
-  abstract priceLines(tenantId: TenantId, lines: Line[], currency: string): Promise<DraftPricing>;
+  /** What invoicing this bill now would charge, with the tenant's credit balance: drafted as the invoice would be, not written. */
+  abstract previewInvoice(tenantId: TenantId, bill: SubscriptionBill): Promise<DraftPricing>;
 
   /** Adds credit to the tenant's balance (a ledger entry). */
   abstract addCredit(tenantId: TenantId, currency: string, amount: bigint, reason: 'cancellation_credit'): Promise<void>;

@@ -9,7 +9,7 @@ import { PlansService } from '../plans/plans.service.js';
 import { addDays, periodBoundary } from './billing-period.rules.js';
 import { ChangePreviewDto, ChangeResultDto, SubscriptionDto, Timing } from './dto/subscription.dto.js';
 import { Line, periodLine, prorateChange, unusedTimeCredit } from './proration.rules.js';
-import { SubscriptionBilling } from './subscription-billing.port.js';
+import { SubscriptionBill, SubscriptionBilling } from './subscription-billing.port.js';
 import { downgradeBlocked, SubscriptionErrorCode, SubscriptionErrors } from './subscriptions.errors.js';
 import { Subscription } from './subscription.entity.js';
 import { SubscriptionRepository } from './subscription.repository.js';
@@ -138,7 +138,7 @@ export class SubscriptionsService {
   async preview(caller: TenantCaller, planId: string, timing?: Timing, prorationDate?: string): Promise<ChangePreviewDto> {
     const subscription = await this.requireLive(caller.tenantId);
     const change = await this.plan(caller.tenantId, subscription, planId, timing, prorationDate);
-    const pricing = await this.billing.priceLines(caller.tenantId, change.lines, change.version.currency);
+    const pricing = await this.billing.previewInvoice(caller.tenantId, this.changeBill(subscription, change));
     return {
       plan: planRef(change.version),
       timing: change.timing,
@@ -182,12 +182,7 @@ export class SubscriptionsService {
         subscription.cyclesBilled += 1;
       }
       if (change.lines.length) {
-        invoice = await this.billing.invoiceAndCollectLater(caller, {
-          subscriptionId: subscription.id,
-          currency: change.version.currency,
-          period: { start: change.effectiveAt, end: subscription.currentPeriodEnd },
-          lines: change.lines,
-        });
+        invoice = await this.billing.invoiceAndCollectLater(caller, this.changeBill(subscription, change));
       }
     }
     subscription.updatedAt = this.clock.now();
@@ -311,6 +306,16 @@ export class SubscriptionsService {
         throw SubscriptionErrors.of(SubscriptionErrorCode.InvalidTransition, { detail: error.message });
       throw error;
     }
+  }
+
+  /** What a change now bills: its lines, from the change to the end of the (new) period. A preview prices the same bill. */
+  private changeBill(subscription: Subscription, change: PlannedChange): SubscriptionBill {
+    return {
+      subscriptionId: subscription.id,
+      currency: change.version.currency,
+      period: { start: change.effectiveAt, end: change.newPeriodEnd ?? subscription.currentPeriodEnd },
+      lines: change.lines,
+    };
   }
 
   /** Works out what a change to `planId` would do, without doing it. */
