@@ -19,7 +19,7 @@ import { SubscriptionPayments } from '../subscriptions/subscription-payments.js'
 import { isLive } from '../subscriptions/subscription-state.rules.js';
 import type { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
 import { automaticAttemptDue } from './dunning.rules.js';
-import { invoiceDto } from './dto/billing.dto.js';
+import { invoiceDto, InvoiceView } from './dto/billing.dto.js';
 import { ChargeIntents, IntentWriter } from './charge-intents.service.js';
 import { CreditRepository } from './credit.repository.js';
 import {
@@ -46,6 +46,21 @@ export interface CollectionResult {
 }
 
 /** How new invoices are collected: charged now (first period, renewal), or by a job after commit (a change now). */
+/** One charge attempt on an invoice, new or stored. */
+interface Attempt {
+  tenantId: string;
+  invoiceId: string;
+  number: string;
+  amount: bigint;
+  currency: string;
+  card: CardRef | null;
+  key: string;
+  result: ChargeResult;
+  attempt: number;
+  automatic: boolean;
+  now: Date;
+}
+
 type Collection = { when: 'now'; writer: IntentWriter; cards: CardChoice[]; keys?: (string | null)[] } | { when: 'later' };
 
 const CHARGE_CONCURRENCY = 64;
@@ -119,7 +134,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
   async invoiceAndCollectLater(caller: TenantCaller, bill: SubscriptionBill): Promise<InvoiceDto> {
     const [draft] = await this.draftAndWrite([this.request(caller.tenantId, bill, 'subscription_update')], { when: 'later' });
     if (draft.status === 'open') this.enqueueCollection(draft);
-    return invoiceDto({ ...draft, ...this.header(draft) }, draft.lines);
+    return invoiceDto(this.view(draft), draft.lines);
   }
 
   /** Renewal invoices: the same path as a first period's, a batch at a time, on the platform role. */
@@ -182,7 +197,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     if (collection.when === 'now') {
       const open = drafts.flatMap((d, i) => (d.status === 'open' ? [i] : []));
       const cards = await this.cards.cardsFor(open.map((i) => collection.cards[i]));
-      const keys = open.map((i) => collection.keys?.[i] ?? chargeKey(this.header(drafts[i]), 1));
+      const keys = open.map((i) => collection.keys?.[i] ?? this.firstKey(drafts[i]));
       const results = await this.chargeAll(
         collection.writer,
         open.map((i, j) => ({
@@ -198,30 +213,21 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
         const draft = drafts[i];
         const { exhausted: _, ...state } = afterAttempt(draft, results[j].status === 'succeeded', true, now);
         Object.assign(draft, state, { failureCode: results[j].failureCode });
-        payments.push(
-          this.payment(
-            draft.request.buyer.tenantId,
-            draft.id,
-            draft.pricing.total,
-            draft.request.currency,
-            cards[j],
-            keys[j],
-            results[j],
-            draft.attemptCount,
-            now,
-          ),
-        );
-        audits.push(
-          this.attemptAudit(
-            draft.id,
-            draft.request.buyer.tenantId,
-            draft.number,
-            draft.attemptCount,
-            true,
-            draft.pricing.total,
-            results[j],
-          ),
-        );
+        const records = this.attemptRecords({
+          tenantId: draft.request.buyer.tenantId,
+          invoiceId: draft.id,
+          number: draft.number,
+          amount: draft.pricing.total,
+          currency: draft.request.currency,
+          card: cards[j],
+          key: keys[j],
+          result: results[j],
+          attempt: draft.attemptCount,
+          automatic: true,
+          now,
+        });
+        payments.push(records.payment);
+        audits.push(records.audit);
       });
     }
     await this.invoices.insert(drafts, payments);
@@ -229,66 +235,61 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     return drafts;
   }
 
-  /** The invoice columns a charge key and the invoice view read from a draft. */
-  private header(draft: InvoiceDraft) {
+  /** The charge key of a new invoice's first attempt (invoice-drafting.rules.ts). */
+  private firstKey(draft: InvoiceDraft): string {
     const { request } = draft;
+    return chargeKey(
+      { id: draft.id, reason: request.reason, subscriptionId: request.subscriptionId, periodStart: request.period.start },
+      1,
+    );
+  }
+
+  /** A drafted invoice as the API shows it. */
+  private view(draft: InvoiceDraft): InvoiceView {
+    const { request, pricing } = draft;
     return {
-      id: draft.id,
-      reason: request.reason,
+      ...draft,
       billingReason: request.reason,
-      subscriptionId: request.subscriptionId,
       subscription: { id: request.subscriptionId },
       currency: request.currency,
-      subtotalAmount: draft.pricing.subtotal,
-      creditAppliedAmount: draft.pricing.creditApplied,
-      creditAddedAmount: draft.pricing.creditAdded,
-      totalAmount: draft.pricing.total,
+      subtotalAmount: pricing.subtotal,
+      creditAppliedAmount: pricing.creditApplied,
+      creditAddedAmount: pricing.creditAdded,
+      totalAmount: pricing.total,
       periodStart: request.period.start,
       periodEnd: request.period.end,
     };
   }
 
-  private payment(
-    tenantId: string,
-    invoiceId: string,
-    amount: bigint,
-    currency: string,
-    card: CardRef | null,
-    key: string,
-    result: ChargeResult,
-    attempt: number,
-    now: Date,
-  ): PaymentRecord {
+  /** What one charge attempt writes: its payment row and its audit entry. */
+  private attemptRecords(a: Attempt): { payment: PaymentRecord; audit: AuditEntry } {
     return {
-      tenantId,
-      invoiceId,
-      paymentMethodId: card?.id ?? null,
-      amount,
-      currency,
-      status: result.status,
-      failureCode: result.failureCode,
-      providerChargeId: result.id || null,
-      chargeKey: card ? key : null,
-      attempt,
-      createdAt: now,
-    };
-  }
-
-  private attemptAudit(
-    invoiceId: string,
-    tenantId: string,
-    number: string,
-    attempt: number,
-    automatic: boolean,
-    amount: bigint,
-    result: ChargeResult,
-  ): AuditEntry {
-    return {
-      action: result.status === 'succeeded' ? 'invoice.paid' : 'invoice.payment_failed',
-      targetType: 'invoice',
-      targetId: invoiceId,
-      tenantId,
-      after: { number, attempt, automatic, amount: Number(amount), failureCode: result.failureCode },
+      payment: {
+        tenantId: a.tenantId,
+        invoiceId: a.invoiceId,
+        paymentMethodId: a.card?.id ?? null,
+        amount: a.amount,
+        currency: a.currency,
+        status: a.result.status,
+        failureCode: a.result.failureCode,
+        providerChargeId: a.result.id || null,
+        chargeKey: a.card ? a.key : null,
+        attempt: a.attempt,
+        createdAt: a.now,
+      },
+      audit: {
+        action: a.result.status === 'succeeded' ? 'invoice.paid' : 'invoice.payment_failed',
+        targetType: 'invoice',
+        targetId: a.invoiceId,
+        tenantId: a.tenantId,
+        after: {
+          number: a.number,
+          attempt: a.attempt,
+          automatic: a.automatic,
+          amount: Number(a.amount),
+          failureCode: a.result.failureCode,
+        },
+      },
     };
   }
 
@@ -392,24 +393,21 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
       { tenantId: invoice.tenantId, invoiceId: invoice.id, card, amount: invoice.totalAmount, currency: invoice.currency, key },
     ]);
     const { exhausted, ...state } = afterAttempt(invoice, result.status === 'succeeded', automatic, now);
-    this.audit.record(
-      this.attemptAudit(invoice.id, invoice.tenantId, invoice.number, state.attemptCount, automatic, invoice.totalAmount, result),
-    );
-    await this.invoices.recordAttempt(
-      invoice,
-      state,
-      this.payment(
-        invoice.tenantId,
-        invoice.id,
-        invoice.totalAmount,
-        invoice.currency,
-        card,
-        key,
-        result,
-        state.attemptCount,
-        now,
-      ),
-    );
+    const records = this.attemptRecords({
+      tenantId: invoice.tenantId,
+      invoiceId: invoice.id,
+      number: invoice.number,
+      amount: invoice.totalAmount,
+      currency: invoice.currency,
+      card,
+      key,
+      result,
+      attempt: state.attemptCount,
+      automatic,
+      now,
+    });
+    this.audit.record(records.audit);
+    await this.invoices.recordAttempt(invoice, state, records.payment);
     const paid = result.status === 'succeeded';
     if (paid) {
       await this.payments.recovered(subscription, await this.invoices.countOpen(caller.tenantId, subscription.id));
