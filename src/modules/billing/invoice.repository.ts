@@ -5,7 +5,6 @@ import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagi
 import { newId } from '../../database/ids.js';
 import { pgArray } from '../../database/sql.js';
 import { LIVE_STATUSES } from '../subscriptions/subscription-state.rules.js';
-import { Subscription } from '../subscriptions/subscription.entity.js';
 import { CreditEntry } from './credit-entry.entity.js';
 import type { Buyer, CollectionState, InvoiceDraft } from './invoice-drafting.rules.js';
 import { InvoiceLine } from './invoice-line.entity.js';
@@ -166,26 +165,18 @@ export class InvoiceRepository {
     return this.em.count(Invoice, { tenantId, subscription: subscriptionId, status: 'open' });
   }
 
-  /**
-   * An invoice and its subscription under row locks, subscription first: the order a cancellation
-   * and a renewal lock them in, so a charge racing a cancel-now waits for it (and then finds the
-   * invoice void) instead of deadlocking.
-   */
-  async lockForCollection(
-    tenantId: TenantId,
-    invoiceId: string,
-  ): Promise<{ invoice: Invoice; subscription: Subscription } | null> {
+  /** The subscription an invoice bills; null when the tenant has no such invoice. */
+  async subscriptionOf(tenantId: TenantId, invoiceId: string): Promise<string | null> {
     const [head] = await this.em.execute<{ subscription_id: string }[]>(
       'select subscription_id from invoices where id = ? and tenant_id = ?',
       [invoiceId, tenantId],
     );
-    if (!head) return null;
-    const subscription = await this.em.findOneOrFail(Subscription, head.subscription_id, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      refresh: true,
-    });
-    const invoice = await this.em.findOneOrFail(Invoice, invoiceId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    return { invoice, subscription };
+    return head?.subscription_id ?? null;
+  }
+
+  /** An invoice under its row lock, freshly read (its subscription is locked first: SubscriptionPayments.lockForCharge). */
+  lock(tenantId: TenantId, invoiceId: string): Promise<Invoice> {
+    return this.em.findOneOrFail(Invoice, { tenantId, id: invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
   findOne(tenantId: TenantId, id: string): Promise<Invoice | null> {

@@ -379,9 +379,10 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
    * outcome to the subscription.
    */
   async collectOpen(caller: TenantCaller, invoiceId: string, automatic: boolean): Promise<CollectionResult & { status: string }> {
-    const locked = await this.invoices.lockForCollection(caller.tenantId, invoiceId);
-    if (!locked) return { paid: false, failureCode: null, status: 'missing' };
-    const { invoice, subscription } = locked;
+    const subscriptionId = await this.invoices.subscriptionOf(caller.tenantId, invoiceId);
+    if (!subscriptionId) return { paid: false, failureCode: null, status: 'missing' };
+    const subscription = await this.payments.lockForCharge(caller.tenantId, subscriptionId);
+    const invoice = await this.invoices.lock(caller.tenantId, invoiceId);
     const now = this.clock.now();
     if (invoice.status !== 'open') return { paid: false, failureCode: null, status: invoice.status };
     if (automatic && !automaticAttemptDue(invoice, now)) return { paid: false, failureCode: null, status: 'not_due' };

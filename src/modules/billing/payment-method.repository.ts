@@ -3,7 +3,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantId } from '../../common/auth/caller.js';
 import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
 import { pgArray } from '../../database/sql.js';
-import { Subscription } from '../subscriptions/subscription.entity.js';
 import { PaymentMethod } from './payment-method.entity.js';
 
 /** The card a charge uses: its id and the provider's token. */
@@ -48,10 +47,8 @@ export class PaymentMethodRepository {
     return pm;
   }
 
-  /** Removes the card; a subscription that charged it follows the default card from now on. */
-  async remove(tenantId: TenantId, pm: PaymentMethod, at: Date): Promise<void> {
+  async remove(_tenantId: TenantId, pm: PaymentMethod, at: Date): Promise<void> {
     pm.deletedAt = at;
-    await this.em.nativeUpdate(Subscription, { tenantId, paymentMethodId: pm.id }, { paymentMethodId: null });
     await this.em.flush();
   }
 

@@ -3,6 +3,7 @@ import type { TenantCaller, TenantId } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
+import { SubscriptionPayments } from '../subscriptions/subscription-payments.js';
 import { BillingErrorCode, BillingErrors } from './billing.errors.js';
 import { luhnValid, notExpired } from './cards.rules.js';
 import { AddPaymentMethodDto, PaymentMethodDto } from './dto/billing.dto.js';
@@ -18,6 +19,7 @@ export class PaymentMethodsService {
     private readonly clock: Clock,
     private readonly gateway: PaymentGateway,
     private readonly audit: AuditService,
+    private readonly subscriptions: SubscriptionPayments,
   ) {}
 
   /** A page of the cards, newest (the default) first; API.md's list shape `{ data, nextCursor }`. */
@@ -52,6 +54,7 @@ export class PaymentMethodsService {
   async remove(caller: TenantCaller, id: string): Promise<void> {
     const pm = await this.cards.findActive(caller.tenantId, id);
     if (!pm) throw BillingErrors.of(BillingErrorCode.PaymentMethodNotFound);
+    await this.subscriptions.forgetCard(caller.tenantId, id);
     await this.cards.remove(caller.tenantId, pm, this.clock.realNow());
     this.audit.record({
       action: 'payment_method.removed',

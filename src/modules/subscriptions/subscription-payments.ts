@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { TenantId } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
@@ -19,8 +20,9 @@ export interface RenewDueJob {
 }
 
 /**
- * What payment outcomes do to a subscription. Billing reports them here (it builds on
- * subscriptions); the subscription's state machine decides.
+ * What billing needs of a subscription: its lock before a charge, forgetting a removed card, and
+ * what payment outcomes do to it. Billing reports them here (it builds on subscriptions); the
+ * subscription's state machine decides.
  */
 @Injectable()
 export class SubscriptionPayments {
@@ -30,6 +32,20 @@ export class SubscriptionPayments {
     private readonly audit: AuditService,
     private readonly jobs: JobQueue,
   ) {}
+
+  /**
+   * The subscription an invoice bills, row-locked before billing locks the invoice: the order a
+   * cancellation and a renewal lock them in, so a charge racing a cancel-now waits for it (and then
+   * finds the invoice void) instead of deadlocking.
+   */
+  lockForCharge(tenantId: TenantId, subscriptionId: string): Promise<Subscription> {
+    return this.subscriptions.lock(tenantId, subscriptionId);
+  }
+
+  /** A card was removed: the subscriptions that charged it follow the default card. */
+  forgetCard(tenantId: TenantId, paymentMethodId: string): Promise<void> {
+    return this.subscriptions.forgetCard(tenantId, paymentMethodId);
+  }
 
   /** A charge for the subscription failed: it becomes past due (dunning follows). */
   async failed(subscription: Subscription, failureCode: string | null): Promise<void> {

@@ -112,6 +112,16 @@ export class SubscriptionRepository {
     }
   }
 
+  /** A subscription of the tenant under its row lock, freshly read. */
+  lock(tenantId: TenantId, id: string): Promise<Subscription> {
+    return this.em.findOneOrFail(Subscription, { tenantId, id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  }
+
+  /** Subscriptions that charged this card follow the tenant's default card from now on. */
+  async forgetCard(tenantId: TenantId, paymentMethodId: string): Promise<void> {
+    await this.em.nativeUpdate(Subscription, { tenantId, paymentMethodId }, { paymentMethodId: null });
+  }
+
   /** Writes the changes made to loaded subscriptions (and whatever else the unit of work holds). */
   save(): Promise<void> {
     return this.em.flush();
