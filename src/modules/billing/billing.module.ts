@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { RenewalBilling, SubscriptionBilling } from '../subscriptions/subscription-billing.port.js';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
 import { BillingController } from './billing.controller.js';
+import { ChargeIntentRepository } from './charge-intent.repository.js';
 import { ChargeIntents } from './charge-intents.service.js';
 import { CreditBalanceService } from './credit-balance.service.js';
 import { CreditRepository } from './credit.repository.js';
@@ -26,6 +27,7 @@ import { PaymentMethodsService } from './payment-methods.service.js';
     InvoicesService,
     CreditBalanceService,
     ChargeIntents,
+    ChargeIntentRepository,
     PostgresMockGatewayStore,
     {
       provide: PaymentGateway,

@@ -229,10 +229,4 @@ export class InvoiceRepository {
       [now],
     );
   }
-
-  /** Whether an earlier charge holds `key`, and how it settled (a subscribe retried after a lost commit). */
-  async chargeKeyStatus(key: string): Promise<string | null> {
-    const [held] = await this.em.execute<{ status: string }[]>('select status from charge_intents where charge_key = ?', [key]);
-    return held?.status ?? null;
-  }
 }

@@ -20,6 +20,7 @@ import { isLive } from '../subscriptions/subscription-state.rules.js';
 import type { InvoiceDto } from '../subscriptions/dto/invoice.dto.js';
 import { automaticAttemptDue } from './dunning.rules.js';
 import { invoiceDto, InvoiceView } from './dto/billing.dto.js';
+import { ChargeIntentRepository } from './charge-intent.repository.js';
 import { ChargeIntents, IntentWriter } from './charge-intents.service.js';
 import { CreditRepository } from './credit.repository.js';
 import {
@@ -93,6 +94,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     private readonly session: TenantSession,
     private readonly payments: SubscriptionPayments,
     private readonly intents: ChargeIntents,
+    private readonly chargeIntents: ChargeIntentRepository,
   ) {
     super();
   }
@@ -127,7 +129,7 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
     if (!requestKey) return null;
     const digest = createHash('sha256').update(requestKey).digest('base64url');
     const key = `subscribe:${tenantId}:${planVersionId}:${digest}:attempt-1`;
-    const held = await this.invoices.chargeKeyStatus(key);
+    const held = await this.chargeIntents.status(key);
     return !held || held === 'pending' || held === 'abandoned' ? key : null;
   }
 
