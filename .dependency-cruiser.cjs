@@ -1,10 +1,6 @@
 /**
  * The boundaries of DESIGN.md ("Shape of the repository"), checked by `npm run lint`. Paths are
  * relative to the repository root; test/lint/boundaries.spec.ts proves that planted violations fail.
- * `.dependency-cruiser-known-violations.json` lists the violations that issue 11's module work is
- * removing; only those are tolerated, and each entry goes when its import does (regenerate it with
- * `npx depcruise src --config .dependency-cruiser.cjs --output-type baseline --output-to
- * .dependency-cruiser-known-violations.json`, and keep it shrinking).
  */
 
 /** DESIGN.md's order: a module may import only modules to its left (and audit). */

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const past = new Date(Date.now() - 3600_000);
   const plan = await owner((c) => seedPlan(c));
 
-  // 1. The platform: the worker's scan and renew jobs, as in production.
+  // 1. The platform: the worker's scan and renew-due sweeps, as in production.
   await owner((c) => seedDueSubscriptions(c, plan, N, past));
   Object.assign(process.env, {
     NODE_ENV: 'production',
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const rawRate = N / rawSeconds;
   console.table([
     {
-      path: 'worker (scan → renew jobs → set-based batches, charges, audit)',
+      path: 'worker (scan → renew-due sweeps → set-based batches, charges, audit)',
       renewals: N,
       seconds: +platformSeconds.toFixed(2),
       per_s: Math.round(platformRate),

@@ -1,7 +1,11 @@
 import { AuditLog } from './modules/audit/audit-log.entity.js';
 import { ApiKey } from './modules/auth/api-key.entity.js';
 import { User } from './modules/auth/user.entity.js';
-import { CreditEntry, Invoice, InvoiceLine, Payment, PaymentMethod } from './modules/billing/billing.entities.js';
+import { CreditEntry } from './modules/billing/credit-entry.entity.js';
+import { Invoice } from './modules/billing/invoice.entity.js';
+import { InvoiceLine } from './modules/billing/invoice-line.entity.js';
+import { Payment } from './modules/billing/payment.entity.js';
+import { PaymentMethod } from './modules/billing/payment-method.entity.js';
 import { Notification } from './modules/metering/notification.entity.js';
 import { Plan } from './modules/plans/plan.entity.js';
 import { PlanVersion } from './modules/plans/plan-version.entity.js';

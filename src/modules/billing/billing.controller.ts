@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
+import { TenantCaller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { CreationRateLimit, RATE_LIMIT_HEADERS } from '../../common/throttling/creation-throttle.guard.js';
 import { NoBody, uuidParam } from '../../common/http/params.js';
@@ -32,8 +33,8 @@ export class BillingController {
   @ApiOperation({ operationId: 'listPaymentMethods', summary: 'Cards on file, newest (the default) first' })
   @ApiOkResponse({ type: PageOf(PaymentMethodDto) })
   @ApiProblems(400)
-  listPaymentMethods(@Query() query: BillingListQuery) {
-    return this.paymentMethods.list(query);
+  listPaymentMethods(@TenantCaller() caller: TenantCaller, @Query() query: BillingListQuery) {
+    return this.paymentMethods.list(caller, query);
   }
 
   @Post('payment-methods')
@@ -45,8 +46,8 @@ export class BillingController {
   })
   @ApiCreatedResponse({ type: PaymentMethodDto, headers: RATE_LIMIT_HEADERS })
   @ApiProblems(400)
-  addPaymentMethod(@Body() dto: AddPaymentMethodDto) {
-    return this.paymentMethods.add(dto);
+  addPaymentMethod(@TenantCaller() caller: TenantCaller, @Body() dto: AddPaymentMethodDto) {
+    return this.paymentMethods.add(caller, dto);
   }
 
   @Delete('payment-methods/:id')
@@ -55,8 +56,8 @@ export class BillingController {
   @ApiOperation({ operationId: 'removePaymentMethod', summary: 'Remove a card' })
   @ApiNoContentResponse()
   @ApiProblems(400, 404)
-  removePaymentMethod(@Param('id', uuidParam('id')) id: string) {
-    return this.paymentMethods.remove(id);
+  removePaymentMethod(@TenantCaller() caller: TenantCaller, @Param('id', uuidParam('id')) id: string) {
+    return this.paymentMethods.remove(caller, id);
   }
 
   @Get('invoices')
@@ -64,8 +65,8 @@ export class BillingController {
   @ApiOperation({ operationId: 'listInvoices', summary: 'Invoices, newest first' })
   @ApiOkResponse({ type: PageOf(InvoiceDto) })
   @ApiProblems(400)
-  listInvoices(@Query() query: BillingListQuery) {
-    return this.invoices.list(query);
+  listInvoices(@TenantCaller() caller: TenantCaller, @Query() query: BillingListQuery) {
+    return this.invoices.list(caller, query);
   }
 
   @Get('invoices/:id')
@@ -73,8 +74,8 @@ export class BillingController {
   @ApiOperation({ operationId: 'getInvoice', summary: 'One invoice with its lines' })
   @ApiOkResponse({ type: InvoiceDto })
   @ApiProblems(400, 404)
-  getInvoice(@Param('id', uuidParam('id')) id: string) {
-    return this.invoices.get(id);
+  getInvoice(@TenantCaller() caller: TenantCaller, @Param('id', uuidParam('id')) id: string) {
+    return this.invoices.get(caller, id);
   }
 
   @Post('invoices/:id/pay')
@@ -86,8 +87,8 @@ export class BillingController {
   })
   @ApiOkResponse({ type: InvoiceDto })
   @ApiProblems(400, 402, 404, 409)
-  pay(@Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
-    return this.invoices.pay(id);
+  pay(@TenantCaller() caller: TenantCaller, @Param('id', uuidParam('id')) id: string, @NoBody() _body: void) {
+    return this.invoices.pay(caller, id);
   }
 
   @Get('payments')
@@ -95,8 +96,8 @@ export class BillingController {
   @ApiOperation({ operationId: 'listPayments', summary: 'Every charge attempt with its outcome and failure code, newest first' })
   @ApiOkResponse({ type: PageOf(PaymentDto) })
   @ApiProblems(400)
-  listPayments(@Query() query: BillingListQuery) {
-    return this.invoices.payments(query);
+  listPayments(@TenantCaller() caller: TenantCaller, @Query() query: BillingListQuery) {
+    return this.invoices.payments(caller, query);
   }
 
   @Get('credit-balance')
@@ -107,7 +108,7 @@ export class BillingController {
   })
   @ApiOkResponse({ type: CreditBalancePageDto })
   @ApiProblems(400)
-  creditBalance(@Query() query: CreditBalanceQuery) {
-    return this.credit.get(query);
+  creditBalance(@TenantCaller() caller: TenantCaller, @Query() query: CreditBalanceQuery) {
+    return this.credit.get(caller, query);
   }
 }

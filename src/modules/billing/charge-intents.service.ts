@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
@@ -7,6 +6,7 @@ import { newId } from '../../database/ids.js';
 import { platformDatabaseUrl } from '../../database/setup.js';
 import { TenantSession } from '../../database/tenant-session.js';
 import { AuditService } from '../audit/audit.service.js';
+import { ChargeIntentRepository } from './charge-intent.repository.js';
 import { ChargeResult, PaymentGateway } from './payment-gateway.js';
 
 export interface ChargeIntent {
@@ -35,6 +35,7 @@ export class ChargeIntents implements OnApplicationShutdown {
   private readonly pools = new Map<IntentWriter, pg.Pool>();
 
   constructor(
+    private readonly repository: ChargeIntentRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly gateway: PaymentGateway,
@@ -96,19 +97,9 @@ export class ChargeIntents implements OnApplicationShutdown {
    * Settles the intents in the caller's transaction (the one recording the payments). Answers the
    * keys that were no longer pending — refunded meanwhile — whose charge must not count as paid.
    */
-  async complete(em: EntityManager, outcomes: { chargeKey: string; result: ChargeResult }[]): Promise<Set<string>> {
+  async complete(outcomes: { chargeKey: string; result: ChargeResult }[]): Promise<Set<string>> {
     if (!outcomes.length) return new Set();
-    const rows = await em.execute<{ charge_key: string }[]>(
-      `update charge_intents c set status = o.status, provider_charge_id = nullif(o.id, ''), settled_at = ?
-         from json_to_recordset(?::json) as o(charge_key text, status text, id text)
-        where c.charge_key = o.charge_key and c.status = 'pending'
-        returning c.charge_key`,
-      [
-        this.clock.realNow(),
-        JSON.stringify(outcomes.map((o) => ({ charge_key: o.chargeKey, status: o.result.status, id: o.result.id }))),
-      ],
-    );
-    const settled = new Set(rows.map((r) => r.charge_key));
+    const settled = await this.repository.settle(outcomes, this.clock.realNow());
     return new Set(outcomes.map((o) => o.chargeKey).filter((key) => !settled.has(key)));
   }
 
@@ -116,11 +107,7 @@ export class ChargeIntents implements OnApplicationShutdown {
   async reconcile(): Promise<{ refunded: number; failed: number; abandoned: number }> {
     const before = new Date(this.clock.realNow().getTime() - this.config.CHARGE_RECONCILE_AFTER_MS);
     return this.session.runPlatform(null, async (em) => {
-      const stale = await em.execute<{ id: string; tenant_id: string; charge_key: string; amount: string; currency: string }[]>(
-        `select id, tenant_id, charge_key, amount, currency from charge_intents
-          where status = 'pending' and created_at <= ? order by created_at limit ? for update skip locked`,
-        [before, RECONCILE_BATCH],
-      );
+      const stale = await this.repository.stale(em, before, RECONCILE_BATCH);
       const counts = { refunded: 0, failed: 0, abandoned: 0 };
       for (const intent of stale) {
         const charge = await this.gateway.retrieve(intent.charge_key);
@@ -133,12 +120,7 @@ export class ChargeIntents implements OnApplicationShutdown {
           status = 'refunded';
         }
         counts[status] += 1;
-        await em.execute(`update charge_intents set status = ?, provider_charge_id = ?, settled_at = ? where id = ?`, [
-          status,
-          charge?.id ?? null,
-          this.clock.realNow(),
-          intent.id,
-        ]);
+        await this.repository.markSettled(em, intent.id, status, charge?.id ?? null, this.clock.realNow());
         this.audit.record({
           action: `charge.${status}`,
           targetType: 'charge_intent',

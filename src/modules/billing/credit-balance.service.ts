@@ -1,54 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { RequestContext } from '../../common/context/request-context.js';
+import type { TenantCaller } from '../../common/auth/caller.js';
 import { fromMinor } from '../../common/money.js';
-import { decodeCursor, exactTimestampSql, toPage } from '../../common/http/pagination.js';
-import type { CreditReason } from './credit.js';
+import { decodeCursor, toPage } from '../../common/http/pagination.js';
+import { CreditRepository } from './credit.repository.js';
 import { CreditBalancePageDto, CreditBalanceQuery } from './dto/billing.dto.js';
-
-interface EntryRow {
-  id: string;
-  currency: string;
-  amount: string;
-  reason: CreditReason;
-  invoice_id: string | null;
-  invoice_number: string | null;
-  balance_after: string;
-  created_at: Date;
-  cursor_at: string;
-}
 
 /** The tenant's credit balance per currency and its ledger, newest first, each entry with the balance it left. */
 @Injectable()
 export class CreditBalanceService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly context: RequestContext,
-  ) {}
+  constructor(private readonly credits: CreditRepository) {}
 
-  async get(query: CreditBalanceQuery): Promise<CreditBalancePageDto> {
-    const tenantId = this.context.tenantId;
+  async get(caller: TenantCaller, query: CreditBalanceQuery): Promise<CreditBalancePageDto> {
     const currency = query.currency ?? null;
-    const balances = await this.em.execute<{ currency: string; amount: string }[]>(
-      `select currency, sum(amount) as amount from credit_ledger
-        where tenant_id = ? and (?::text is null or currency = ?) group by currency order by currency`,
-      [tenantId, currency, currency],
-    );
-    const after = decodeCursor(query.cursor);
-    // The running balance is the sum of the currency's entries up to each one, in ledger order.
-    const rows = await this.em.execute<EntryRow[]>(
-      `select * from (
-         select c.id, c.currency, c.amount, c.reason, c.invoice_id, i.number as invoice_number, c.created_at,
-                ${exactTimestampSql('c.created_at')} as cursor_at,
-                sum(c.amount) over (partition by c.currency order by c.created_at, c.id) as balance_after
-           from credit_ledger c left join invoices i on i.id = c.invoice_id
-          where c.tenant_id = ? and (?::text is null or c.currency = ?)
-       ) e
-        where (?::timestamptz is null or (e.created_at, e.id) < (?::timestamptz, ?::uuid))
-        order by e.created_at desc, e.id desc
-        limit ?`,
-      [tenantId, currency, currency, after?.at ?? null, after?.at ?? null, after?.id ?? null, query.limit + 1],
-    );
+    const balances = await this.credits.totals(caller.tenantId, currency);
+    const rows = await this.credits.page(caller.tenantId, currency, decodeCursor(query.cursor), query.limit + 1);
     const page = toPage(
       rows,
       query.limit,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { AppConfig } from '../../config/config.js';
-import { brandOf, ChargeOutcomeCode, outcomeOf } from './cards.js';
+import { brandOf, ChargeOutcomeCode, outcomeOf } from './cards.rules.js';
 
 export interface TokenizedCard {
   token: string;

@@ -2,6 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { AppConfig } from '../../config/config.js';
+import { systemCaller, trustedTenantId } from '../../common/auth/caller.js';
 import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { TenantJob } from '../../jobs/tenant-job.js';
 import { QUEUES } from '../../jobs/queues.js';
@@ -26,7 +27,9 @@ abstract class CollectionProcessor extends ConfiguredWorker {
 
   async process(job: Job<CollectInvoiceJob>): Promise<{ outcome: string }> {
     const { tenantId, invoiceId, subscriptionId } = job.data;
-    const result = await this.tenantJob.run(tenantId, () => this.invoicing.collectOpen(invoiceId, true));
+    const result = await this.tenantJob.run(tenantId, () =>
+      this.invoicing.collectOpen(systemCaller(trustedTenantId(tenantId)), invoiceId, true),
+    );
     const outcome = result.paid
       ? 'paid'
       : result.failureCode

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { trustedTenantId } from '../../common/auth/caller.js';
-import { RequestContext } from '../../common/context/request-context.js';
-import { MeteredUsage } from '../subscriptions/metered-usage.port.js';
-import type { Subscription } from '../subscriptions/subscription.entity.js';
+import type { TenantId } from '../../common/auth/caller.js';
+import { MeteredPeriod, MeteredUsage } from '../subscriptions/metered-usage.port.js';
 import { UsageRepository } from './usage.repository.js';
 
 /**
@@ -12,17 +10,11 @@ import { UsageRepository } from './usage.repository.js';
  */
 @Injectable()
 export class CounterUsage extends MeteredUsage {
-  constructor(
-    private readonly usage: UsageRepository,
-    private readonly context: RequestContext,
-  ) {
+  constructor(private readonly usage: UsageRepository) {
     super();
   }
 
-  current(subscription: Subscription | null, metrics: string[]): Promise<Map<string, number>> {
-    // The port names no tenant: the subscription's (read in its tenant's transaction), else the request's.
-    const tenantId = trustedTenantId(subscription?.tenantId ?? this.context.tenantId);
-    const period = subscription ? { id: subscription.id, periodStart: subscription.currentPeriodStart } : null;
-    return this.usage.used(tenantId, period, metrics);
+  current(tenantId: TenantId, period: MeteredPeriod | null, metrics: string[]): Promise<Map<string, number>> {
+    return this.usage.used(tenantId, period && { id: period.subscriptionId, periodStart: period.periodStart }, metrics);
   }
 }

@@ -1,4 +1,10 @@
-import type { Subscription } from './subscription.entity.js';
+import type { TenantId } from '../../common/auth/caller.js';
+
+/** The period whose counters count: a subscription's current one. */
+export interface MeteredPeriod {
+  subscriptionId: string;
+  periodStart: Date;
+}
 
 /**
  * What the subscription views need from metering: current use of the metered metrics. Metering
@@ -7,9 +13,9 @@ import type { Subscription } from './subscription.entity.js';
  */
 export abstract class MeteredUsage {
   /**
-   * Use of each metric, from the SQL behind `GET /v1/usage` (`meter_used`): counters of the
-   * subscription's current period, gauge levels of the tenant, `max_users` as the member count.
-   * With no subscription counters are 0. Every metric asked for is in the map (0 when unused).
+   * Use of each metric in the tenant, from the SQL behind `GET /v1/usage` (`meter_used`): counters
+   * of the period, gauge levels of the tenant, `max_users` as the member count. Without a period
+   * counters are 0. Every metric asked for is in the map (0 when unused).
    */
-  abstract current(subscription: Subscription | null, metrics: string[]): Promise<Map<string, number>>;
+  abstract current(tenantId: TenantId, period: MeteredPeriod | null, metrics: string[]): Promise<Map<string, number>>;
 }

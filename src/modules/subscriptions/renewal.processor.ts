@@ -6,13 +6,13 @@ import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RenewalService } from './renewal.service.js';
-import { RENEW_JOB, RENEWAL_SCAN_JOB, RENEWAL_SCAN_SCHEDULER, type RenewJob } from './subscriptions.jobs.js';
+import { RENEW_DUE_JOB, RENEWAL_SCAN_JOB, RENEWAL_SCAN_SCHEDULER, type RenewDueJob } from './subscriptions.jobs.js';
 
 /**
  * The `renewals` queue. `scan` (a job scheduler, re-upserted every interval so that a Redis that
- * lost everything is rebuilt) finds due work in the database and enqueues one `renew` job per
- * subscription; a `renew` job renews every due subscription it can lock, batch by batch, so the
- * first job through does the set-based work and the rest find theirs done.
+ * lost everything is rebuilt) finds due work in the database and enqueues `renew-due` sweeps;
+ * a sweep renews every due subscription it can lock, batch by batch (set-based), and a
+ * `renew-due` naming a subscription (after a recovered payment) renews only that one.
  */
 @Processor(QUEUES.renewals, { autorun: false })
 export class RenewalProcessor extends ConfiguredWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,7 +46,7 @@ export class RenewalProcessor extends ConfiguredWorker implements OnApplicationB
     );
   }
 
-  async process(job: Job<Partial<RenewJob>>): Promise<unknown> {
+  async process(job: Job<RenewDueJob>): Promise<unknown> {
     await this.clock.sync();
     if (job.name === RENEWAL_SCAN_JOB) {
       const found = await this.renewals.scan();
@@ -55,12 +55,11 @@ export class RenewalProcessor extends ConfiguredWorker implements OnApplicationB
       );
       return found;
     }
-    if (job.name === RENEW_JOB) {
-      const renewed = await this.renewals.renewAllDue();
-      await job.log(
-        `tenant ${job.data.tenantId} subscription ${job.data.subscriptionId}: ${renewed} subscriptions renewed in this run`,
-      );
-      this.logger.log({ tenantId: job.data.tenantId, subscriptionId: job.data.subscriptionId, renewed }, 'renew job');
+    if (job.name === RENEW_DUE_JOB) {
+      const only = job.data.subscriptionId ?? null;
+      const renewed = await this.renewals.renewAllDue(only);
+      await job.log(`${only ? `subscription ${only}` : 'sweep'}: ${renewed} subscriptions renewed in this run`);
+      this.logger.log({ tenantId: job.data.tenantId, subscriptionId: only, renewed }, 'renew-due job');
       return { renewed };
     }
     throw new Error(`Unknown job ${job.name} on the renewals queue`);

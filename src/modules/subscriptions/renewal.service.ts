@@ -6,24 +6,12 @@ import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditEntry, AuditService } from '../audit/audit.service.js';
 import type { Interval } from '../plans/plan-terms.rules.js';
-import { decideRenewal, RenewalTerms } from './renewal.js';
+import { periodLine } from './proration.rules.js';
+import { decideRenewal, RenewalTerms } from './renewal.rules.js';
 import { RenewalBilling, RenewalCharge } from './subscription-billing.port.js';
-import { RENEW_JOB } from './subscriptions.jobs.js';
-import { SubscriptionStatus, transition } from './subscription-state.js';
-
-interface DueRow {
-  id: string;
-  tenant_id: string;
-  status: SubscriptionStatus;
-  cancel_at_period_end: boolean;
-  billing_anchor: string;
-  current_period_start: string;
-  current_period_end: string;
-  cycles_billed: number;
-  cycles_on_version: number;
-  payment_method_id: string | null;
-  [column: `${'v' | 's'}_${string}`]: string | number | null;
-}
+import { RENEW_DUE_JOB } from './subscriptions.jobs.js';
+import { SubscriptionStatus, transition } from './subscription-state.rules.js';
+import { DueRow, SubscriptionMove, SubscriptionRepository } from './subscription.repository.js';
 
 interface VersionRow extends RenewalTerms {
   planId: string;
@@ -32,55 +20,6 @@ interface VersionRow extends RenewalTerms {
   price: bigint;
   currency: string;
 }
-
-/** A subscription's row after the batch (written back with MOVE_SQL). */
-interface SubscriptionMove {
-  id: string;
-  tenant_id: string;
-  status: string;
-  plan_id: string;
-  plan_version_id: string;
-  billing_anchor: string;
-  period_start: string;
-  period_end: string;
-  cycles_billed: number;
-  cycles_on_version: number;
-  ended_at: string | null;
-  ended_reason: string | null;
-  plan_code: string;
-}
-
-const versionColumns = (alias: 'v' | 's', version: string, plan: string) =>
-  ['id', 'price_amount', 'currency', 'interval', 'interval_count', 'duration_cycles']
-    .map((c) => `${version}.${c} as ${alias}_${c}`)
-    .concat([`${plan}.id as ${alias}_plan_id`, `${plan}.code as ${alias}_plan_code`, `${plan}.name as ${alias}_plan_name`])
-    .join(', ');
-
-/** Due subscriptions with their pinned and scheduled versions, locked; rows other workers hold are skipped. */
-const DUE_SQL = `
-  select s.id, s.tenant_id, s.status, s.cancel_at_period_end, s.billing_anchor, s.current_period_start,
-         s.current_period_end, s.cycles_billed, s.cycles_on_version, s.payment_method_id, ${versionColumns('v', 'v', 'p')}, ${versionColumns('s', 'sv', 'sp')}
-    from subscriptions s
-    join plan_versions v on v.id = s.plan_version_id
-    join plans p on p.id = v.plan_id
-    left join plan_versions sv on sv.id = s.scheduled_plan_version_id
-    left join plans sp on sp.id = sv.plan_id
-   where s.status in ('active', 'trialing') and s.current_period_end <= ?
-   order by s.current_period_end
-   limit ?
-   for update of s skip locked`;
-
-/** Writes every moved subscription back in one statement. */
-const MOVE_SQL = `
-  update subscriptions s
-     set status = m.status, plan_id = m.plan_id, plan_version_id = m.plan_version_id, scheduled_plan_version_id = null,
-         billing_anchor = m.billing_anchor, current_period_start = m.period_start, current_period_end = m.period_end,
-         cycles_billed = m.cycles_billed, cycles_on_version = m.cycles_on_version, ended_at = m.ended_at,
-         ended_reason = m.ended_reason, updated_at = ?
-    from json_to_recordset(?::json) as m(id uuid, status text, plan_id uuid, plan_version_id uuid, billing_anchor timestamptz,
-         period_start timestamptz, period_end timestamptz, cycles_billed int, cycles_on_version int, ended_at timestamptz,
-         ended_reason text)
-   where s.id = m.id`;
 
 function versionOf(row: DueRow, alias: 'v' | 's'): VersionRow {
   const col = (name: string) => row[`${alias}_${name}`];
@@ -115,37 +54,40 @@ export class RenewalService {
     private readonly billing: RenewalBilling,
     private readonly jobs: JobQueue,
     private readonly audit: AuditService,
+    private readonly subscriptions: SubscriptionRepository,
   ) {}
 
-  /** Finds due work as of the application clock and enqueues it (deterministic job ids collapse duplicates). */
+  /**
+   * Finds due work as of the application clock and enqueues it: `renew-due` sweeps, as many as
+   * batches are due up to the worker's concurrency (each sweep renews whatever it can lock, so
+   * they split the work), the collections that are due, and the reconciliation of lost charges.
+   */
   async scan(): Promise<{ renewals: number; collections: number; chargesReconciled: number }> {
     const now = this.clock.now();
-    const due = await this.session.runPlatform(null, async (em) => {
-      return em.execute<{ id: string; tenant_id: string; current_period_end: Date }[]>(
-        `select id, tenant_id, current_period_end from subscriptions
-          where status in ('active', 'trialing') and current_period_end <= ? order by current_period_end`,
-        [now],
-      );
-    });
-    if (due.length) {
+    const due = await this.session.runPlatform(null, (em) => this.subscriptions.countDue(em, now));
+    const sweeps = Math.min(Math.ceil(due / this.config.RENEWAL_BATCH_SIZE), this.config.WORKER_CONCURRENCY);
+    if (sweeps > 0) {
       await this.jobs.queue(QUEUES.renewals).addBulk(
-        due.map((s) => ({
-          name: RENEW_JOB,
-          data: { tenantId: s.tenant_id, subscriptionId: s.id },
-          opts: workJob(`renew-${s.id}-${new Date(s.current_period_end).getTime()}`),
+        Array.from({ length: sweeps }, (_, k) => ({
+          name: RENEW_DUE_JOB,
+          data: {},
+          opts: workJob(`renew-due-${now.getTime()}-${k}`),
         })),
       );
     }
     const collections = await this.billing.enqueueDueCollections(now);
     const chargesReconciled = await this.billing.reconcileCharges();
-    return { renewals: due.length, collections, chargesReconciled };
+    return { renewals: due, collections, chargesReconciled };
   }
 
-  /** Renews due subscriptions batch after batch until none is due (catching up period by period). */
-  async renewAllDue(): Promise<number> {
+  /**
+   * Renews due subscriptions batch after batch until none is due (catching up period by period):
+   * all it can lock, or only `subscriptionId` when given.
+   */
+  async renewAllDue(subscriptionId: string | null = null): Promise<number> {
     let total = 0;
     for (;;) {
-      const renewed = await this.renewBatch();
+      const renewed = await this.renewBatch(subscriptionId);
       total += renewed;
       if (renewed === 0) return total;
     }
@@ -156,10 +98,10 @@ export class RenewalService {
    * their plan versions, billing writes every invoice in multi-row inserts, one statement moves
    * the subscriptions, one insert writes the audit entries. Returns how many it moved.
    */
-  async renewBatch(): Promise<number> {
+  async renewBatch(subscriptionId: string | null = null): Promise<number> {
     const now = this.clock.now();
     return this.session.runPlatform(null, async (em) => {
-      const due = await em.execute<DueRow[]>(DUE_SQL, [now, this.config.RENEWAL_BATCH_SIZE]);
+      const due = await this.subscriptions.lockDue(em, now, this.config.RENEWAL_BATCH_SIZE, subscriptionId);
       if (!due.length) return 0;
 
       const moves: SubscriptionMove[] = [];
@@ -223,11 +165,9 @@ export class RenewalService {
           subscriptionId: row.id,
           tenantId: row.tenant_id,
           paymentMethodId: row.payment_method_id,
-          planName: version.planName,
-          price: version.price,
           currency: version.currency,
-          periodStart: decision.periodStart,
-          periodEnd: decision.periodEnd,
+          period: { start: decision.periodStart, end: decision.periodEnd },
+          lines: [periodLine(version.planName, version.price, decision.periodStart, decision.periodEnd)],
         });
       }
 
@@ -254,9 +194,9 @@ export class RenewalService {
       });
       for (const move of moves.filter((m) => m.ended_reason))
         audits.push(this.entry(move, `subscription.${move.ended_reason}`, {}));
-      await em.execute(MOVE_SQL, [now, JSON.stringify(moves)]);
+      await this.subscriptions.moveAll(em, now, moves);
       // An ended subscription is never charged again: its open invoices are settled now.
-      await this.billing.voidOpenInvoices(moves.filter((m) => m.ended_reason).map((m) => m.id));
+      await this.billing.voidOpenInvoicesOfEnded(moves.filter((m) => m.ended_reason).map((m) => m.id));
       await this.audit.recordMany(audits);
       this.logger.log({ renewed: charges.length, ended: moves.length - charges.length }, 'renewal batch');
       return due.length;

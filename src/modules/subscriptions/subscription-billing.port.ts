@@ -1,5 +1,5 @@
-import type { Subscription } from './subscription.entity.js';
-import type { Line } from './proration.js';
+import type { TenantCaller, TenantId } from '../../common/auth/caller.js';
+import type { Line } from './proration.rules.js';
 import type { InvoiceDto } from './dto/invoice.dto.js';
 
 export interface BilledInvoice {
@@ -9,7 +9,7 @@ export interface BilledInvoice {
   totalAmount: bigint;
 }
 
-/** How lines become what is charged (billing's invoice-pricing.ts), all in minor units. */
+/** How lines become what is charged (billing's invoice-pricing.rules.ts), all in minor units. */
 export interface DraftPricing {
   subtotal: bigint;
   creditApplied: bigint;
@@ -23,55 +23,58 @@ export interface ChargeOutcome {
   failureCode: string | null;
 }
 
+/** What one invoice of a subscription bills: billing drafts it (numbering, credit, lines) and collects it. */
+export interface SubscriptionBill {
+  subscriptionId: string;
+  currency: string;
+  /** The service period the invoice bills (its header). */
+  period: { start: Date; end: Date };
+  lines: Line[];
+}
+
 /**
  * What the subscription lifecycle needs from billing. Billing builds on subscriptions (DESIGN.md:
  * dependencies point one way), so subscriptions declares this port and the billing module
- * provides it.
+ * provides it. Subscriptions says what to bill; billing owns how invoices are drafted, charged and dunned.
  */
 export abstract class SubscriptionBilling {
   /** Throws unless the tenant has this card (or, without an id, any card); returns the card id. */
-  abstract resolvePaymentMethod(paymentMethodId?: string | null): Promise<string | null>;
-
-  /** Invoices the lines now and charges the card (null: the default card) synchronously: a subscription's first period. */
-  abstract invoiceAndCharge(subscription: Subscription, lines: Line[], paymentMethodId: string | null): Promise<ChargeOutcome>;
+  abstract resolvePaymentMethod(tenantId: TenantId, paymentMethodId?: string | null): Promise<string | null>;
 
   /**
-   * Invoices the lines now for `period` and collects in the background (proration); a net credit
-   * goes to the tenant's balance. Answers the invoice as the API shows it.
+   * Invoices a subscription's first period and charges the card (null: the default card)
+   * synchronously. `planVersionId` keys a retried subscribe's charge to the first one.
    */
-  abstract invoiceAndCollectLater(
-    subscription: Subscription,
-    lines: Line[],
-    period: { start: Date; end: Date },
-  ): Promise<InvoiceDto>;
+  abstract invoiceAndCharge(
+    caller: TenantCaller,
+    bill: SubscriptionBill & { planVersionId: string },
+    paymentMethodId: string | null,
+  ): Promise<ChargeOutcome>;
+
+  /** Invoices the lines now and collects in the background (proration); a net credit goes to the balance. */
+  abstract invoiceAndCollectLater(caller: TenantCaller, bill: SubscriptionBill): Promise<InvoiceDto>;
 
   /** Voids an open invoice and gives back the credit it used; false when it was not open. */
-  abstract voidInvoice(invoiceId: string): Promise<boolean>;
+  abstract voidInvoice(tenantId: TenantId, invoiceId: string): Promise<boolean>;
 
   /** Voids every open invoice of the subscriptions (they ended: nothing more is collected), giving back their credit; how many. */
-  abstract voidOpenInvoices(subscriptionIds: string[]): Promise<number>;
+  abstract voidOpenInvoices(tenantId: TenantId, subscriptionIds: string[]): Promise<number>;
 
   /** Whether an invoice of the subscription is still open (unpaid). */
-  abstract hasOpenInvoice(subscriptionId: string): Promise<boolean>;
+  abstract hasOpenInvoice(tenantId: TenantId, subscriptionId: string): Promise<boolean>;
 
-  /** What invoicing these lines now would charge, with the tenant's credit balance: the same rule invoices use. */
-  abstract priceLines(lines: Line[], currency: string): Promise<DraftPricing>;
+  /** What invoicing this bill now would charge, with the tenant's credit balance: drafted as the invoice would be, not written. */
+  abstract previewInvoice(tenantId: TenantId, bill: SubscriptionBill): Promise<DraftPricing>;
 
   /** Adds credit to the tenant's balance (a ledger entry). */
-  abstract addCredit(currency: string, amount: bigint, reason: 'cancellation_credit'): Promise<void>;
+  abstract addCredit(tenantId: TenantId, currency: string, amount: bigint, reason: 'cancellation_credit'): Promise<void>;
 }
 
 /** One subscription's next period to invoice and charge at renewal (plain data: renewals are set-based). */
-export interface RenewalCharge {
-  subscriptionId: string;
+export interface RenewalCharge extends SubscriptionBill {
   tenantId: string;
   /** The subscription's own card; null (or removed) charges the tenant's default card. */
   paymentMethodId: string | null;
-  planName: string;
-  price: bigint;
-  currency: string;
-  periodStart: Date;
-  periodEnd: Date;
 }
 
 /**
@@ -79,11 +82,11 @@ export interface RenewalCharge {
  * Declared separately so the request-time port stays small.
  */
 export abstract class RenewalBilling {
-  /** Invoices each subscription's new period and charges its tenant's default card; outcomes in input order. */
+  /** Invoices each subscription's new period and charges its card; outcomes in input order. */
   abstract invoiceRenewals(items: RenewalCharge[]): Promise<ChargeOutcome[]>;
 
-  /** As SubscriptionBilling's: the open invoices of subscriptions that just ended. */
-  abstract voidOpenInvoices(subscriptionIds: string[]): Promise<number>;
+  /** The open invoices of subscriptions that just ended, across tenants (see `voidOpenInvoices`). */
+  abstract voidOpenInvoicesOfEnded(subscriptionIds: string[]): Promise<number>;
 
   /** Settles charges whose outcome never reached the database (see billing's ChargeIntents); how many. */
   abstract reconcileCharges(): Promise<number>;

@@ -1,25 +1,41 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { TenantId } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { JobQueue, workJob } from '../../jobs/job-queue.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { AuditService } from '../audit/audit.service.js';
-import { SubscriptionEvent, transition } from './subscription-state.js';
+import { SubscriptionEvent, transition } from './subscription-state.rules.js';
 import { Subscription } from './subscription.entity.js';
-import { RENEW_JOB } from './subscriptions.jobs.js';
+import { RENEW_DUE_JOB } from './subscriptions.jobs.js';
+import { SubscriptionRepository } from './subscription.repository.js';
 
 /**
- * What payment outcomes do to a subscription. Billing reports them here (it builds on
- * subscriptions); the subscription's state machine decides.
+ * What billing needs of a subscription: its lock before a charge, forgetting a removed card, and
+ * what payment outcomes do to it. Billing reports them here (it builds on subscriptions); the
+ * subscription's state machine decides.
  */
 @Injectable()
 export class SubscriptionPayments {
   constructor(
-    private readonly em: EntityManager,
+    private readonly subscriptions: SubscriptionRepository,
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly jobs: JobQueue,
   ) {}
+
+  /**
+   * The subscription an invoice bills, row-locked before billing locks the invoice: the order a
+   * cancellation and a renewal lock them in, so a charge racing a cancel-now waits for it (and then
+   * finds the invoice void) instead of deadlocking.
+   */
+  lockForCharge(tenantId: TenantId, subscriptionId: string): Promise<Subscription> {
+    return this.subscriptions.lock(tenantId, subscriptionId);
+  }
+
+  /** A card was removed: the subscriptions that charged it follow the default card. */
+  forgetCard(tenantId: TenantId, paymentMethodId: string): Promise<void> {
+    return this.subscriptions.forgetCard(tenantId, paymentMethodId);
+  }
 
   /** A charge for the subscription failed: it becomes past due (dunning follows). */
   async failed(subscription: Subscription, failureCode: string | null): Promise<void> {
@@ -38,7 +54,7 @@ export class SubscriptionPayments {
     await this.move(subscription, 'payment_recovered', {});
     this.jobs.enqueueAfterCommit(
       QUEUES.renewals,
-      RENEW_JOB,
+      RENEW_DUE_JOB,
       { tenantId: subscription.tenantId, subscriptionId: subscription.id },
       workJob(`renew-${subscription.id}-${subscription.currentPeriodEnd.getTime()}`),
     );
@@ -56,7 +72,7 @@ export class SubscriptionPayments {
     const before = subscription.status;
     subscription.status = transition(subscription.status, event);
     subscription.updatedAt = this.clock.now();
-    await this.em.flush();
+    await this.subscriptions.save();
     this.audit.record({
       action: `subscription.${event}`,
       targetType: 'subscription',

@@ -2,7 +2,7 @@ import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decora
 import { newId } from '../../database/ids.js';
 import { Plan } from '../plans/plan.entity.js';
 import { PlanVersion } from '../plans/plan-version.entity.js';
-import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './subscription-state.js';
+import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './subscription-state.rules.js';
 
 @Entity({ tableName: 'subscriptions' })
 export class Subscription {

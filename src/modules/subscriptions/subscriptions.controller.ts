@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantAdmin, TenantMember } from '../../common/auth/access.js';
+import { TenantCaller } from '../../common/auth/caller.js';
 import { ApiProblems } from '../../common/http/api-problems.decorator.js';
 import { NoBody } from '../../common/http/params.js';
 import { PageOf } from '../../common/http/pagination.js';
@@ -26,8 +27,8 @@ export class SubscriptionsController {
   @ApiOperation({ operationId: 'getSubscription', summary: 'The live subscription with usage against its limits' })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiProblems(400, 404)
-  current() {
-    return this.subscriptions.current();
+  current(@TenantCaller() caller: TenantCaller) {
+    return this.subscriptions.current(caller);
   }
 
   @Post('subscription')
@@ -38,8 +39,8 @@ export class SubscriptionsController {
   })
   @ApiCreatedResponse({ type: SubscriptionDto })
   @ApiProblems(400, 402, 404, 409)
-  subscribe(@Body() dto: SubscribeDto) {
-    return this.subscriptions.subscribe(dto.planId, dto.paymentMethodId);
+  subscribe(@TenantCaller() caller: TenantCaller, @Body() dto: SubscribeDto) {
+    return this.subscriptions.subscribe(caller, dto.planId, dto.paymentMethodId);
   }
 
   @Post('subscription/preview')
@@ -48,8 +49,8 @@ export class SubscriptionsController {
   @ApiOperation({ operationId: 'previewSubscriptionChange', summary: 'The exact lines and total a plan change would bill now' })
   @ApiOkResponse({ type: ChangePreviewDto })
   @ApiProblems(400, 404, 409)
-  preview(@Body() dto: ChangePlanDto) {
-    return this.subscriptions.preview(dto.planId, dto.timing, dto.prorationDate);
+  preview(@TenantCaller() caller: TenantCaller, @Body() dto: ChangePlanDto) {
+    return this.subscriptions.preview(caller, dto.planId, dto.timing, dto.prorationDate);
   }
 
   @Post('subscription/change')
@@ -61,8 +62,8 @@ export class SubscriptionsController {
   })
   @ApiOkResponse({ type: ChangeResultDto })
   @ApiProblems(400, 404, 409)
-  change(@Body() dto: ChangePlanDto) {
-    return this.subscriptions.change(dto.planId, dto.timing, dto.prorationDate);
+  change(@TenantCaller() caller: TenantCaller, @Body() dto: ChangePlanDto) {
+    return this.subscriptions.change(caller, dto.planId, dto.timing, dto.prorationDate);
   }
 
   @Post('subscription/cancel')
@@ -74,8 +75,8 @@ export class SubscriptionsController {
   })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiProblems(400, 404, 409)
-  cancel(@Body() dto: CancelDto) {
-    return this.subscriptions.cancel(dto.atPeriodEnd ?? true, dto.prorate ?? false);
+  cancel(@TenantCaller() caller: TenantCaller, @Body() dto: CancelDto) {
+    return this.subscriptions.cancel(caller, dto.atPeriodEnd ?? true, dto.prorate ?? false);
   }
 
   @Post('subscription/payment-method')
@@ -87,8 +88,8 @@ export class SubscriptionsController {
   })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiProblems(400, 404, 409)
-  setPaymentMethod(@Body() dto: SetPaymentMethodDto) {
-    return this.subscriptions.setPaymentMethod(dto.paymentMethodId);
+  setPaymentMethod(@TenantCaller() caller: TenantCaller, @Body() dto: SetPaymentMethodDto) {
+    return this.subscriptions.setPaymentMethod(caller, dto.paymentMethodId);
   }
 
   @Post('subscription/resume')
@@ -97,8 +98,8 @@ export class SubscriptionsController {
   @ApiOperation({ operationId: 'resumeSubscription', summary: 'Undo a pending cancellation at period end' })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiProblems(400, 404, 409)
-  resume(@NoBody() _body: void) {
-    return this.subscriptions.resume();
+  resume(@TenantCaller() caller: TenantCaller, @NoBody() _body: void) {
+    return this.subscriptions.resume(caller);
   }
 
   @Get('subscriptions')
@@ -106,7 +107,7 @@ export class SubscriptionsController {
   @ApiOperation({ operationId: 'listSubscriptions', summary: 'Every subscription the tenant had, newest first' })
   @ApiOkResponse({ type: PageOf(SubscriptionDto) })
   @ApiProblems(400)
-  history(@Query() query: SubscriptionHistoryQuery) {
-    return this.subscriptions.history(query);
+  history(@TenantCaller() caller: TenantCaller, @Query() query: SubscriptionHistoryQuery) {
+    return this.subscriptions.history(caller, query);
   }
 }

@@ -6,10 +6,13 @@ export const RENEWAL_SCAN_JOB = 'scan';
 /** The job scheduler that runs the scan every RENEWAL_SCAN_EVERY_MS. */
 export const RENEWAL_SCAN_SCHEDULER = 'renewal-scan';
 
-/** Renews what is due, the subscription it names among it. */
-export const RENEW_JOB = 'renew';
+/**
+ * The renewals queue's work job: renews due subscriptions batch by batch — the one its payload
+ * names (`subscriptionId`, after a recovery), or (a scan's sweep, no payload) every one it can lock.
+ */
+export const RENEW_DUE_JOB = 'renew-due';
 
-export interface RenewJob {
-  tenantId: string;
-  subscriptionId: string;
+export interface RenewDueJob {
+  tenantId?: string;
+  subscriptionId?: string;
 }

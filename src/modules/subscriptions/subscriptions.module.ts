@@ -6,6 +6,7 @@ import { RenewalScanOnClockMove } from './renewal-scan-on-clock-move.js';
 import { RenewalProcessor } from './renewal.processor.js';
 import { RenewalService } from './renewal.service.js';
 import { SubscriptionPayments } from './subscription-payments.js';
+import { SubscriptionRepository } from './subscription.repository.js';
 import { SubscriptionUsage } from './subscription-usage.service.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
 import { SubscriptionsService } from './subscriptions.service.js';
@@ -21,6 +22,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
   controllers: [SubscriptionsController],
   providers: [
     SubscriptionsService,
+    SubscriptionRepository,
     SubscriptionUsage,
     SubscriptionPayments,
     RenewalService,

@@ -1,91 +1,77 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Clock } from '../../common/clock/clock.service.js';
-import { RequestContext } from '../../common/context/request-context.js';
-import { Errors } from '../../common/errors/app-error.js';
+import { trustedTenantId, type TenantCaller, type TenantId } from '../../common/auth/caller.js';
 import { fromMinor } from '../../common/money.js';
-import { afterCursor, entityPage, Page, PageQuery } from '../../common/http/pagination.js';
+import { Page, PageQuery } from '../../common/http/pagination.js';
 import { AuditService } from '../audit/audit.service.js';
-import { PlanVersion } from '../plans/plan-version.entity.js';
 import { PlansService } from '../plans/plans.service.js';
-import { addDays, periodBoundary } from './billing-period.js';
+import { addDays, periodBoundary } from './billing-period.rules.js';
 import { ChangePreviewDto, ChangeResultDto, SubscriptionDto, Timing } from './dto/subscription.dto.js';
-import { Line, periodLine, prorateChange, unusedTimeCredit } from './proration.js';
-import { SubscriptionBilling } from './subscription-billing.port.js';
-import { SubscriptionErrors } from './subscription.errors.js';
+import { Line, periodLine, prorateChange, unusedTimeCredit } from './proration.rules.js';
+import { SubscriptionBill, SubscriptionBilling } from './subscription-billing.port.js';
+import { downgradeBlocked, SubscriptionErrorCode, SubscriptionErrors } from './subscriptions.errors.js';
 import { Subscription } from './subscription.entity.js';
-import { assertActionAllowed, InvalidTransitionError, LIVE_STATUSES, transition } from './subscription-state.js';
+import { SubscriptionRepository } from './subscription.repository.js';
+import { assertActionAllowed, InvalidTransitionError, LIVE_STATUSES, transition } from './subscription-state.rules.js';
 import { SubscriptionUsage } from './subscription-usage.service.js';
-import { trialDaysFor } from './trial.js';
-import { gaugeViolations, isUpgrade, sameInterval, usageView } from './usage-limits.js';
+import { trialDaysFor } from './trial.rules.js';
+import { gaugeViolations, isUpgrade, sameInterval, usageView } from './usage-limits.rules.js';
 
 interface PlannedChange {
-  version: PlanVersion;
+  version: HeldVersion;
   timing: Timing;
   effectiveAt: Date;
   lines: Line[];
   newPeriodEnd: Date | null;
 }
 
-const POPULATE = ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersion', 'scheduledPlanVersion.plan'] as const;
+/** A plan version as a subscription holds it (the relation of its own entity; plans own the entity). */
+type HeldVersion = Subscription['planVersion'];
 
-const planRef = (v: PlanVersion) => ({ id: v.plan.id, code: v.plan.code, name: v.plan.name, version: v.version });
+const planRef = (v: HeldVersion) => ({ id: v.plan.id, code: v.plan.code, name: v.plan.name, version: v.version });
 
 /** The subscription lifecycle of the current tenant: subscribe, change (prorated or scheduled), cancel, resume. */
 @Injectable()
 export class SubscriptionsService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly subscriptions: SubscriptionRepository,
     private readonly clock: Clock,
-    private readonly context: RequestContext,
     private readonly plans: PlansService,
     private readonly billing: SubscriptionBilling,
     private readonly usage: SubscriptionUsage,
     private readonly audit: AuditService,
   ) {}
 
-  /** The tenant's live subscription, or null; `lock` takes its row lock for a change. */
-  async findLive(lock = false): Promise<Subscription | null> {
-    const where = { status: { $in: [...LIVE_STATUSES] } };
-    if (!lock) return this.em.findOne(Subscription, where, { populate: POPULATE, strategy: 'joined' });
-    // FOR UPDATE cannot cover the nullable side of the joins: lock the row, then load its relations.
-    const subscription = await this.em.findOne(Subscription, where, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    if (subscription) await this.em.populate(subscription, POPULATE);
-    return subscription;
-  }
-
-  async current(): Promise<SubscriptionDto> {
-    const subscription = await this.findLive();
-    if (!subscription) throw SubscriptionErrors.none();
+  async current(caller: TenantCaller): Promise<SubscriptionDto> {
+    const subscription = await this.subscriptions.findLive(caller.tenantId);
+    if (!subscription) throw SubscriptionErrors.of(SubscriptionErrorCode.NoLiveSubscription);
     return this.toDto(subscription);
   }
 
-  async history(query: PageQuery): Promise<Page<SubscriptionDto>> {
-    const rows = await this.em.find(Subscription, afterCursor(query.cursor, 'desc'), {
-      populate: POPULATE,
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      limit: query.limit + 1,
-    });
-    const page = await entityPage(this.em, Subscription, rows, query.limit, (s) => s);
+  async history(caller: TenantCaller, query: PageQuery): Promise<Page<SubscriptionDto>> {
+    const page = await this.subscriptions.history(caller.tenantId, query);
     return { data: await Promise.all(page.data.map((s) => this.toDto(s))), nextCursor: page.nextCursor };
   }
 
-  async subscribe(planId: string, paymentMethodId?: string): Promise<SubscriptionDto> {
-    if (await this.findLive()) throw SubscriptionErrors.alreadyLive();
+  async subscribe(caller: TenantCaller, planId: string, paymentMethodId?: string): Promise<SubscriptionDto> {
+    const tenantId = caller.tenantId;
+    if (await this.subscriptions.findLive(tenantId)) throw SubscriptionErrors.of(SubscriptionErrorCode.AlreadyLive);
     const version = await this.plans.purchasableVersion(planId);
-    await this.assertGaugesFit(version);
+    await this.assertGaugesFit(tenantId, version);
     const now = this.clock.now();
-    const trialDays = trialDaysFor(version, version.trialDays > 0 && !(await this.claimTrial(now)));
+    const trialDays = trialDaysFor(version, version.trialDays > 0 && !(await this.subscriptions.claimTrial(tenantId, now)));
     const trial = trialDays > 0;
     const paid = version.priceAmount > 0n;
     // A card named here is the subscription's own (renewals charge it); otherwise it follows the default card.
-    const cardId = paymentMethodId || (paid && !trial) ? await this.billing.resolvePaymentMethod(paymentMethodId) : null;
-    if (paid && !trial && !cardId) throw SubscriptionErrors.noPaymentMethod();
+    const cardId =
+      paymentMethodId || (paid && !trial) ? await this.billing.resolvePaymentMethod(tenantId, paymentMethodId) : null;
+    if (paid && !trial && !cardId)
+      throw SubscriptionErrors.of(SubscriptionErrorCode.NoPaymentMethod, { extensions: { failureCode: 'no_payment_method' } });
 
     const trialEnd = trial ? addDays(now, trialDays) : null;
     const anchor = trialEnd ?? now;
-    const subscription = this.em.create(Subscription, {
-      tenantId: this.context.tenantId,
+    const subscription = await this.subscriptions.createLive({
+      tenantId,
       plan: version.plan,
       planVersion: version,
       status: trial ? 'trialing' : 'active',
@@ -104,12 +90,7 @@ export class SubscriptionsService {
       createdAt: now,
       updatedAt: now,
     });
-    try {
-      await this.em.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw SubscriptionErrors.alreadyLive();
-      throw error;
-    }
+    if (!subscription) throw SubscriptionErrors.of(SubscriptionErrorCode.AlreadyLive);
 
     if (!trial) {
       const line = periodLine(
@@ -118,50 +99,48 @@ export class SubscriptionsService {
         subscription.currentPeriodStart,
         subscription.currentPeriodEnd,
       );
-      const outcome = await this.billing.invoiceAndCharge(subscription, [line], cardId);
+      const outcome = await this.billing.invoiceAndCharge(
+        caller,
+        {
+          subscriptionId: subscription.id,
+          planVersionId: version.id,
+          currency: version.currency,
+          period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+          lines: [line],
+        },
+        cardId,
+      );
       if (!outcome.paid) {
         // Never started (incomplete_expired, not churn); voiding gives back any credit the invoice used.
         subscription.status = transition(subscription.status, 'initial_payment_failed');
         subscription.endedAt = now;
         subscription.endedReason = 'initial_payment_failed';
-        await this.billing.voidInvoice(outcome.invoice.id);
-        await this.em.flush();
+        await this.billing.voidInvoice(tenantId, outcome.invoice.id);
+        await this.subscriptions.save();
         this.audit.record({
           action: 'subscription.payment_failed',
           targetType: 'subscription',
           targetId: subscription.id,
           after: { status: subscription.status, failureCode: outcome.failureCode },
         });
-        throw Errors.paymentFailed(
-          outcome.failureCode ?? 'card_declined',
-          `The first payment failed: ${outcome.failureCode}`,
-        ).keepingWork();
+        throw SubscriptionErrors.of(SubscriptionErrorCode.FirstPaymentFailed, {
+          detail: `The first payment failed: ${outcome.failureCode}`,
+          extensions: { failureCode: outcome.failureCode ?? 'card_declined' },
+        }).keepingWork();
       }
       subscription.cyclesBilled = 1;
       subscription.cyclesOnVersion = 1;
-      await this.em.flush();
+      await this.subscriptions.save();
     }
     const dto = await this.toDto(subscription);
     this.audit.record({ action: 'subscription.created', targetType: 'subscription', targetId: subscription.id, after: dto });
     return dto;
   }
 
-  /**
-   * Records the tenant's one free trial as started now; false when it was used before. A single
-   * conditional update, so two concurrent subscribes cannot both claim it.
-   */
-  private async claimTrial(now: Date): Promise<boolean> {
-    const rows = await this.em.execute<{ id: string }[]>(
-      'update tenants set trial_started_at = ? where id = ? and trial_started_at is null returning id',
-      [now, this.context.tenantId],
-    );
-    return rows.length === 1;
-  }
-
-  async preview(planId: string, timing?: Timing, prorationDate?: string): Promise<ChangePreviewDto> {
-    const subscription = await this.requireLive();
-    const change = await this.plan(subscription, planId, timing, prorationDate);
-    const pricing = await this.billing.priceLines(change.lines, change.version.currency);
+  async preview(caller: TenantCaller, planId: string, timing?: Timing, prorationDate?: string): Promise<ChangePreviewDto> {
+    const subscription = await this.requireLive(caller.tenantId);
+    const change = await this.plan(caller.tenantId, subscription, planId, timing, prorationDate);
+    const pricing = await this.billing.previewInvoice(caller.tenantId, this.changeBill(subscription, change));
     return {
       plan: planRef(change.version),
       timing: change.timing,
@@ -183,10 +162,10 @@ export class SubscriptionsService {
     };
   }
 
-  async change(planId: string, timing?: Timing, prorationDate?: string): Promise<ChangeResultDto> {
-    const subscription = await this.requireLive(true);
+  async change(caller: TenantCaller, planId: string, timing?: Timing, prorationDate?: string): Promise<ChangeResultDto> {
+    const subscription = await this.requireLive(caller.tenantId, true);
     const before = await this.toDto(subscription);
-    const change = await this.plan(subscription, planId, timing, prorationDate);
+    const change = await this.plan(caller.tenantId, subscription, planId, timing, prorationDate);
     let invoice: ChangeResultDto['invoice'] = null;
     if (change.timing === 'period_end') {
       subscription.scheduledPlanVersion = change.version;
@@ -205,14 +184,11 @@ export class SubscriptionsService {
         subscription.cyclesBilled += 1;
       }
       if (change.lines.length) {
-        invoice = await this.billing.invoiceAndCollectLater(subscription, change.lines, {
-          start: change.effectiveAt,
-          end: subscription.currentPeriodEnd,
-        });
+        invoice = await this.billing.invoiceAndCollectLater(caller, this.changeBill(subscription, change));
       }
     }
     subscription.updatedAt = this.clock.now();
-    await this.em.flush();
+    await this.subscriptions.save();
     const after = await this.toDto(subscription);
     this.audit.record({
       action: change.timing === 'now' ? 'subscription.plan_changed' : 'subscription.change_scheduled',
@@ -228,13 +204,16 @@ export class SubscriptionsService {
    * Cancels at the period end, or now. Ending now voids the subscription's open invoices (nothing
    * is collected after an ending) and, with `prorate`, credits the unused time of a paid period.
    */
-  async cancel(atPeriodEnd = true, prorate = false): Promise<SubscriptionDto> {
+  async cancel(caller: TenantCaller, atPeriodEnd = true, prorate = false): Promise<SubscriptionDto> {
+    const tenantId = caller.tenantId;
     if (atPeriodEnd && prorate) {
-      throw Errors.validation('prorate applies to a cancellation now', [
-        { field: 'prorate', message: 'only with atPeriodEnd: false (a cancellation at period end leaves no unused time)' },
-      ]);
+      throw SubscriptionErrors.of(SubscriptionErrorCode.ProrateAtPeriodEnd, {
+        errors: [
+          { field: 'prorate', message: 'only with atPeriodEnd: false (a cancellation at period end leaves no unused time)' },
+        ],
+      });
     }
-    const subscription = await this.requireLive(true);
+    const subscription = await this.requireLive(tenantId, true);
     const before = await this.toDto(subscription);
     this.guard(() => assertActionAllowed(subscription.status, atPeriodEnd ? 'schedule_cancel' : 'cancel_now', subscription));
     const now = this.clock.now();
@@ -244,7 +223,7 @@ export class SubscriptionsService {
       subscription.cancelAtPeriodEnd = true;
     } else {
       // Only time that was paid earns credit: not a trial, not a period whose invoice is still open.
-      const paid = subscription.status === 'active' && !(await this.billing.hasOpenInvoice(subscription.id));
+      const paid = subscription.status === 'active' && !(await this.billing.hasOpenInvoice(tenantId, subscription.id));
       if (prorate && paid) {
         const version = subscription.planVersion;
         credit = unusedTimeCredit(
@@ -254,16 +233,16 @@ export class SubscriptionsService {
           subscription.currentPeriodEnd,
           now,
         );
-        await this.billing.addCredit(version.currency, -credit.amount, 'cancellation_credit');
+        await this.billing.addCredit(tenantId, version.currency, -credit.amount, 'cancellation_credit');
       }
-      voided = await this.billing.voidOpenInvoices([subscription.id]);
+      voided = await this.billing.voidOpenInvoices(tenantId, [subscription.id]);
       subscription.status = transition(subscription.status, 'cancelled');
       subscription.endedAt = now;
       subscription.endedReason = 'cancelled';
       subscription.scheduledPlanVersion = null;
     }
     subscription.updatedAt = now;
-    await this.em.flush();
+    await this.subscriptions.save();
     const after = await this.toDto(subscription);
     this.audit.record({
       action: atPeriodEnd ? 'subscription.cancel_scheduled' : 'subscription.cancelled',
@@ -284,12 +263,14 @@ export class SubscriptionsService {
   }
 
   /** Sets the card this subscription charges; null follows the tenant's default card. */
-  async setPaymentMethod(paymentMethodId: string | null): Promise<SubscriptionDto> {
-    const subscription = await this.requireLive(true);
+  async setPaymentMethod(caller: TenantCaller, paymentMethodId: string | null): Promise<SubscriptionDto> {
+    const subscription = await this.requireLive(caller.tenantId, true);
     const before = await this.toDto(subscription);
-    subscription.paymentMethodId = paymentMethodId ? await this.billing.resolvePaymentMethod(paymentMethodId) : null;
+    subscription.paymentMethodId = paymentMethodId
+      ? await this.billing.resolvePaymentMethod(caller.tenantId, paymentMethodId)
+      : null;
     subscription.updatedAt = this.clock.now();
-    await this.em.flush();
+    await this.subscriptions.save();
     const after = await this.toDto(subscription);
     this.audit.record({
       action: 'subscription.payment_method_changed',
@@ -301,21 +282,21 @@ export class SubscriptionsService {
     return after;
   }
 
-  async resume(): Promise<SubscriptionDto> {
-    const subscription = await this.requireLive(true);
+  async resume(caller: TenantCaller): Promise<SubscriptionDto> {
+    const subscription = await this.requireLive(caller.tenantId, true);
     this.guard(() => assertActionAllowed(subscription.status, 'resume', subscription));
     const before = await this.toDto(subscription);
     subscription.cancelAtPeriodEnd = false;
     subscription.updatedAt = this.clock.now();
-    await this.em.flush();
+    await this.subscriptions.save();
     const after = await this.toDto(subscription);
     this.audit.record({ action: 'subscription.resumed', targetType: 'subscription', targetId: subscription.id, before, after });
     return after;
   }
 
-  private async requireLive(lock = false): Promise<Subscription> {
-    const subscription = await this.findLive(lock);
-    if (!subscription) throw SubscriptionErrors.none();
+  private async requireLive(tenantId: TenantId, lock = false): Promise<Subscription> {
+    const subscription = await this.subscriptions.findLive(tenantId, lock);
+    if (!subscription) throw SubscriptionErrors.of(SubscriptionErrorCode.NoLiveSubscription);
     return subscription;
   }
 
@@ -323,28 +304,40 @@ export class SubscriptionsService {
     try {
       check();
     } catch (error) {
-      if (error instanceof InvalidTransitionError) throw Errors.invalidTransition(error.message);
+      if (error instanceof InvalidTransitionError)
+        throw SubscriptionErrors.of(SubscriptionErrorCode.InvalidTransition, { detail: error.message });
       throw error;
     }
   }
 
+  /** What a change now bills: its lines, from the change to the end of the (new) period. A preview prices the same bill. */
+  private changeBill(subscription: Subscription, change: PlannedChange): SubscriptionBill {
+    return {
+      subscriptionId: subscription.id,
+      currency: change.version.currency,
+      period: { start: change.effectiveAt, end: change.newPeriodEnd ?? subscription.currentPeriodEnd },
+      lines: change.lines,
+    };
+  }
+
   /** Works out what a change to `planId` would do, without doing it. */
   private async plan(
+    tenantId: TenantId,
     subscription: Subscription,
     planId: string,
     requested?: Timing,
     prorationDate?: string,
   ): Promise<PlannedChange> {
     this.guard(() => assertActionAllowed(subscription.status, 'change_plan', subscription));
-    if (await this.billing.hasOpenInvoice(subscription.id)) {
+    if (await this.billing.hasOpenInvoice(tenantId, subscription.id)) {
       // Unpaid time must not turn into credit: settle the open invoice first.
-      throw Errors.invalidTransition('The subscription has an unpaid invoice; pay it before changing plan');
+      throw SubscriptionErrors.of(SubscriptionErrorCode.UnpaidInvoice);
     }
     const version = await this.plans.purchasableVersion(planId);
     const current = subscription.planVersion;
-    if (version.id === current.id) throw SubscriptionErrors.samePlan();
-    if (version.currency !== current.currency) throw SubscriptionErrors.currencyMismatch();
-    await this.assertGaugesFit(version);
+    if (version.id === current.id) throw SubscriptionErrors.of(SubscriptionErrorCode.SamePlan);
+    if (version.currency !== current.currency) throw SubscriptionErrors.of(SubscriptionErrorCode.CurrencyMismatch);
+    await this.assertGaugesFit(tenantId, version);
 
     const timing = requested ?? (isUpgrade(current, version) ? 'now' : 'period_end');
     const now = prorationDate ? this.prorationInstant(subscription, new Date(prorationDate)) : this.clock.now();
@@ -384,23 +377,24 @@ export class SubscriptionsService {
       now.getTime() - 3600_000,
     );
     if (at.getTime() > now.getTime() || at.getTime() < earliest) {
-      throw Errors.validation('prorationDate must be within the last hour of the current period', [
-        { field: 'prorationDate', message: 'must be in the current period, at most an hour ago and not in the future' },
-      ]);
+      throw SubscriptionErrors.of(SubscriptionErrorCode.ProrationDateOutOfRange, {
+        errors: [{ field: 'prorationDate', message: 'must be in the current period, at most an hour ago and not in the future' }],
+      });
     }
     return at;
   }
 
-  private async assertGaugesFit(version: PlanVersion): Promise<void> {
-    const used = await this.usage.usedByMetric(null, version.limits);
+  private async assertGaugesFit(tenantId: TenantId, version: HeldVersion): Promise<void> {
+    const used = await this.usage.usedByMetric(tenantId, null, version.limits);
     const violations = gaugeViolations(version.limits, used);
-    if (violations.length) throw SubscriptionErrors.downgradeBlocked(violations);
+    if (violations.length) throw downgradeBlocked(violations);
   }
 
   async toDto(s: Subscription): Promise<SubscriptionDto> {
     const version = s.planVersion;
     const live = (LIVE_STATUSES as readonly string[]).includes(s.status);
-    const used = live ? await this.usage.usedByMetric(s, version.limits) : new Map<string, number>();
+    // Loaded in its tenant's transaction (row-level security), so its tenant id is the caller's.
+    const used = live ? await this.usage.usedByMetric(trustedTenantId(s.tenantId), s, version.limits) : new Map<string, number>();
     return {
       id: s.id,
       status: s.status,

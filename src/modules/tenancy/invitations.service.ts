@@ -99,7 +99,7 @@ export class InvitationsService {
     const before = toInvitationDto(invitation);
     this.close(invitation, 'accept');
     if (await this.memberships.ofUser(tenantId, userId)) throw TenancyErrors.of(TenancyErrorCode.AlreadyMember);
-    await this.memberLimit.assertAllows((await this.memberships.count(tenantId)) + 1);
+    await this.memberLimit.assertAllows(tenantId, (await this.memberships.count(tenantId)) + 1);
     const membership = this.memberships.add(tenantId, userId, invitation.role, this.clock.realNow());
     await this.memberships.flush();
     await this.memberships.withUser(membership);

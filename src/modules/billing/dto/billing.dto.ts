@@ -5,8 +5,11 @@ import { Omittable } from '../../../common/http/optional.js';
 import { PageQuery } from '../../../common/http/pagination.js';
 import { fromMinor } from '../../../common/money.js';
 import { InvoiceDto } from '../../subscriptions/dto/invoice.dto.js';
-import type { Invoice, InvoiceLine, Payment, PaymentMethod } from '../billing.entities.js';
-import { CREDIT_REASONS, type CreditReason } from '../credit.js';
+import type { InvoiceLine } from '../invoice-line.entity.js';
+import type { Invoice } from '../invoice.entity.js';
+import type { PaymentMethod } from '../payment-method.entity.js';
+import type { Payment } from '../payment.entity.js';
+import { CREDIT_REASONS, type CreditReason } from '../credit.rules.js';
 
 export class AddPaymentMethodDto {
   /** Card number, digits only (spaces are ignored). Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds. */
@@ -56,8 +59,32 @@ export class PaymentMethodDto {
   }
 }
 
+/** What the invoice view reads: a stored invoice, or one just drafted. */
+export type InvoiceView = Pick<
+  Invoice,
+  | 'id'
+  | 'number'
+  | 'status'
+  | 'billingReason'
+  | 'currency'
+  | 'subtotalAmount'
+  | 'creditAppliedAmount'
+  | 'creditAddedAmount'
+  | 'totalAmount'
+  | 'periodStart'
+  | 'periodEnd'
+  | 'attemptCount'
+  | 'autoAttemptCount'
+  | 'nextAttemptAt'
+  | 'paidAt'
+  | 'createdAt'
+> & { subscription: { id: string } };
+
 /** An invoice as the API answers it (the DTO is declared beside the lines proration produces). */
-export function invoiceDto(invoice: Invoice, lines: InvoiceLine[]): InvoiceDto {
+export function invoiceDto(
+  invoice: InvoiceView,
+  lines: Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'periodStart' | 'periodEnd' | 'calculation'>[],
+): InvoiceDto {
   const due = invoice.status === 'void' ? 0n : invoice.totalAmount;
   // Card payments are whole: a paid invoice collected its total, any other nothing.
   const paid = invoice.status === 'paid' ? invoice.totalAmount : 0n;

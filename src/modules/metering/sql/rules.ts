@@ -7,7 +7,7 @@
  */
 import { BUILT_IN_METRICS } from '../../policies/metrics.rules.js';
 import type { PlanLimit } from '../../plans/plan-terms.rules.js';
-import { LIVE_STATUSES } from '../../subscriptions/subscription-state.js';
+import { LIVE_STATUSES } from '../../subscriptions/subscription-state.rules.js';
 import { MEMBERSHIP_GAUGE } from '../usage.rules.js';
 
 export const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;

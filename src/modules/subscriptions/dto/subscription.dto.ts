@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsISO8601, IsUUID, ValidateIf } from 'class-validator';
 import { PageQuery } from '../../../common/http/pagination.js';
-import type { Line } from '../proration.js';
+import type { Line } from '../proration.rules.js';
 import { Omittable } from '../../../common/http/optional.js';
-import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../subscription-state.js';
+import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../subscription-state.rules.js';
 import { InvoiceAmountsDto, InvoiceDto, LineCalculationDto } from './invoice.dto.js';
 
 export const TIMINGS = ['now', 'period_end'] as const;

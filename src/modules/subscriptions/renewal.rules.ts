@@ -3,8 +3,22 @@
  * The renewal worker applies the decision under the subscription's row lock.
  */
 import type { Interval } from '../plans/plan-terms.rules.js';
-import { nextBoundaryAfter, periodBoundary } from './billing-period.js';
-import type { SubscriptionStatus } from './subscription-state.js';
+import { nextBoundaryAfter, periodBoundary } from './billing-period.rules.js';
+import type { SubscriptionStatus } from './subscription-state.rules.js';
+
+/** Statuses whose period end renews (or ends) the subscription; a past-due one waits for dunning. */
+export const RENEWABLE_STATUSES = ['active', 'trialing'] as const satisfies readonly SubscriptionStatus[];
+
+/**
+ * Whether the subscription's period has ended and it renews now: the one "due" predicate (the
+ * renewal scan's SQL is generated from RENEWABLE_STATUSES, subscription.repository.ts).
+ */
+export function renewalDue(state: { status: SubscriptionStatus; currentPeriodEnd: Date }, now: Date): boolean {
+  return (
+    (RENEWABLE_STATUSES as readonly SubscriptionStatus[]).includes(state.status) &&
+    state.currentPeriodEnd.getTime() <= now.getTime()
+  );
+}
 
 export interface RenewalTerms {
   id: string;
@@ -48,8 +62,7 @@ export function decideRenewal(
   now: Date,
 ): RenewalDecision {
   const end = state.currentPeriodEnd;
-  if (end.getTime() > now.getTime()) return { kind: 'none' };
-  if (state.status !== 'active' && state.status !== 'trialing') return { kind: 'none' };
+  if (!renewalDue(state, now)) return { kind: 'none' };
   if (state.cancelAtPeriodEnd) return { kind: 'cancel', endedAt: end };
   const version = scheduled ?? current;
   // The term of the version the next period would be on: a scheduled change starts a new one.

@@ -1,4 +1,4 @@
-import { brandOf, luhnValid, notExpired, outcomeOf } from './cards.js';
+import { brandOf, luhnValid, notExpired, outcomeOf } from './cards.rules.js';
 
 describe('cards', () => {
   it('checks numbers with Luhn', () => {

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import type { Interval } from '../plans/plan-terms.rules.js';
-import { addDays, nextBoundaryAfter, nominalSeconds, periodBoundary, periodSeconds, remainingSeconds } from './billing-period.js';
+import {
+  addDays,
+  nextBoundaryAfter,
+  nominalSeconds,
+  periodBoundary,
+  periodSeconds,
+  remainingSeconds,
+} from './billing-period.rules.js';
 
 const d = (iso: string): Date => new Date(iso);
 const iso = (date: Date): string => date.toISOString();

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { prorateChange, type ProrationInput } from './proration.js';
+import { prorateChange, type ProrationInput } from './proration.rules.js';
 
 const d = (iso: string): Date => new Date(iso);
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);

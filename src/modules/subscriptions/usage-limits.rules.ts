@@ -3,7 +3,7 @@
  * break, and whether a change is an upgrade.
  */
 import type { Interval, PlanLimit } from '../plans/plan-terms.rules.js';
-import { nominalSeconds } from './billing-period.js';
+import { nominalSeconds } from './billing-period.rules.js';
 
 export interface UsageView {
   metric: string;

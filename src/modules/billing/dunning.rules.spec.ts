@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterFailedAttempt, automaticAttemptDue, DunningState, nextRetryAt } from './dunning.js';
+import { afterFailedAttempt, automaticAttemptDue, DunningState, nextRetryAt } from './dunning.rules.js';
 
 const at = (iso: string) => new Date(iso);
 const fresh: DunningState = { dunningStartedAt: null, autoAttemptCount: 0, nextAttemptAt: null };

@@ -1,4 +1,5 @@
-import { decideRenewal, RenewalState, RenewalTerms } from './renewal.js';
+import { decideRenewal, renewalDue, RenewalState, RenewalTerms } from './renewal.rules.js';
+import { SUBSCRIPTION_STATUSES } from './subscription-state.rules.js';
 
 const monthly: RenewalTerms = { id: 'v1', interval: 'month', intervalCount: 1, durationCycles: null };
 const yearly: RenewalTerms = { id: 'v2', interval: 'year', intervalCount: 1, durationCycles: null };
@@ -11,6 +12,15 @@ const state = (over: Partial<RenewalState> = {}): RenewalState => ({
   currentPeriodEnd: at('2030-02-28T00:00:00Z'),
   cyclesOnVersion: 1,
   ...over,
+});
+
+describe('renewalDue', () => {
+  it('is due from the period end on, for active and trialing subscriptions only', () => {
+    const end = at('2030-02-28T00:00:00Z');
+    const due = SUBSCRIPTION_STATUSES.filter((status) => renewalDue({ status, currentPeriodEnd: end }, end));
+    expect(due).toEqual(['trialing', 'active']);
+    expect(renewalDue({ status: 'active', currentPeriodEnd: end }, at('2030-02-27T23:59:59.999Z'))).toBe(false);
+  });
 });
 
 describe('decideRenewal', () => {

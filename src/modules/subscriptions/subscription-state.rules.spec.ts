@@ -7,7 +7,7 @@ import {
   type SubscriptionEvent,
   type SubscriptionStatus,
   transition,
-} from './subscription-state.js';
+} from './subscription-state.rules.js';
 
 const STATUSES: SubscriptionStatus[] = ['trialing', 'active', 'past_due', 'cancelled', 'expired', 'incomplete_expired'];
 const EVENTS: SubscriptionEvent[] = [

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { priceInvoice } from './invoice-pricing.js';
+import { priceInvoice } from './invoice-pricing.rules.js';
 
 describe('priceInvoice', () => {
   it('uses credit first and never charges below zero', () => {

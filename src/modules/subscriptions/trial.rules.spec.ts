@@ -1,4 +1,4 @@
-import { trialDaysFor } from './trial.js';
+import { trialDaysFor } from './trial.rules.js';
 
 describe('one free trial per tenant', () => {
   it("gives a tenant that never had a trial the plan's trial days", () => {

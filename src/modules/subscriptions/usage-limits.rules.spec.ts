@@ -1,4 +1,4 @@
-import { gaugeViolations, isUpgrade, usageView } from './usage-limits.js';
+import { gaugeViolations, isUpgrade, usageView } from './usage-limits.rules.js';
 import type { PlanLimit } from '../plans/plan-terms.rules.js';
 
 const limit = (

@@ -6,7 +6,7 @@
  * invoice explains itself and can be reproduced to the minor unit.
  */
 import { isCurrency, prorate } from '../../common/money.js';
-import { periodSeconds, remainingSeconds } from './billing-period.js';
+import { periodSeconds, remainingSeconds } from './billing-period.rules.js';
 
 export interface ProrationInput {
   oldPrice: bigint;

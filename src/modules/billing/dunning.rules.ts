@@ -4,7 +4,7 @@
  * each is 1, 2 and 4 days after the one before). A tenant's "pay now" is an extra attempt: it never
  * moves the schedule or ends it.
  */
-import { addDays } from '../subscriptions/billing-period.js';
+import { addDays } from '../subscriptions/billing-period.rules.js';
 
 export const RETRY_DAYS = [1, 3, 7] as const;
 
