@@ -8,6 +8,7 @@ import { installCredentialSeal } from '../../src/database/setup.js';
 import { TenantSession } from '../../src/database/tenant-session.js';
 import { RequestContext } from '../../src/common/context/request-context.js';
 import { trustedTenantId, type Caller, type TenantCaller } from '../../src/common/auth/caller.js';
+import type { PlanLimit } from '../../src/modules/plans/plan-terms.rules.js';
 import { cloneTemplateDatabase } from '../support/database.js';
 import { REDIS_URL } from '../support/env.js';
 
@@ -21,7 +22,7 @@ export interface PlanSpec {
   intervalCount?: number;
   trialDays?: number;
   durationCycles?: number | null;
-  limits?: { policyId?: string; metric: string; kind: 'gauge' | 'counter'; limit: number | null }[];
+  limits?: PlanLimit[];
 }
 
 /**
