@@ -55,5 +55,5 @@ export class AuthModule {}
  * Auth's processor (the `sessions` queue).
  * Imported by the worker process only: the API enqueues jobs, it never runs them.
  */
-@Module({ providers: [SessionPurgeProcessor] })
+@Module({ providers: [SessionPurgeProcessor, CredentialsRepository] })
 export class AuthWorkerModule {}

@@ -51,6 +51,17 @@ export class CredentialsRepository {
     return this.session.enterUser(this.em, userId);
   }
 
+  /**
+   * Deletes ended sessions (expired, or revoked before `revokedBefore`) with their refresh tokens.
+   * The worker's housekeeping, on the platform path: its own transaction, through the definer function.
+   */
+  async purgeEndedSessions(now: Date, revokedBefore: Date): Promise<number> {
+    const [row] = await this.session.runPlatform(null, (em) =>
+      em.execute<{ purged: string }[]>('select sessions_purge(?, ?) as purged', [now, revokedBefore]),
+    );
+    return Number(row.purged);
+  }
+
   /** One account by its exact email (case-insensitive), with its hash to verify. */
   async byEmail(email: string): Promise<UserCredentials | null> {
     const [row] = await this.em.execute<CredentialsRow[]>('select * from auth_password_hash(?, ?)', [

@@ -3,7 +3,7 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
-import { TenantSession } from '../../database/tenant-session.js';
+import { CredentialsRepository } from './credentials.repository.js';
 import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { KeptScheduler } from '../../jobs/kept-scheduler.js';
 import { QUEUES } from '../../jobs/queues.js';
@@ -21,7 +21,7 @@ export class SessionPurgeProcessor extends ConfiguredWorker implements OnApplica
 
   constructor(
     @InjectQueue(QUEUES.sessions) queue: Queue,
-    private readonly session: TenantSession,
+    private readonly credentials: CredentialsRepository,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
@@ -41,11 +41,7 @@ export class SessionPurgeProcessor extends ConfiguredWorker implements OnApplica
   async process(): Promise<{ sessions: number }> {
     const now = this.clock.realNow();
     const revokedBefore = new Date(now.getTime() - REVOKED_SESSIONS_KEPT_DAYS * 24 * 3600_000);
-    // Sessions are reached only through a definer function, run by the worker on the platform path.
-    const [row] = await this.session.runPlatform(null, (em) =>
-      em.execute<{ purged: string }[]>('select sessions_purge(?, ?) as purged', [now, revokedBefore]),
-    );
-    const result = { sessions: Number(row.purged) };
+    const result = { sessions: await this.credentials.purgeEndedSessions(now, revokedBefore) };
     this.logger.log(result, 'purged ended sessions');
     return result;
   }
