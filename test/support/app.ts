@@ -9,7 +9,7 @@ import { WorkerModule } from '../../src/worker.module.js';
 import { configureApp, createAdapter } from '../../src/bootstrap.js';
 import { installCredentialSeal } from '../../src/database/setup.js';
 import { AppConfig, loadConfig } from '../../src/config/config.js';
-import { APP_USER, dbUrl, OWNER_URL, REDIS_URL, RUN_PREFIX, TEMPLATE_DB } from './env.js';
+import { APP_USER, dbUrl, OWNER_URL, REDIS_URL, RUN_PREFIX, TEMPLATE_DB, TEST_HASHING } from './env.js';
 import { ApiClient } from './client.js';
 
 export interface TestApp {
@@ -64,6 +64,7 @@ export async function startTestApp(
     // A loaded test machine (jest compiling a file blocks the event loop) can hold a Redis reply past
     // the production 500 ms; the fault tests that measure it set their own.
     REDIS_COMMAND_TIMEOUT_MS: '2000',
+    ...TEST_HASHING,
     ...overrides,
   });
   await installCredentialSeal(ownerUrl, config.JWT_SECRET);
