@@ -250,7 +250,7 @@ describe('after Redis loses everything', () => {
     await redis.down();
     // A worker started while Redis is down waits for it, then finds the due work in the database.
     const starting = t.startWorker();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await redis.dialled();
     await redis.up();
     await starting;
     const recovered = performance.now();

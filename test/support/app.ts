@@ -142,14 +142,19 @@ export async function ownerQuery<T extends pg.QueryResultRow = pg.QueryResultRow
 
 /**
  * Waits until `probe` returns a value (not undefined/false), for work the app finishes in the
- * background (a worker job). Fails with the last value after `timeoutMs`.
+ * background (a worker job), probing every 50 ms: the suite's one polling loop. Fails after
+ * `timeoutMs`, saying what `describe` reports of the last state (if given).
  */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  describe?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms${describe ? `: ${describe()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
