@@ -1,5 +1,12 @@
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
-import { addCard, createPlan, createPlatformAdmin, createTenantWithAdmin, TenantWithAdmin } from '../support/factories.js';
+import {
+  addCard,
+  createPlan,
+  createPlatformAdmin,
+  createTenantWithAdmin,
+  expectProblem,
+  TenantWithAdmin,
+} from '../support/factories.js';
 
 /**
  * A charge is recorded before it is made (issue 10): the intent commits on its own connection
@@ -69,7 +76,7 @@ describe('charge intents: a charge nothing records is refunded (reconciler due a
     await ownerQuery(t, 'insert into payment_faults values ($1)', [tenant.tenantId]);
 
     const failed = await t.api.post('/v1/subscription', { planId: plan.id }, as(tenant));
-    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expectProblem(failed, 500, 'internal');
     // Nothing of the request committed, but the intent did — and the gateway took the money.
     expect(await ownerQuery(t, 'select 1 from subscriptions where tenant_id = $1', [tenant.tenantId])).toEqual([]);
     const [lost] = await ledger(tenant);
@@ -169,7 +176,7 @@ describe('charge intents: a retried renewal reuses its keys (reconciler after th
     await ownerQuery(t, 'insert into payment_faults values ($1)', [tenant.tenantId]);
     const key = { ...as(tenant), idempotencyKey: 'subscribe-once' };
 
-    expect((await t.api.post('/v1/subscription', { planId: plan.id }, key)).status).toBeGreaterThanOrEqual(500);
+    expectProblem(await t.api.post('/v1/subscription', { planId: plan.id }, key), 500, 'internal');
     const [lost] = await ledger(tenant);
     expect(lost).toMatchObject({ status: 'pending', charged: 'succeeded' });
 
