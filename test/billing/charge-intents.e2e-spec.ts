@@ -1,5 +1,6 @@
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import {
+  as,
   addCard,
   createPlan,
   createPlatformAdmin,
@@ -62,7 +63,6 @@ function platformWithFaults(reconcileAfterMs: string | undefined) {
 describe('charge intents: a charge nothing records is refunded (reconciler due at once)', () => {
   const platform = platformWithFaults('0');
   const { moveClock, ledger } = platform;
-  const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
   let t: TestApp;
   let adminToken: string;
   beforeAll(() => {
@@ -115,7 +115,6 @@ describe('charge intents: a charge nothing records is refunded (reconciler due a
 describe('charge intents: a retried renewal reuses its keys (reconciler after the default 15 minutes)', () => {
   const platform = platformWithFaults(undefined);
   const { moveClock, ledger } = platform;
-  const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
   let t: TestApp;
   let adminToken: string;
   beforeAll(() => {

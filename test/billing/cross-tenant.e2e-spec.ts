@@ -1,3 +1,4 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import {
   addCard,
@@ -37,9 +38,9 @@ const ISSUE_ROUTES = [
 describe('billing and subscriptions: cross-tenant isolation over HTTP', () => {
   let t: TestApp;
   let routes: RouteInfo[];
-  let starter: any;
-  let pro: any;
-  let business: any;
+  let starter: PlanDto;
+  let pro: PlanDto;
+  let business: PlanDto;
 
   beforeAll(async () => {
     t = await startTestApp({}, { worker: true });

@@ -1,5 +1,7 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import {
+  as,
   addCard,
   addMember,
   CARDS,
@@ -19,10 +21,10 @@ import {
 describe('invoices and payments', () => {
   let t: TestApp;
   let adminToken: string;
-  let growth: any;
-  let starter: any;
-  let pro: any;
-  let business: any;
+  let growth: PlanDto;
+  let starter: PlanDto;
+  let pro: PlanDto;
+  let business: PlanDto;
 
   beforeAll(async () => {
     t = await startTestApp({}, { worker: true });
@@ -34,7 +36,6 @@ describe('invoices and payments', () => {
   });
   afterAll(() => t.close());
 
-  const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
   const invoices = async (tenant: TenantWithAdmin) => {
     const res = await t.api.get('/v1/invoices?limit=100', as(tenant));
     expect(res.status).toBe(200);
@@ -266,7 +267,7 @@ describe('invoices and payments', () => {
     const tenant = await createTenantWithAdmin(t.api);
     const sub = await subscribe(t.api, tenant, trial.id);
     expect(sub).toMatchObject({ status: 'trialing', cyclesBilled: 0, currentPeriodEnd: sub.trialEnd });
-    expect(Date.parse(sub.trialEnd) - Date.parse(sub.currentPeriodStart)).toBe(14 * 86_400_000);
+    expect(Date.parse(sub.trialEnd!) - Date.parse(sub.currentPeriodStart)).toBe(14 * 86_400_000);
     expect(await invoices(tenant)).toEqual([]);
     expect(await payments(tenant)).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import {
   addMember,
@@ -29,7 +30,7 @@ const HISTORY = `/v1/usage/history?metric=api_calls&from=${new Date(Date.now() -
 describe('metering: cross-tenant isolation over HTTP', () => {
   let t: TestApp;
   let routes: RouteInfo[];
-  let plan: any;
+  let plan: PlanDto;
 
   beforeAll(async () => {
     t = await startTestApp({}, { worker: true });

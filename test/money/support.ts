@@ -10,7 +10,7 @@ export const DAY = 24 * HOUR;
 /** `at` moved by `ms`, as a Date. */
 export const plus = (at: string | number | Date, ms: number): Date => new Date(new Date(at).getTime() + ms);
 
-export const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
+export { as } from '../support/factories.js';
 
 export interface MoneyApp {
   t: TestApp;
