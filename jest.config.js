@@ -36,6 +36,9 @@ export default {
     },
   ],
   testTimeout: 30000,
+  // Two files at a time, also on two cores: each e2e file has its own database and Redis prefix, and
+  // spends much of its time waiting on PostgreSQL, Redis and its app; two workers halve `npm test`.
+  maxWorkers: 2,
   // After a Redis outage a BullMQ worker's close can outlive its test file (startTestApp bounds it);
   // its reconnecting handles must not keep a finished run from exiting (CI would hang, not fail).
   forceExit: true,

@@ -40,6 +40,19 @@ describe('loadConfig', () => {
     expect(message).toMatch(/ARGON2_MEMORY_KIB/);
   });
 
+  it("keeps OWASP's argon2id floor (19 MiB, 2 passes) everywhere but NODE_ENV=test", () => {
+    const weak = { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' };
+    for (const NODE_ENV of ['development', 'production']) {
+      const message = configError({ ...OWN_SECRETS, NODE_ENV, ...weak });
+      expect(message).toMatch(/^ {2}ARGON2_MEMORY_KIB: must not be less than 19456/m);
+      expect(message).toMatch(/^ {2}ARGON2_TIME_COST: must not be less than 2/m);
+    }
+    expect(loadConfig({ NODE_ENV: 'test', ...weak })).toMatchObject({ ARGON2_MEMORY_KIB: 1024, ARGON2_TIME_COST: 1 });
+    expect(configError({ NODE_ENV: 'test', ARGON2_MEMORY_KIB: '4', ARGON2_TIME_COST: '0' })).toMatch(
+      /ARGON2_MEMORY_KIB[^\n]*\n.*ARGON2_TIME_COST/,
+    );
+  });
+
   it.each(['yes', 'no', 'on', 'off', 'ture', '2'])('refuses the boolean %p instead of reading it as false', (value) => {
     expect(configError({ SEED_DEMO: value })).toMatch(/^ {2}SEED_DEMO: must be true or false/m);
     expect(configError({ CLOCK_CONTROL: value })).toMatch(/CLOCK_CONTROL/);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { ApiResponse } from '../support/client.js';
 import {
+  as,
   addMember,
   createPlatformAdmin,
   createTenantWithAdmin,
@@ -125,12 +126,12 @@ describe('audit log', () => {
     it('invitation.created, invitation.accepted, member.role_changed, member.removed', async () => {
       const admin = await createTenantWithAdmin(t.api);
       const user = await registerUser(t.api, 'joiner');
-      const as = { token: admin.token, tenant: admin.tenantId };
+      const asAdmin = as(admin);
       const common = { tenant_id: admin.tenantId, actor_user_id: admin.userId, target_type: 'user', target_id: user.userId };
 
-      const invited = await t.api.post('/v1/members', { email: user.email, role: 'tenant_user' }, as);
+      const invited = await t.api.post('/v1/members', { email: user.email, role: 'tenant_user' }, asAdmin);
       expect(invited.status).toBe(202);
-      const invitation = (await t.api.get('/v1/invitations', as)).body.data[0];
+      const invitation = (await t.api.get('/v1/invitations', asAdmin)).body.data[0];
       expect(await theEntryOf(invited)).toEqual({
         ...common,
         target_type: 'invitation',
@@ -146,7 +147,7 @@ describe('audit log', () => {
       const accepted = await t.api.post(`/v1/invitations/${invited.body.invitationId}/accept`, undefined, { token: user.token });
       expect(accepted.status).toBe(200);
       const membership = 'tenant_id = $1 and user_id = $2';
-      const added = { body: (await t.api.get('/v1/members', as)).body.data.find((m: any) => m.userId === user.userId) };
+      const added = { body: (await t.api.get('/v1/members', asAdmin)).body.data.find((m: any) => m.userId === user.userId) };
       expect(await theEntryOf(accepted)).toEqual({
         ...common,
         actor_user_id: user.userId,
@@ -160,7 +161,7 @@ describe('audit log', () => {
         await txOf('memberships', membership, [admin.tenantId, user.userId]),
       );
 
-      const changed = await t.api.patch(`/v1/members/${user.userId}`, { role: 'tenant_admin' }, as);
+      const changed = await t.api.patch(`/v1/members/${user.userId}`, { role: 'tenant_admin' }, asAdmin);
       expect(changed.status).toBe(200);
       expect(await theEntryOf(changed)).toEqual({
         ...common,
@@ -171,7 +172,7 @@ describe('audit log', () => {
         txid: await txOf('memberships', membership, [admin.tenantId, user.userId]),
       });
 
-      const removed = await t.api.delete(`/v1/members/${user.userId}`, as);
+      const removed = await t.api.delete(`/v1/members/${user.userId}`, asAdmin);
       expect(removed.status).toBe(204);
       expect(await theEntryOf(removed)).toEqual({
         ...common,
@@ -268,16 +269,16 @@ describe('audit log', () => {
     const platform = await createPlatformAdmin(t);
     const admin = await createTenantWithAdmin(t.api);
     const user = await addMember(t.api, admin, 'tenant_user');
-    const as = { token: admin.token, tenant: admin.tenantId };
+    const asAdmin = as(admin);
     const total = await countAll();
 
     const failures: [ApiResponse, number, string][] = [
-      [await t.api.patch(`/v1/members/${admin.userId}`, { role: 'tenant_user' }, as), 409, 'conflict'],
-      [await t.api.delete(`/v1/members/${admin.userId}`, as), 409, 'conflict'],
+      [await t.api.patch(`/v1/members/${admin.userId}`, { role: 'tenant_user' }, asAdmin), 409, 'conflict'],
+      [await t.api.delete(`/v1/members/${admin.userId}`, asAdmin), 409, 'conflict'],
       [await t.api.post(`/v1/invitations/${randomUUID()}/accept`, undefined, { token: user.token }), 404, 'not_found'],
-      [await t.api.delete(`/v1/invitations/${randomUUID()}`, as), 404, 'not_found'],
-      [await t.api.post('/v1/members', { email: user.email, role: 'boss' }, as), 400, 'validation_failed'],
-      [await t.api.patch('/v1/tenant', { name: '' }, as), 400, 'validation_failed'],
+      [await t.api.delete(`/v1/invitations/${randomUUID()}`, asAdmin), 404, 'not_found'],
+      [await t.api.post('/v1/members', { email: user.email, role: 'boss' }, asAdmin), 400, 'validation_failed'],
+      [await t.api.patch('/v1/tenant', { name: '' }, asAdmin), 400, 'validation_failed'],
       [await t.api.patch('/v1/tenant', { name: 'By a user' }, { token: user.token }), 403, 'forbidden'],
       [await t.api.post('/v1/tenants', { name: '' }, { token: user.token }), 400, 'validation_failed'],
       [
@@ -301,7 +302,7 @@ describe('audit log', () => {
       expect({ requestId: requestIdOf(res), rows: await auditRowsOf(res) }).toEqual({ requestId: requestIdOf(res), rows: [] });
     }
     expect(await countAll()).toBe(total);
-    expect((await t.api.get('/v1/members', as)).body.data.map((m: { role: string }) => m.role)).toEqual([
+    expect((await t.api.get('/v1/members', asAdmin)).body.data.map((m: { role: string }) => m.role)).toEqual([
       'tenant_admin',
       'tenant_user',
     ]);
@@ -310,13 +311,13 @@ describe('audit log', () => {
   it('writes nothing for a write that changes nothing', async () => {
     const admin = await createTenantWithAdmin(t.api, 'Same');
     const user = await addMember(t.api, admin, 'tenant_user');
-    const as = { token: admin.token, tenant: admin.tenantId };
+    const asAdmin = as(admin);
     const total = await countAll();
     const noops = [
-      await t.api.patch('/v1/tenant', { name: 'Same' }, as),
-      await t.api.patch(`/v1/members/${user.userId}`, { role: 'tenant_user' }, as),
+      await t.api.patch('/v1/tenant', { name: 'Same' }, asAdmin),
+      await t.api.patch(`/v1/members/${user.userId}`, { role: 'tenant_user' }, asAdmin),
       // Even for the last admin: keeping the role is not a demotion.
-      await t.api.patch(`/v1/members/${admin.userId}`, { role: 'tenant_admin' }, as),
+      await t.api.patch(`/v1/members/${admin.userId}`, { role: 'tenant_admin' }, asAdmin),
     ];
     expect(noops.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(noops[0].body).toMatchObject({ id: admin.tenantId, name: 'Same' });
@@ -360,8 +361,8 @@ describe('audit log', () => {
       const admin = await createTenantWithAdmin(t.api, 'Paged');
       const other = await createTenantWithAdmin(t.api, 'Other');
       await t.api.patch('/v1/tenant', { name: 'Other renamed' }, { token: other.token });
-      const as = { token: admin.token, tenant: admin.tenantId };
-      for (let i = 0; i < 3; i++) await t.api.patch('/v1/tenant', { name: `Paged ${i}` }, as);
+      const asAdmin = as(admin);
+      for (let i = 0; i < 3; i++) await t.api.patch('/v1/tenant', { name: `Paged ${i}` }, asAdmin);
       await addMember(t.api, admin, 'tenant_user');
       const expected = [
         'invitation.accepted',
@@ -376,7 +377,7 @@ describe('audit log', () => {
       const sizes: number[] = [];
       let cursor: string | null = null;
       do {
-        const page: ApiResponse = await t.api.get(`/v1/audit-logs?limit=2${cursor ? `&cursor=${cursor}` : ''}`, as);
+        const page: ApiResponse = await t.api.get(`/v1/audit-logs?limit=2${cursor ? `&cursor=${cursor}` : ''}`, asAdmin);
         expect(page.status).toBe(200);
         sizes.push(page.body.data.length);
         seen.push(...page.body.data);
@@ -394,7 +395,7 @@ describe('audit log', () => {
       const times = seen.map((r) => r.createdAt);
       expect([...times].sort().reverse()).toEqual(times);
 
-      const renamed = await t.api.get('/v1/audit-logs?action=tenant.renamed&limit=100', as);
+      const renamed = await t.api.get('/v1/audit-logs?action=tenant.renamed&limit=100', asAdmin);
       expect(renamed.body.data.map((r: { action: string }) => r.action)).toEqual([
         'tenant.renamed',
         'tenant.renamed',
@@ -402,10 +403,10 @@ describe('audit log', () => {
       ]);
       expect(renamed.body.nextCursor).toBeNull();
       // Reading the log writes nothing to it.
-      expect((await t.api.get('/v1/audit-logs?limit=100', as)).body.data).toHaveLength(expected.length);
+      expect((await t.api.get('/v1/audit-logs?limit=100', asAdmin)).body.data).toHaveLength(expected.length);
 
       for (const query of ['limit=0', 'limit=101', 'cursor=%%%', 'cursor=bm9wZQ', 'tenantId=' + other.tenantId]) {
-        expectProblem(await t.api.get(`/v1/audit-logs?${query}`, as), 400, 'validation_failed');
+        expectProblem(await t.api.get(`/v1/audit-logs?${query}`, asAdmin), 400, 'validation_failed');
       }
     });
   });

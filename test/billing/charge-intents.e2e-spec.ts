@@ -1,5 +1,13 @@
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
-import { addCard, createPlan, createPlatformAdmin, createTenantWithAdmin, TenantWithAdmin } from '../support/factories.js';
+import {
+  as,
+  addCard,
+  createPlan,
+  createPlatformAdmin,
+  createTenantWithAdmin,
+  expectProblem,
+  TenantWithAdmin,
+} from '../support/factories.js';
 
 /**
  * A charge is recorded before it is made (issue 10): the intent commits on its own connection
@@ -55,7 +63,6 @@ function platformWithFaults(reconcileAfterMs: string | undefined) {
 describe('charge intents: a charge nothing records is refunded (reconciler due at once)', () => {
   const platform = platformWithFaults('0');
   const { moveClock, ledger } = platform;
-  const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
   let t: TestApp;
   let adminToken: string;
   beforeAll(() => {
@@ -69,7 +76,7 @@ describe('charge intents: a charge nothing records is refunded (reconciler due a
     await ownerQuery(t, 'insert into payment_faults values ($1)', [tenant.tenantId]);
 
     const failed = await t.api.post('/v1/subscription', { planId: plan.id }, as(tenant));
-    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expectProblem(failed, 500, 'internal');
     // Nothing of the request committed, but the intent did — and the gateway took the money.
     expect(await ownerQuery(t, 'select 1 from subscriptions where tenant_id = $1', [tenant.tenantId])).toEqual([]);
     const [lost] = await ledger(tenant);
@@ -108,7 +115,6 @@ describe('charge intents: a charge nothing records is refunded (reconciler due a
 describe('charge intents: a retried renewal reuses its keys (reconciler after the default 15 minutes)', () => {
   const platform = platformWithFaults(undefined);
   const { moveClock, ledger } = platform;
-  const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
   let t: TestApp;
   let adminToken: string;
   beforeAll(() => {
@@ -169,7 +175,7 @@ describe('charge intents: a retried renewal reuses its keys (reconciler after th
     await ownerQuery(t, 'insert into payment_faults values ($1)', [tenant.tenantId]);
     const key = { ...as(tenant), idempotencyKey: 'subscribe-once' };
 
-    expect((await t.api.post('/v1/subscription', { planId: plan.id }, key)).status).toBeGreaterThanOrEqual(500);
+    expectProblem(await t.api.post('/v1/subscription', { planId: plan.id }, key), 500, 'internal');
     const [lost] = await ledger(tenant);
     expect(lost).toMatchObject({ status: 'pending', charged: 'succeeded' });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import {
+  as,
   addCard,
   addMember,
   CARDS,
@@ -20,7 +21,6 @@ describe('payment methods', () => {
   });
   afterAll(() => t.close());
 
-  const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
   const list = async (tenant: TenantWithAdmin) => {
     const res = await t.api.get('/v1/payment-methods', as(tenant));
     expect(res.status).toBe(200);

@@ -1,7 +1,9 @@
+import type { PlanDto, PolicyDto } from '../../sdk/index.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import type { ApiResponse, CallOptions } from '../support/client.js';
 import {
+  as,
   addMember,
   createPlatformAdmin,
   createTenantWithAdmin,
@@ -47,12 +49,8 @@ describe('catalog: plans (/v1/plans)', () => {
   afterAll(() => t.close());
 
   const admin = (): CallOptions => ({ token: platform.token });
-  const as = (user: SignedIn | TenantWithAdmin): CallOptions => ({
-    token: user.token,
-    tenant: 'tenantId' in user ? user.tenantId : undefined,
-  });
 
-  async function policy(metric: string, limit: number | null, enforcement: 'hard' | 'soft' = 'hard'): Promise<any> {
+  async function policy(metric: string, limit: number | null, enforcement: 'hard' | 'soft' = 'hard'): Promise<PolicyDto> {
     const res = await t.api.post('/v1/policies', { metric, limit, enforcement }, admin());
     expect(res.status).toBe(201);
     return res.body;
@@ -67,7 +65,7 @@ describe('catalog: plans (/v1/plans)', () => {
     ...overrides,
   });
 
-  async function plan(overrides: Record<string, unknown> = {}): Promise<any> {
+  async function plan(overrides: Record<string, unknown> = {}): Promise<PlanDto> {
     const res = await t.api.post('/v1/plans', body(overrides), admin());
     expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
     return res.body;

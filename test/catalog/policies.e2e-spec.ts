@@ -1,3 +1,4 @@
+import type { PolicyDto } from '../../sdk/index.js';
 import { randomUUID } from 'node:crypto';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import type { ApiResponse, CallOptions } from '../support/client.js';
@@ -34,7 +35,7 @@ describe('catalog: limit policies (/v1/policies)', () => {
   const post = (body: unknown, options: CallOptions = admin()) => t.api.post('/v1/policies', body, options);
   const patch = (id: string, body: unknown, options: CallOptions = admin()) => t.api.patch(`/v1/policies/${id}`, body, options);
 
-  async function created(body: Record<string, unknown>): Promise<any> {
+  async function created(body: Record<string, unknown>): Promise<PolicyDto> {
     const res = await post(body);
     expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
     return res.body;

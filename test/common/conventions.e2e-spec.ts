@@ -1,18 +1,5 @@
 import { startTestApp, TestApp } from '../support/app.js';
-import { registerUser } from '../support/factories.js';
-
-const expectProblem = (res: { status: number; body: any; headers: Headers }, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({
-    status,
-    code,
-    type: expect.any(String),
-    title: expect.any(String),
-    detail: expect.any(String),
-  });
-  expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
-};
+import { expectProblem, registerUser } from '../support/factories.js';
 
 describe('API conventions', () => {
   let t: TestApp;

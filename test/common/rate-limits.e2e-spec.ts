@@ -1,6 +1,7 @@
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import type { ApiResponse } from '../support/client.js';
 import {
+  as,
   addMember,
   CARDS,
   createTenantWithAdmin,
@@ -43,7 +44,6 @@ describe('rate limits on creation, shared by every API process', () => {
     await t?.close();
   });
 
-  const as = (user: SignedIn, tenant: TenantWithAdmin) => ({ token: user.token, tenant: tenant.tenantId });
   const card = (app: TestApp, user: SignedIn, tenant: TenantWithAdmin) =>
     app.api.post('/v1/payment-methods', { cardNumber: CARDS.ok, expMonth: 12, expYear: 2099 }, as(user, tenant));
   const cardsOf = async (tenant: TenantWithAdmin) =>

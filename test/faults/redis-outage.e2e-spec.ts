@@ -4,6 +4,7 @@ import { seedDueSubscriptions, seedPlan } from '../../scripts/seed-due.js';
 import type { ApiResponse } from '../support/client.js';
 import { TestRedis } from '../support/redis-server.js';
 import {
+  as,
   addCard,
   createApiKey,
   createPlan,
@@ -168,9 +169,9 @@ describe('with Redis down', () => {
     });
 
     it('a card charge does not need Redis: the mock provider keeps its own durable store', async () => {
-      const as = { token: tenant.token, tenant: tenant.tenantId };
-      expect((await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, as)).status).toBe(200);
-      const subscribed = await t.api.post('/v1/subscription', { planId: plans.pro }, as);
+      const asTenant = as(tenant);
+      expect((await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, asTenant)).status).toBe(200);
+      const subscribed = await t.api.post('/v1/subscription', { planId: plans.pro }, asTenant);
       expect(subscribed.status).toBe(201);
       const [{ n }] = await ownerQuery<{ n: number }>(
         t,
@@ -250,7 +251,7 @@ describe('after Redis loses everything', () => {
     await redis.down();
     // A worker started while Redis is down waits for it, then finds the due work in the database.
     const starting = t.startWorker();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await redis.dialled();
     await redis.up();
     await starting;
     const recovered = performance.now();

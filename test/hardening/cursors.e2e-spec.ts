@@ -1,5 +1,6 @@
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import {
+  as,
   addCard,
   createApiKey,
   createPlan,
@@ -37,13 +38,13 @@ describe('cursors: exact, opaque, refused when forged', () => {
     await createPlan(t.api, admin.token);
     for (let i = 0; i < 3; i++) await createApiKey(t.api, tenant, 'live', `Key ${i}`);
     for (let i = 0; i < 3; i++) await addCard(t.api, tenant);
-    const as = { token: tenant.token, tenant: tenant.tenantId };
+    const asTenant = as(tenant);
     await subscribe(t.api, tenant, planId);
-    expect((await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, as)).status).toBe(200);
+    expect((await t.api.post('/v1/subscription/cancel', { atPeriodEnd: false }, asTenant)).status).toBe(200);
     await subscribe(t.api, tenant, planId);
     for (let i = 0; i < 3; i++) {
       const invite = { email: `invitee-${i}@cursor.test`, role: 'tenant_user' };
-      expect((await t.api.post('/v1/members', invite, as)).status).toBe(202);
+      expect((await t.api.post('/v1/members', invite, asTenant)).status).toBe(202);
     }
     for (let i = 0; i < 3; i++) {
       const user = await registerUser(t.api);

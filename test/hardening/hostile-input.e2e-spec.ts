@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { startTestApp, TestApp } from '../support/app.js';
-import { createPlatformAdmin, createTenantWithAdmin, expectProblem, registerUser, SignedIn } from '../support/factories.js';
+import { as, createPlatformAdmin, createTenantWithAdmin, expectProblem, registerUser, SignedIn } from '../support/factories.js';
 
 const wide = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
 const deepObjectText = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
@@ -58,16 +58,16 @@ describe('hostile input: bounded, storable, answered with a 4xx', () => {
 
   it('refuses NUL characters and lone surrogates in values, keys and query parameters, naming the field', async () => {
     const tenant = await createTenantWithAdmin(t.api);
-    const as = { token: tenant.token, tenant: tenant.tenantId };
+    const asTenant = as(tenant);
     const cases: [Promise<any>, string][] = [
       [t.api.post('/v1/auth/register', { email: 'a\ud800@x.test', password: 'long-enough-password', name: 'A' }), 'email'],
       [t.api.post('/v1/auth/login', { email: 'a@x.test', password: 'p\u0000w' }), 'password'],
       [t.api.post('/v1/tenants', { name: 'Nul\u0000Corp' }, { token: user.token }), 'name'],
-      [t.api.patch('/v1/tenant', { name: 'Lone \udc00' }, as), 'name'],
+      [t.api.patch('/v1/tenant', { name: 'Lone \udc00' }, asTenant), 'name'],
       [t.api.post('/v1/plans', { code: 'p', name: 'P', description: 'x\u0000' }, { token: admin.token }), 'description'],
       [t.api.post('/v1/tenants', { ['na\u0000me']: 'x' }, { token: user.token }), 'na\ufffdme'],
-      [t.api.get(`/v1/audit-logs?action=${encodeURIComponent('tenant.\u0000')}`, as), 'action'],
-      [t.api.get(`/v1/members?cursor=${encodeURIComponent('a\u0000')}`, as), 'cursor'],
+      [t.api.get(`/v1/audit-logs?action=${encodeURIComponent('tenant.\u0000')}`, asTenant), 'action'],
+      [t.api.get(`/v1/members?cursor=${encodeURIComponent('a\u0000')}`, asTenant), 'cursor'],
     ];
     for (const [call, field] of cases) {
       const res = await call;

@@ -1,5 +1,5 @@
 import { startTestApp, TestApp } from '../support/app.js';
-import { createPlan, createPlatformAdmin, createPolicy, expectProblem } from '../support/factories.js';
+import { as, createPlan, createPlatformAdmin, createPolicy, expectProblem } from '../support/factories.js';
 import { listOperations } from './openapi-support.js';
 
 /**
@@ -19,14 +19,14 @@ describe('null is refused where a field is not nullable', () => {
     const plan = await createPlan(t.api, admin.token);
     const policy = await createPolicy(t.api, admin.token, 'api_calls', 10);
     const ids: Record<string, string> = { '/v1/plans/': plan.id, '/v1/policies/': policy.id, '/v1/members/': admin.userId };
-    const as = { token: admin.token, tenant: tenant.id };
+    const asAdmin = as(admin, tenant.id);
     let checked = 0;
     for (const op of listOperations()) {
       if (!op.body?.properties) continue;
       const id = Object.entries(ids).find(([prefix]) => op.path.startsWith(prefix))?.[1] ?? crypto.randomUUID();
       const path = op.path.replace(/\{[^}]+\}/g, id);
       for (const [field, schema] of Object.entries(op.body.properties)) {
-        const res = await t.api.request(op.method, path, { [field]: null }, as);
+        const res = await t.api.request(op.method, path, { [field]: null }, asAdmin);
         const where = `${op.method} ${op.path} ${field}`;
         expect({ where, server: res.status >= 500 }).toEqual({ where, server: false });
         if (schema.nullable) continue;
@@ -38,7 +38,7 @@ describe('null is refused where a field is not nullable', () => {
     }
     expect(checked).toBeGreaterThan(30);
     // The nullable ones still take null.
-    const unlimited = await t.api.patch(`/v1/policies/${policy.id}`, { limit: null }, as);
+    const unlimited = await t.api.patch(`/v1/policies/${policy.id}`, { limit: null }, asAdmin);
     expect(unlimited.status).toBe(200);
     expect(unlimited.body.limit).toBeNull();
   });

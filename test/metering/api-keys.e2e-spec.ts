@@ -1,3 +1,4 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import { addMember, createApiKey, createPlatformAdmin, expectProblem, fillPath, listRoutes } from '../support/factories.js';
@@ -19,7 +20,7 @@ const HISTORY = '/v1/usage/history?metric=api_calls&from=2021-01-01T00:00:00Z&to
 describe('tenant API keys', () => {
   let t: TestApp;
   let adminToken: string;
-  let plan: any;
+  let plan: PlanDto;
   const asAdmin = (tenant: MeteredTenant) => ({ token: tenant.token, tenant: tenant.tenantId });
 
   beforeAll(async () => {

@@ -1,3 +1,4 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -18,7 +19,7 @@ import {
 describe('metering under concurrency', () => {
   let t: TestApp;
   let adminToken: string;
-  let limit100: any;
+  let limit100: PlanDto;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -64,7 +65,7 @@ describe('metering under concurrency', () => {
   });
 
   describe('first use of a counter', () => {
-    let unlimited: any;
+    let unlimited: PlanDto;
     beforeAll(async () => {
       unlimited = await meteredPlan(t, adminToken, [{ metric: 'api_calls', limit: null }]);
     });

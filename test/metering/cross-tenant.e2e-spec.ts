@@ -1,3 +1,4 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import {
   addMember,
@@ -29,7 +30,7 @@ const HISTORY = `/v1/usage/history?metric=api_calls&from=${new Date(Date.now() -
 describe('metering: cross-tenant isolation over HTTP', () => {
   let t: TestApp;
   let routes: RouteInfo[];
-  let plan: any;
+  let plan: PlanDto;
 
   beforeAll(async () => {
     t = await startTestApp({}, { worker: true });
@@ -114,7 +115,7 @@ describe('metering: cross-tenant isolation over HTTP', () => {
       ] as const) {
         const res = await t.api.request(route.method, pathFor(route, w), bodyFor(route), { token, tenant: w.a.tenantId });
         const label = `${who}: ${route.method} ${route.path}`;
-        expect({ label, status: [403, 404].includes(res.status) ? 'refused' : res.status }).toEqual({ label, status: 'refused' });
+        expect({ label, status: res.status, code: res.body?.code }).toEqual({ label, status: 403, code: 'forbidden' });
         expect({ label, type: res.headers.get('content-type') }).toEqual({
           label,
           type: expect.stringMatching(/^application\/problem\+json/),

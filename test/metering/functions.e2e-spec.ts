@@ -1,3 +1,4 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -25,9 +26,9 @@ describe('metering functions, as the API role', () => {
   let t: TestApp;
   let api: pg.Client;
   /** api_calls hard 5, storage_mb hard 100, emails_sent soft 2 (warnings at 50 and 100 %). */
-  let limited: any;
+  let limited: PlanDto;
   /** A plan that limits nothing. */
-  let unlimited: any;
+  let unlimited: PlanDto;
   const tenants = {} as Record<'unsubscribed' | 'suspended' | 'revoked', Who>;
 
   interface Who {

@@ -1,11 +1,13 @@
 import pg from 'pg';
 import { eventually, ownerQuery, type TestApp } from '../support/app.js';
 import type { ApiResponse } from '../support/client.js';
+import * as sdk from '../../sdk/index.js';
+import type { PlanDto, SubscriptionDto } from '../../sdk/index.js';
 import {
   createApiKey,
   createPlan,
-  createPolicy,
   createTenantWithAdmin,
+  expectData,
   subscribe,
   type TenantWithAdmin,
 } from '../support/factories.js';
@@ -23,25 +25,12 @@ export async function meteredPlan(
   adminToken: string,
   specs: PolicySpec[],
   input: { name?: string; priceAmount?: number } = {},
-): Promise<any> {
+): Promise<PlanDto> {
   const policyIds: string[] = [];
   for (const spec of specs) {
-    if (spec.warningThresholds) {
-      const res = await t.api.post(
-        '/v1/policies',
-        {
-          metric: spec.metric,
-          limit: spec.limit,
-          enforcement: spec.enforcement ?? 'hard',
-          warningThresholds: spec.warningThresholds,
-        },
-        { token: adminToken },
-      );
-      if (res.status !== 201) throw new Error(`create policy failed: ${res.status} ${JSON.stringify(res.body)}`);
-      policyIds.push(res.body.id);
-    } else {
-      policyIds.push((await createPolicy(t.api, adminToken, spec.metric, spec.limit, spec.enforcement ?? 'hard')).id);
-    }
+    const body = { ...spec, enforcement: spec.enforcement ?? 'hard' };
+    const policy = await expectData('create policy', 201, sdk.createPolicy({ client: t.api.sdk({ token: adminToken }), body }));
+    policyIds.push(policy.id);
   }
   return createPlan(t.api, adminToken, { name: input.name ?? 'Metered', priceAmount: input.priceAmount ?? 0, policyIds });
 }
@@ -50,7 +39,7 @@ export interface MeteredTenant extends TenantWithAdmin {
   /** The whole API key (`sk_live_…`). */
   key: string;
   keyId: string;
-  subscription: any;
+  subscription: SubscriptionDto;
 }
 
 /** A new tenant subscribed to `planId`, with one live API key. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ownerQuery, startTestApp, type TestApp } from '../support/app.js';
+import { eventually, ownerQuery, startTestApp, type TestApp } from '../support/app.js';
 import type { ApiResponse } from '../support/client.js';
 import { createPlatformAdmin, type TenantWithAdmin } from '../support/factories.js';
 
@@ -10,7 +10,7 @@ export const DAY = 24 * HOUR;
 /** `at` moved by `ms`, as a Date. */
 export const plus = (at: string | number | Date, ms: number): Date => new Date(new Date(at).getTime() + ms);
 
-export const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
+export { as } from '../support/factories.js';
 
 export interface MoneyApp {
   t: TestApp;
@@ -95,18 +95,21 @@ async function pendingWork(m: MoneyApp, now: Date, tenantId: string | null): Pro
  * work (a renewal, then its retry) does not wait for the periodic scan.
  */
 export async function settle(m: MoneyApp, tenant?: TenantWithAdmin, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let round = 0; ; round++) {
-    const now = await m.clock.now();
-    const pending = await pendingWork(m, now, tenant?.tenantId ?? null);
-    if (!pending.renewals && !pending.collections) return;
-    last = pending;
-    if (Date.now() > deadline) throw new Error(`worker not settled at ${now.toISOString()}: ${JSON.stringify(last)}`);
-    // A second ahead, so the move is still forward when it arrives; refused (409) only if time overtook it.
-    if (round % 4 === 3) await m.clock.to(now.getTime() + 1000).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let round = 0;
+  let last = '';
+  await eventually(
+    async () => {
+      const now = await m.clock.now();
+      const pending = await pendingWork(m, now, tenant?.tenantId ?? null);
+      if (!pending.renewals && !pending.collections) return true;
+      last = `worker not settled at ${now.toISOString()}: ${JSON.stringify(pending)}`;
+      // A second ahead, so the move is still forward when it arrives; refused (409) only if time overtook it.
+      if (round++ % 4 === 3) await m.clock.to(now.getTime() + 1000).catch(() => undefined);
+      return false;
+    },
+    timeoutMs,
+    () => last,
+  );
 }
 
 /** Runs the queries in one read-only REPEATABLE READ transaction as the owner: one snapshot across tables. */

@@ -1,5 +1,6 @@
 import { eventually, startTestApp, TestApp } from '../support/app.js';
 import {
+  as,
   addCard,
   CARDS,
   createPlan,
@@ -18,7 +19,6 @@ describe('renewals, trials, dunning and fixed terms (clock-driven)', () => {
   let adminToken: string;
   /** The tenant whose subscription expired unpaid: later clock moves must bill it nothing more. */
   let expired: TenantWithAdmin;
-  const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
 
   beforeAll(async () => {
     t = await startTestApp({ CLOCK_CONTROL: 'true' }, { worker: true });
@@ -49,7 +49,7 @@ describe('renewals, trials, dunning and fixed terms (clock-driven)', () => {
     await addCard(t.api, tenant);
     const sub = await subscribe(t.api, tenant, plan.id);
     expect(sub).toMatchObject({ status: 'trialing', cyclesBilled: 0 });
-    expect(sub.trialEnd.slice(0, 10)).toBe('2030-01-15');
+    expect(sub.trialEnd!.slice(0, 10)).toBe('2030-01-15');
 
     // The trial's end is a renewal: the first charge.
     await moveClock('2030-01-15T00:00:01Z');

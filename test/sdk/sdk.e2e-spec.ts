@@ -10,20 +10,8 @@ import {
   updateMember,
   type MemberDto,
 } from '../../sdk/index.js';
-import { createClient, createConfig, type Client } from '../../sdk/client/index.js';
 import { startTestApp, TestApp } from '../support/app.js';
 import { PASSWORD, uniqueEmail } from '../support/factories.js';
-
-/** The generated client, pointed at the test app; `token` becomes `Authorization: Bearer …` on secured operations. */
-function sdkClient(baseUrl: string, token?: string, tenantId?: string): Client {
-  return createClient(
-    createConfig({
-      baseUrl,
-      auth: token,
-      headers: tenantId ? { 'X-Tenant-Id': tenantId } : undefined,
-    }),
-  );
-}
 
 describe('generated SDK', () => {
   let t: TestApp;
@@ -33,7 +21,7 @@ describe('generated SDK', () => {
   afterAll(() => t.close());
 
   it('signs in and manages members of a tenant end to end', async () => {
-    const anonymous = sdkClient(t.baseUrl);
+    const anonymous = t.api.sdk();
 
     // Two people sign up.
     const emailA = uniqueEmail('sdk-admin');
@@ -45,7 +33,7 @@ describe('generated SDK', () => {
     const userB = b.data.user.id;
 
     // A creates a tenant and becomes its tenant_admin.
-    const asA = sdkClient(t.baseUrl, a.data.accessToken);
+    const asA = t.api.sdk({ token: a.data.accessToken });
     const tenant = await createTenant({ client: asA, body: { name: 'SDK Co' }, throwOnError: true });
     expect(tenant.response.status).toBe(201);
     expect(tenant.data).toMatchObject({ name: 'SDK Co', status: 'active' });
@@ -64,7 +52,7 @@ describe('generated SDK', () => {
     expect(invited.data).toMatchObject({ email: emailB, role: 'tenant_user', status: 'pending' });
 
     // B sees the invitation in /me and accepts it.
-    const asB = sdkClient(t.baseUrl, b.data.accessToken);
+    const asB = t.api.sdk({ token: b.data.accessToken });
     const meB = await getMe({ client: asB, throwOnError: true });
     expect(meB.data.invitations).toEqual([
       { id: invited.data.invitationId, tenantId, tenantName: 'SDK Co', role: 'tenant_user', expiresAt: invited.data.expiresAt },
@@ -72,7 +60,7 @@ describe('generated SDK', () => {
     const joined = await acceptInvitation({ client: asB, path: { id: invited.data.invitationId }, throwOnError: true });
     expect(joined.data).toMatchObject({ tenantId, tenantName: 'SDK Co', role: 'tenant_user' });
 
-    const inTenant = sdkClient(t.baseUrl, a.data.accessToken, tenantId);
+    const inTenant = t.api.sdk({ token: a.data.accessToken, tenant: tenantId });
     const members = await listMembers({ client: inTenant, query: { limit: 10 }, throwOnError: true });
     expect(members.data.nextCursor).toBeNull();
     const byUser = (list: MemberDto[]) => Object.fromEntries(list.map((m) => [m.userId, m.role]));

@@ -1,5 +1,7 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { startTestApp, TestApp } from '../support/app.js';
 import {
+  as,
   addCard,
   addMember,
   createPlan,
@@ -14,12 +16,11 @@ import {
 describe('subscription lifecycle', () => {
   let t: TestApp;
   let adminToken: string;
-  let starter: any;
-  let pro: any;
-  let yearly: any;
-  let trial: any;
-  let free: any;
-  const as = (tenant: TenantWithAdmin) => ({ token: tenant.token, tenant: tenant.tenantId });
+  let starter: PlanDto;
+  let pro: PlanDto;
+  let yearly: PlanDto;
+  let trial: PlanDto;
+  let free: PlanDto;
 
   beforeAll(async () => {
     t = await startTestApp({ CLOCK_CONTROL: 'true' });
@@ -79,7 +80,7 @@ describe('subscription lifecycle', () => {
     const tenant = await createTenantWithAdmin(t.api);
     const sub = await subscribe(t.api, tenant, trial.id);
     expect(sub.status).toBe('trialing');
-    expect(new Date(sub.trialEnd).getTime() - new Date(sub.currentPeriodStart).getTime()).toBe(14 * 86400_000);
+    expect(new Date(sub.trialEnd!).getTime() - new Date(sub.currentPeriodStart).getTime()).toBe(14 * 86400_000);
     expect(sub.currentPeriodEnd).toBe(sub.trialEnd);
     expect((await t.api.get('/v1/invoices', as(tenant))).body.data).toEqual([]);
   });

@@ -1,5 +1,7 @@
+import type { PlanDto } from '../../sdk/index.js';
 import { eventually, startTestApp, TestApp } from '../support/app.js';
 import {
+  as,
   addCard,
   createPlan,
   createPlatformAdmin,
@@ -17,9 +19,8 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
   let t: TestApp;
   let adminToken: string;
   let tenant: TenantWithAdmin;
-  let starter: any;
-  let pro: any;
-  const as = () => ({ token: tenant.token, tenant: tenant.tenantId });
+  let starter: PlanDto;
+  let pro: PlanDto;
 
   beforeAll(async () => {
     t = await startTestApp({ CLOCK_CONTROL: 'true', LOG_LEVEL: 'error' }, { worker: true });
@@ -44,7 +45,7 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
     expect(sub.currentPeriodStart.slice(0, 16)).toBe('2030-01-01T00:00');
     expect(sub.currentPeriodEnd.slice(0, 16)).toBe('2030-02-01T00:00');
 
-    const first = await t.api.get('/v1/invoices', as());
+    const first = await t.api.get('/v1/invoices', as(tenant));
     expect(first.body.data).toHaveLength(1);
     expect(first.body.data[0]).toMatchObject({
       number: 'INV-000001',
@@ -54,7 +55,7 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
     });
 
     await moveClock('2030-01-16T00:00:00Z');
-    const preview = await t.api.post('/v1/subscription/preview', { planId: pro.id }, as());
+    const preview = await t.api.post('/v1/subscription/preview', { planId: pro.id }, as(tenant));
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({
       timing: 'now',
@@ -72,7 +73,11 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
     expect(preview.body.lines[0].calculation).toMatchObject({ rounding: 'half_away_from_zero', periodSeconds: 2678400 });
 
     // Passing the preview's instant bills exactly what the preview showed.
-    const change = await t.api.post('/v1/subscription/change', { planId: pro.id, prorationDate: preview.body.effectiveAt }, as());
+    const change = await t.api.post(
+      '/v1/subscription/change',
+      { planId: pro.id, prorationDate: preview.body.effectiveAt },
+      as(tenant),
+    );
     expect(change.status).toBe(200);
     expect(change.body.subscription).toMatchObject({ status: 'active', plan: { id: pro.id } });
     // Same interval: the billing anchor and the period stay.
@@ -81,7 +86,7 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
 
     // The change answered without waiting for the charge; the worker collects it.
     const paid = await eventually(async () => {
-      const res = await t.api.get(`/v1/invoices/${change.body.invoice.id}`, as());
+      const res = await t.api.get(`/v1/invoices/${change.body.invoice.id}`, as(tenant));
       return res.body.status === 'paid' && res.body;
     });
     expect(paid.lines.map((l: any) => [l.kind, l.amount])).toEqual([
@@ -91,7 +96,7 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
     expect(paid).toMatchObject({ totalAmount: 1032, billingReason: 'subscription_update' });
     // The invoice bills exactly what the preview showed.
     expect(paid.lines.map((l: any) => ({ ...l }))).toEqual(preview.body.lines);
-    const payments = await t.api.get('/v1/payments', as());
+    const payments = await t.api.get('/v1/payments', as(tenant));
     expect(payments.body.data.map((p: any) => [p.invoiceNumber, p.amount, p.status])).toEqual([
       ['INV-000002', 1032, 'succeeded'],
       ['INV-000001', 1000, 'succeeded'],
@@ -99,14 +104,14 @@ describe('subscribe → prorated upgrade → scheduled downgrade (clock-driven)'
 
     // A downgrade defaults to the period end and is shown on the subscription.
     await moveClock('2030-01-20T00:00:00Z');
-    const downgrade = await t.api.post('/v1/subscription/change', { planId: starter.id }, as());
+    const downgrade = await t.api.post('/v1/subscription/change', { planId: starter.id }, as(tenant));
     expect(downgrade.status).toBe(200);
     expect(downgrade.body.invoice).toBeNull();
-    const current = await t.api.get('/v1/subscription', as());
+    const current = await t.api.get('/v1/subscription', as(tenant));
     expect(current.body).toMatchObject({
       plan: { id: pro.id },
       scheduledChange: { plan: { id: starter.id, version: 1 }, effectiveAt: sub.currentPeriodEnd },
     });
-    expect((await t.api.get('/v1/invoices', as())).body.data).toHaveLength(2);
+    expect((await t.api.get('/v1/invoices', as(tenant))).body.data).toHaveLength(2);
   });
 });

@@ -9,7 +9,7 @@ import { WorkerModule } from '../../src/worker.module.js';
 import { configureApp, createAdapter } from '../../src/bootstrap.js';
 import { installCredentialSeal } from '../../src/database/setup.js';
 import { AppConfig, loadConfig } from '../../src/config/config.js';
-import { APP_USER, dbUrl, OWNER_URL, REDIS_URL, RUN_PREFIX, TEMPLATE_DB } from './env.js';
+import { APP_USER, dbUrl, OWNER_URL, REDIS_URL, RUN_PREFIX, TEMPLATE_DB, TEST_HASHING } from './env.js';
 import { ApiClient } from './client.js';
 
 export interface TestApp {
@@ -64,6 +64,7 @@ export async function startTestApp(
     // A loaded test machine (jest compiling a file blocks the event loop) can hold a Redis reply past
     // the production 500 ms; the fault tests that measure it set their own.
     REDIS_COMMAND_TIMEOUT_MS: '2000',
+    ...TEST_HASHING,
     ...overrides,
   });
   await installCredentialSeal(ownerUrl, config.JWT_SECRET);
@@ -141,14 +142,19 @@ export async function ownerQuery<T extends pg.QueryResultRow = pg.QueryResultRow
 
 /**
  * Waits until `probe` returns a value (not undefined/false), for work the app finishes in the
- * background (a worker job). Fails with the last value after `timeoutMs`.
+ * background (a worker job), probing every 50 ms: the suite's one polling loop. Fails after
+ * `timeoutMs`, saying what `describe` reports of the last state (if given).
  */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  describe?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms${describe ? `: ${describe()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,3 +1,5 @@
+import { createClient, createConfig, type Client } from '../../sdk/client/index.js';
+
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
@@ -13,9 +15,39 @@ export interface CallOptions {
   raw?: string;
 }
 
-/** A thin HTTP client over fetch: the tests talk to the API exactly as a client would. */
+/** Who calls: a signed-in user (or API key), optionally naming a tenant. */
+export interface Caller {
+  token: string;
+  tenantId?: string;
+}
+
+/**
+ * The call options of `caller` acting in `tenant` — by default the caller's own tenant (a
+ * `TenantWithAdmin` is its tenant's admin); `null` names no tenant.
+ */
+export function as(caller: Caller, tenant?: { tenantId: string } | string | null): CallOptions {
+  const tenantId =
+    tenant === undefined ? caller.tenantId : tenant === null ? undefined : typeof tenant === 'string' ? tenant : tenant.tenantId;
+  return { token: caller.token, tenant: tenantId };
+}
+
+/**
+ * A thin HTTP client over fetch: the tests talk to the API exactly as a client would. `sdk()` is
+ * the generated client (sdk/) on the same server, for typed set-up.
+ */
 export class ApiClient {
   constructor(readonly baseUrl: string) {}
+
+  /** The generated SDK's client, signed in as `options.token` and naming `options.tenant`, if given. */
+  sdk(options: Pick<CallOptions, 'token' | 'tenant'> = {}): Client {
+    return createClient(
+      createConfig({
+        baseUrl: this.baseUrl,
+        auth: options.token,
+        headers: options.tenant ? { 'X-Tenant-Id': options.tenant } : undefined,
+      }),
+    );
+  }
 
   async request<T = any>(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };

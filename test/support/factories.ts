@@ -1,6 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { ownerQuery, type TestApp } from './app.js';
-import type { ApiClient, ApiResponse } from './client.js';
+import * as sdk from '../../sdk/index.js';
+import type {
+  AuthResultDto,
+  CreatedApiKeyDto,
+  CreatePlanDto,
+  InviteResultDto,
+  PaymentMethodDto,
+  PlanDto,
+  PolicyDto,
+  SubscriptionDto,
+} from '../../sdk/index.js';
+import { as, type ApiClient, type ApiResponse } from './client.js';
+
+export { as } from './client.js';
 
 export const PASSWORD = 'correct-horse-battery';
 
@@ -17,19 +30,43 @@ export interface TenantWithAdmin extends SignedIn {
 
 export const uniqueEmail = (prefix = 'user') => `${prefix}-${randomBytes(5).toString('hex')}@example.test`;
 
+/**
+ * The data of a set-up call made through the generated SDK, which must answer `status`; anything
+ * else fails the test with the answer (set-up is not what a test checks, but it must not go wrong quietly).
+ */
+export async function expectData<T>(
+  what: string,
+  status: number,
+  call: Promise<{ data?: T; error?: unknown; response?: Response }>,
+): Promise<T> {
+  const { data, error, response } = await call;
+  if (response?.status !== status || data === undefined)
+    throw new Error(`${what} failed: ${response?.status} ${JSON.stringify(error ?? data)}`);
+  return data;
+}
+
+const signedIn = (email: string, auth: AuthResultDto): SignedIn => ({
+  userId: auth.user.id,
+  email,
+  token: auth.accessToken,
+  refreshToken: auth.refreshToken,
+});
+
 export async function registerUser(api: ApiClient, prefix = 'user'): Promise<SignedIn> {
   const email = uniqueEmail(prefix);
-  const res = await api.post('/v1/auth/register', { email, password: PASSWORD, name: `${prefix} person` });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { userId: res.body.user.id, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+  const auth = await expectData(
+    'register',
+    201,
+    sdk.register({ client: api.sdk(), body: { email, password: PASSWORD, name: `${prefix} person` } }),
+  );
+  return signedIn(email, auth);
 }
 
 /** A new user who creates a new tenant and is its tenant_admin. */
 export async function createTenantWithAdmin(api: ApiClient, name = 'Tenant'): Promise<TenantWithAdmin> {
   const admin = await registerUser(api, 'admin');
-  const res = await api.post('/v1/tenants', { name }, { token: admin.token });
-  if (res.status !== 201) throw new Error(`create tenant failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...admin, tenantId: res.body.id };
+  const tenant = await expectData('create tenant', 201, sdk.createTenant({ client: api.sdk(admin), body: { name } }));
+  return { ...admin, tenantId: tenant.id };
 }
 
 /** The tenant's admin invites `email` with the role (202); answers the invitation. */
@@ -38,10 +75,8 @@ export async function invite(
   tenant: TenantWithAdmin,
   email: string,
   role: 'tenant_admin' | 'tenant_user' = 'tenant_user',
-): Promise<any> {
-  const res = await api.post('/v1/members', { email, role }, { token: tenant.token, tenant: tenant.tenantId });
-  if (res.status !== 202) throw new Error(`invite failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+): Promise<InviteResultDto> {
+  return expectData('invite', 202, sdk.addMember({ client: api.sdk(as(tenant)), body: { email, role } }));
 }
 
 /** Registers a user, invites them into the tenant with the role, and accepts as them. */
@@ -52,15 +87,12 @@ export async function addMember(
 ): Promise<SignedIn> {
   const user = await registerUser(api, role);
   const invitation = await invite(api, tenant, user.email, role);
-  const res = await api.post(`/v1/invitations/${invitation.invitationId}/accept`, undefined, { token: user.token });
-  if (res.status !== 200) throw new Error(`accept failed: ${res.status} ${JSON.stringify(res.body)}`);
+  await expectData('accept', 200, sdk.acceptInvitation({ client: api.sdk(user), path: { id: invitation.invitationId } }));
   return user;
 }
 
 export async function signInAsPlatformAdmin(api: ApiClient, email: string, password: string): Promise<string> {
-  const res = await api.post('/v1/auth/login', { email, password });
-  if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.accessToken;
+  return (await expectData('admin login', 200, sdk.login({ client: api.sdk(), body: { email, password } }))).accessToken;
 }
 
 /**
@@ -74,10 +106,13 @@ export async function createPlatformAdmin(
 ): Promise<SignedIn> {
   const email = credentials.email ?? uniqueEmail('platform');
   const password = credentials.password ?? PASSWORD;
-  const res = await t.api.post('/v1/auth/register', { email, password, name: 'Platform admin' });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-  await ownerQuery(t, 'update users set is_platform_admin = true where id = $1', [res.body.user.id]);
-  return { userId: res.body.user.id, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+  const auth = await expectData(
+    'register',
+    201,
+    sdk.register({ client: t.api.sdk(), body: { email, password, name: 'Platform admin' } }),
+  );
+  await ownerQuery(t, 'update users set is_platform_admin = true where id = $1', [auth.user.id]);
+  return signedIn(email, auth);
 }
 
 /** Asserts an RFC 9457 answer of API.md: status, code, content type and the request id of the response. */
@@ -120,31 +155,19 @@ export async function listRoutes(api: ApiClient): Promise<RouteInfo[]> {
 /** Fills every `{param}` of an OpenAPI path template with the value. */
 export const fillPath = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value);
 
-export interface PlanInput {
-  code?: string;
-  name?: string;
-  priceAmount?: number;
-  currency?: string;
-  interval?: 'day' | 'week' | 'month' | 'year';
-  intervalCount?: number;
-  trialDays?: number;
-  durationCycles?: number | null;
-  policyIds?: string[];
-}
+export type PlanInput = Partial<CreatePlanDto>;
 
 /** A plan created by a platform admin (unique code unless given). */
-export async function createPlan(api: ApiClient, adminToken: string, input: PlanInput = {}): Promise<any> {
-  const body = {
-    code: input.code ?? `plan-${randomBytes(4).toString('hex')}`,
-    name: input.name ?? 'Plan',
-    priceAmount: input.priceAmount ?? 1000,
-    currency: input.currency ?? 'USD',
-    interval: input.interval ?? 'month',
+export async function createPlan(api: ApiClient, adminToken: string, input: PlanInput = {}): Promise<PlanDto> {
+  const body: CreatePlanDto = {
+    code: `plan-${randomBytes(4).toString('hex')}`,
+    name: 'Plan',
+    priceAmount: 1000,
+    currency: 'USD',
+    interval: 'month',
     ...input,
   };
-  const res = await api.post('/v1/plans', body, { token: adminToken });
-  if (res.status !== 201) throw new Error(`create plan failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+  return expectData('create plan', 201, sdk.createPlan({ client: api.sdk({ token: adminToken }), body }));
 }
 
 /** A limit policy created by a platform admin. */
@@ -154,28 +177,26 @@ export async function createPolicy(
   metric: string,
   limit: number | null,
   enforcement: 'hard' | 'soft' = 'hard',
-): Promise<any> {
-  const res = await api.post('/v1/policies', { metric, limit, enforcement }, { token: adminToken });
-  if (res.status !== 201) throw new Error(`create policy failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+): Promise<PolicyDto> {
+  return expectData(
+    'create policy',
+    201,
+    sdk.createPolicy({ client: api.sdk({ token: adminToken }), body: { metric, limit, enforcement } }),
+  );
 }
 
 export const CARDS = { ok: '4242424242424242', declined: '4000000000000002', insufficient: '4000000000009995' } as const;
 
-export async function addCard(api: ApiClient, tenant: TenantWithAdmin, cardNumber: string = CARDS.ok): Promise<any> {
-  const res = await api.post(
-    '/v1/payment-methods',
-    { cardNumber, expMonth: 12, expYear: 2099 },
-    { token: tenant.token, tenant: tenant.tenantId },
+export async function addCard(api: ApiClient, tenant: TenantWithAdmin, cardNumber: string = CARDS.ok): Promise<PaymentMethodDto> {
+  return expectData(
+    'add card',
+    201,
+    sdk.addPaymentMethod({ client: api.sdk(as(tenant)), body: { cardNumber, expMonth: 12, expYear: 2099 } }),
   );
-  if (res.status !== 201) throw new Error(`add card failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
 }
 
-export async function subscribe(api: ApiClient, tenant: TenantWithAdmin, planId: string): Promise<any> {
-  const res = await api.post('/v1/subscription', { planId }, { token: tenant.token, tenant: tenant.tenantId });
-  if (res.status !== 201) throw new Error(`subscribe failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+export async function subscribe(api: ApiClient, tenant: TenantWithAdmin, planId: string): Promise<SubscriptionDto> {
+  return expectData('subscribe', 201, sdk.subscribe({ client: api.sdk(as(tenant)), body: { planId } }));
 }
 
 /** A new API key of the tenant (created by its admin); `secret` is the whole key, shown once. */
@@ -184,8 +205,6 @@ export async function createApiKey(
   tenant: TenantWithAdmin,
   mode: 'test' | 'live' = 'live',
   name = 'Backend',
-): Promise<any> {
-  const res = await api.post('/v1/api-keys', { name, mode }, { token: tenant.token, tenant: tenant.tenantId });
-  if (res.status !== 201) throw new Error(`create API key failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+): Promise<CreatedApiKeyDto> {
+  return expectData('create API key', 201, sdk.createApiKey({ client: api.sdk(as(tenant)), body: { name, mode } }));
 }

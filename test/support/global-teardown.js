@@ -9,7 +9,9 @@ export default async function globalTeardown() {
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
   try {
-    const { rows } = await admin.query(`select datname from pg_database where datname like $1`, [`eshtarek\\_test\\_${process.pid}\\_%`]);
+    const { rows } = await admin.query(`select datname from pg_database where datname like $1`, [
+      `eshtarek\\_test\\_${process.pid}\\_%`,
+    ]);
     for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
   } finally {
     await admin.end();

@@ -1,5 +1,5 @@
 import { spawn, ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
 /** A free TCP port on the loopback interface (the OS picks it; closed again before use). */
@@ -68,6 +68,34 @@ export class TestRedis {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
+    }
+  }
+
+  /**
+   * While the server is down: resolves once a client has tried to connect to it (the attempt is
+   * dropped, as a down Redis would), so a test can bring Redis back after something has found it
+   * down, rather than after a guessed delay.
+   */
+  async dialled(): Promise<void> {
+    if (this.process) throw new Error('Redis is up: nothing is refused');
+    const server = createServer();
+    const sockets = new Set<Socket>();
+    const first = new Promise<void>((resolve) =>
+      server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.destroy();
+        resolve();
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    try {
+      await first;
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
     }
   }
 

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import type { ApiResponse } from '../support/client.js';
 import {
+  as,
   addMember,
   createPlan,
   createPlatformAdmin,
@@ -28,7 +29,6 @@ describe('invitations', () => {
   });
   afterAll(() => t.close());
 
-  const as = (user: SignedIn, tenant?: TenantWithAdmin) => ({ token: user.token, tenant: tenant?.tenantId });
   const accept = (user: SignedIn, id: string) => t.api.post(`/v1/invitations/${id}/accept`, undefined, { token: user.token });
   const decline = (user: SignedIn, id: string) => t.api.post(`/v1/invitations/${id}/decline`, undefined, { token: user.token });
   const memberIds = async (admin: TenantWithAdmin) =>

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import {
+  as,
   addMember,
   createTenantWithAdmin,
   expectProblem,
@@ -17,10 +18,6 @@ describe('tenancy', () => {
   });
   afterAll(() => t.close());
 
-  const as = (user: SignedIn, tenant?: TenantWithAdmin | string) => ({
-    token: user.token,
-    tenant: typeof tenant === 'string' ? tenant : tenant?.tenantId,
-  });
   const membersOf = async (admin: TenantWithAdmin) => {
     const res = await t.api.get('/v1/members?limit=100', as(admin, admin));
     expect(res.status).toBe(200);
