@@ -3,14 +3,14 @@ import pg from 'pg';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ClsService } from 'nestjs-cls';
 import { AppModule } from '../../src/app.module.js';
-import { AppConfig, loadConfig } from '../../src/config/config.js';
+import { AppConfig } from '../../src/config/config.js';
 import { installCredentialSeal } from '../../src/database/setup.js';
 import { TenantSession } from '../../src/database/tenant-session.js';
 import { RequestContext } from '../../src/common/context/request-context.js';
 import { trustedTenantId, type Caller, type TenantCaller } from '../../src/common/auth/caller.js';
 import type { PlanLimit } from '../../src/modules/plans/plan-terms.rules.js';
 import { cloneTemplateDatabase } from '../support/database.js';
-import { REDIS_URL } from '../support/env.js';
+import { testConfig } from '../support/app.js';
 
 type Type<T> = abstract new (...args: never[]) => T;
 
@@ -51,18 +51,7 @@ export interface MediumContext {
 
 export async function newMediumContext(): Promise<MediumContext> {
   const database = await cloneTemplateDatabase();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: database.appUrl,
-    DATABASE_OWNER_URL: database.ownerUrl,
-    DATABASE_POOL_SIZE: '4',
-    REDIS_URL,
-    REDIS_PREFIX: `test:${database.suffix}`,
-    LOG_LEVEL: 'silent',
-    PLATFORM_ADMIN_EMAIL: 'admin@eshtarek.test',
-    PLATFORM_ADMIN_PASSWORD: 'admin-password-123',
-    REDIS_COMMAND_TIMEOUT_MS: '2000',
-  });
+  const config = testConfig(database, { DATABASE_POOL_SIZE: '4' });
   await installCredentialSeal(database.ownerUrl, config.JWT_SECRET);
   const module: TestingModule = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)

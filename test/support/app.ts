@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Test } from '@nestjs/testing';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -9,8 +8,9 @@ import { WorkerModule } from '../../src/worker.module.js';
 import { configureApp, createAdapter } from '../../src/bootstrap.js';
 import { installCredentialSeal } from '../../src/database/setup.js';
 import { AppConfig, loadConfig } from '../../src/config/config.js';
-import { APP_USER, dbUrl, OWNER_URL, REDIS_URL, RUN_PREFIX, TEMPLATE_DB, TEST_HASHING } from './env.js';
+import { REDIS_URL, TEST_HASHING } from './env.js';
 import { ApiClient } from './client.js';
+import { cloneTemplateDatabase, type ClonedDatabase } from './database.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -37,27 +37,15 @@ export interface TestAppOptions {
   worker?: boolean;
 }
 
-export async function startTestApp(
-  overrides: Partial<Record<keyof AppConfig, string>> = {},
-  options: TestAppOptions = {},
-): Promise<TestApp> {
-  const suffix = randomBytes(6).toString('hex');
-  const database = `${RUN_PREFIX}_${suffix}`;
-  const admin = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
-  await admin.connect();
-  await admin.query(`create database ${database} template ${TEMPLATE_DB}`);
-  await admin.query(`grant connect on database ${database} to ${APP_USER}`);
-  await admin.end();
-
-  const ownerUrl = dbUrl(OWNER_URL, database);
-  const appUrl = dbUrl(OWNER_URL, database, APP_USER);
-  const config = loadConfig({
+/** The app's configuration in a test: its cloned database, its Redis prefix, quiet logs, cheap hashing. */
+export function testConfig(database: ClonedDatabase, overrides: Partial<Record<keyof AppConfig, string>> = {}): AppConfig {
+  return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: appUrl,
-    DATABASE_OWNER_URL: ownerUrl,
+    DATABASE_URL: database.appUrl,
+    DATABASE_OWNER_URL: database.ownerUrl,
     DATABASE_POOL_SIZE: '10',
     REDIS_URL,
-    REDIS_PREFIX: `test:${suffix}`,
+    REDIS_PREFIX: `test:${database.suffix}`,
     LOG_LEVEL: 'silent',
     PLATFORM_ADMIN_EMAIL: 'admin@eshtarek.test',
     PLATFORM_ADMIN_PASSWORD: 'admin-password-123',
@@ -67,6 +55,15 @@ export async function startTestApp(
     ...TEST_HASHING,
     ...overrides,
   });
+}
+
+export async function startTestApp(
+  overrides: Partial<Record<keyof AppConfig, string>> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const database = await cloneTemplateDatabase();
+  const { suffix, ownerUrl, appUrl } = database;
+  const config = testConfig(database, overrides);
   await installCredentialSeal(ownerUrl, config.JWT_SECRET);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
@@ -117,10 +114,7 @@ export async function startTestApp(
       } finally {
         redis.disconnect();
       }
-      const cleanup = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${database} with (force)`);
-      await cleanup.end();
+      await database.drop();
     },
   };
 }
