@@ -865,7 +865,7 @@ export type SubscriptionDto = {
      * Full periods billed on the current plan version: a fixed term (`durationCycles`) ends after that many.
      */
     cyclesOnVersion: number;
-    usage: Array<UsageDto>;
+    usage: Array<MetricUsageDto>;
     endedAt: string | null;
     endedReason: string | null;
     createdAt: string;
@@ -961,22 +961,6 @@ export type UsageBucketDto = {
      * Usage reports in the bucket.
      */
     events: number;
-};
-
-export type UsageDto = {
-    kind: 'gauge' | 'counter';
-    used: number;
-    /**
-     * null = unlimited.
-     */
-    limit: number | null;
-    remaining: number | null;
-    enforcement: 'hard' | 'soft';
-    /**
-     * When a counter starts again from zero (the period end); null for gauges.
-     */
-    resetsAt: string | null;
-    metric: string;
 };
 
 export type UsageHistoryDto = {

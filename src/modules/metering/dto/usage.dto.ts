@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MetricUsageDto } from '../../subscriptions/dto/subscription.dto.js';
 import { QueryInt } from '../../../common/http/params.js';
 import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { METRIC_KEY } from '../../policies/metrics.rules.js';
@@ -102,25 +103,6 @@ export class EntitlementQuery {
   @Min(1)
   @Max(MAX_QUANTITY)
   quantity?: number;
-}
-
-export class MetricUsageDto {
-  metric!: string;
-  @ApiProperty({ enum: ['gauge', 'counter'] })
-  kind!: 'gauge' | 'counter';
-  @ApiProperty({ type: 'integer' })
-  used!: number;
-  /** null = unlimited. */
-  @ApiProperty({ type: 'integer', nullable: true })
-  limit!: number | null;
-  @ApiProperty({ type: 'integer', nullable: true })
-  remaining!: number | null;
-  /** null when the plan sets no limit. */
-  @ApiProperty({ enum: ['hard', 'soft'], nullable: true })
-  enforcement!: 'hard' | 'soft' | null;
-  /** When a counter starts again from zero (the period end); null for gauges. */
-  @ApiProperty({ format: 'date-time', type: String, nullable: true })
-  resetsAt!: string | null;
 }
 
 /** A metric's usage, and whether the quantity asked for (default 1) would be accepted now. */

@@ -90,7 +90,8 @@ export class ScheduledChangeDto {
   effectiveAt!: string;
 }
 
-export class UsageDto {
+/** A metric's use against its limit: the subscription's usage, `GET /v1/usage` and entitlements share it. */
+export class MetricUsageDto {
   metric!: string;
   @ApiProperty({ enum: ['gauge', 'counter'] })
   kind!: 'gauge' | 'counter';
@@ -101,8 +102,9 @@ export class UsageDto {
   limit!: number | null;
   @ApiProperty({ type: 'integer', nullable: true })
   remaining!: number | null;
-  @ApiProperty({ enum: ['hard', 'soft'] })
-  enforcement!: 'hard' | 'soft';
+  /** null when the plan sets no limit. */
+  @ApiProperty({ enum: ['hard', 'soft'], nullable: true })
+  enforcement!: 'hard' | 'soft' | null;
   /** When a counter starts again from zero (the period end); null for gauges. */
   @ApiProperty({ format: 'date-time', type: String, nullable: true })
   resetsAt!: string | null;
@@ -142,8 +144,8 @@ export class SubscriptionDto {
   /** Full periods billed on the current plan version: a fixed term (`durationCycles`) ends after that many. */
   @ApiProperty({ type: 'integer' })
   cyclesOnVersion!: number;
-  @ApiProperty({ type: [UsageDto] })
-  usage!: UsageDto[];
+  @ApiProperty({ type: [MetricUsageDto] })
+  usage!: MetricUsageDto[];
   @ApiProperty({ format: 'date-time', type: String, nullable: true })
   endedAt!: string | null;
   @ApiProperty({ type: String, nullable: true })
