@@ -66,6 +66,19 @@ describe('billing', () => {
   });
 });
 
+describe('the subscription read', () => {
+  it('answers the hot read exactly as the entity path answers a change', async () => {
+    const c = await ctx.newTenant('Initech');
+    await ctx.as(c, () => ctx.get(PaymentMethodsService).add(c, { cardNumber: '4242424242424242', expMonth: 12, expYear: 2099 }));
+    const subscriptions = ctx.get(SubscriptionsService);
+    const subscribed = await ctx.as(c, () => subscriptions.subscribe(c, planId));
+    expect(await ctx.as(c, () => subscriptions.current(c))).toEqual(subscribed);
+    const cancelling = await ctx.as(c, () => subscriptions.cancel(c, true));
+    expect(cancelling.cancelAtPeriodEnd).toBe(true);
+    expect(await ctx.as(c, () => subscriptions.current(c))).toEqual(cancelling);
+  });
+});
+
 describe('metering', () => {
   it('counts each tenant against its own limit', async () => {
     const usage = ctx.get(UsageService);

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { TenantId } from '../../common/auth/caller.js';
 import type { PlanLimit } from '../plans/plan-terms.rules.js';
 import { MeteredUsage } from './metered-usage.port.js';
-import type { Subscription } from './subscription.entity.js';
 
 /**
  * Current use of each limited metric of a tenant, from metering (the SQL behind
@@ -14,7 +13,11 @@ export class SubscriptionUsage {
   constructor(private readonly metered: MeteredUsage) {}
 
   /** The tenant's use; its subscription (read in the tenant's transaction) names the counters' period. */
-  async usedByMetric(tenantId: TenantId, subscription: Subscription | null, limits: PlanLimit[]): Promise<Map<string, number>> {
+  async usedByMetric(
+    tenantId: TenantId,
+    subscription: { id: string; currentPeriodStart: Date } | null,
+    limits: PlanLimit[],
+  ): Promise<Map<string, number>> {
     if (!limits.length) return new Map();
     const period = subscription && { subscriptionId: subscription.id, periodStart: subscription.currentPeriodStart };
     const used = await this.metered.current(

@@ -12,6 +12,47 @@ const POPULATE = ['plan', 'planVersion', 'planVersion.plan', 'scheduledPlanVersi
 /** renewal.rules.ts's "due" predicate as SQL over `subscriptions s` (its one other spelling, generated from the same list). */
 const RENEWAL_DUE_SQL = `s.status in (${RENEWABLE_STATUSES.map((st) => `'${st}'`).join(', ')}) and s.current_period_end <= ?`;
 
+/**
+ * The live subscription as the API shows it, with its version's terms and the plans of its held and
+ * scheduled versions: one statement, no entity hydration (the hot read of GET /v1/subscription).
+ */
+export interface LiveViewRow {
+  id: string;
+  status: Subscription['status'];
+  billing_anchor: string | Date;
+  payment_method_id: string | null;
+  current_period_start: string | Date;
+  current_period_end: string | Date;
+  cancel_at_period_end: boolean;
+  trial_end: string | Date | null;
+  cycles_billed: number;
+  cycles_on_version: number;
+  ended_at: string | Date | null;
+  ended_reason: string | null;
+  created_at: string | Date;
+  price_amount: string;
+  currency: string;
+  interval: Subscription['planVersion']['interval'];
+  interval_count: number;
+  limits: Subscription['planVersion']['limits'];
+  plan: { id: string; code: string; name: string; version: number };
+  scheduled_plan: { id: string; code: string; name: string; version: number } | null;
+}
+
+const LIVE_VIEW_SQL = `
+  select s.id, s.status, s.billing_anchor, s.payment_method_id, s.current_period_start, s.current_period_end,
+         s.cancel_at_period_end, s.trial_end, s.cycles_billed, s.cycles_on_version, s.ended_at, s.ended_reason,
+         s.created_at, v.price_amount, v.currency, v.interval, v.interval_count, v.limits,
+         json_build_object('id', p.id, 'code', p.code, 'name', p.name, 'version', v.version) as plan,
+         case when sv.id is null then null
+              else json_build_object('id', sp.id, 'code', sp.code, 'name', sp.name, 'version', sv.version) end as scheduled_plan
+    from subscriptions s
+    join plan_versions v on v.id = s.plan_version_id
+    join plans p on p.id = v.plan_id
+    left join plan_versions sv on sv.id = s.scheduled_plan_version_id
+    left join plans sp on sp.id = sv.plan_id
+   where s.tenant_id = ? and s.status in (${LIVE_STATUSES.map((st) => `'${st}'`).join(', ')})`;
+
 /** A due subscription with its pinned and scheduled versions (`v_*`, `s_*` columns). */
 export interface DueRow {
   id: string;
@@ -89,6 +130,11 @@ export class SubscriptionRepository {
     const subscription = await this.em.findOne(Subscription, where, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (subscription) await this.em.populate(subscription, POPULATE);
     return subscription;
+  }
+
+  async liveView(tenantId: TenantId): Promise<LiveViewRow | null> {
+    const [row] = await this.em.execute<LiveViewRow[]>(LIVE_VIEW_SQL, [tenantId]);
+    return row ?? null;
   }
 
   async history(tenantId: TenantId, query: PageQuery): Promise<Page<Subscription>> {

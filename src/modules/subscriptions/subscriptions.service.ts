@@ -28,7 +28,33 @@ interface PlannedChange {
 /** A plan version as a subscription holds it (the relation of its own entity; plans own the entity). */
 type HeldVersion = Subscription['planVersion'];
 
-const planRef = (v: HeldVersion) => ({ id: v.plan.id, code: v.plan.code, name: v.plan.name, version: v.version });
+type PlanRef = { id: string; code: string; name: string; version: number };
+
+/** What the API shows of a subscription, from its entity or from the hot read's row. */
+interface SubscriptionView {
+  id: string;
+  status: Subscription['status'];
+  plan: PlanRef;
+  priceAmount: bigint;
+  currency: string;
+  interval: HeldVersion['interval'];
+  intervalCount: number;
+  limits: HeldVersion['limits'];
+  billingAnchor: Date;
+  paymentMethodId: string | null;
+  currentPeriodStart: Date;
+  currentPeriodEnd: Date;
+  cancelAtPeriodEnd: boolean;
+  trialEnd: Date | null;
+  scheduledPlan: PlanRef | null;
+  cyclesBilled: number;
+  cyclesOnVersion: number;
+  endedAt: Date | null;
+  endedReason: string | null;
+  createdAt: Date;
+}
+
+const planRef = (v: HeldVersion): PlanRef => ({ id: v.plan.id, code: v.plan.code, name: v.plan.name, version: v.version });
 
 /** The subscription lifecycle of the current tenant: subscribe, change (prorated or scheduled), cancel, resume. */
 @Injectable()
@@ -42,10 +68,33 @@ export class SubscriptionsService {
     private readonly audit: AuditService,
   ) {}
 
+  /** The hot read: one statement for the subscription and its plans, one for its usage; no entities. */
   async current(caller: TenantCaller): Promise<SubscriptionDto> {
-    const subscription = await this.subscriptions.findLive(caller.tenantId);
-    if (!subscription) throw SubscriptionErrors.of(SubscriptionErrorCode.NoLiveSubscription);
-    return this.toDto(subscription);
+    const row = await this.subscriptions.liveView(caller.tenantId);
+    if (!row) throw SubscriptionErrors.of(SubscriptionErrorCode.NoLiveSubscription);
+    const date = (value: string | Date) => new Date(value);
+    return this.viewDto(caller.tenantId, {
+      id: row.id,
+      status: row.status,
+      plan: row.plan,
+      priceAmount: BigInt(row.price_amount),
+      currency: row.currency,
+      interval: row.interval,
+      intervalCount: row.interval_count,
+      limits: row.limits,
+      billingAnchor: date(row.billing_anchor),
+      paymentMethodId: row.payment_method_id,
+      currentPeriodStart: date(row.current_period_start),
+      currentPeriodEnd: date(row.current_period_end),
+      cancelAtPeriodEnd: row.cancel_at_period_end,
+      trialEnd: row.trial_end === null ? null : date(row.trial_end),
+      scheduledPlan: row.scheduled_plan,
+      cyclesBilled: row.cycles_billed,
+      cyclesOnVersion: row.cycles_on_version,
+      endedAt: row.ended_at === null ? null : date(row.ended_at),
+      endedReason: row.ended_reason,
+      createdAt: date(row.created_at),
+    });
   }
 
   async history(caller: TenantCaller, query: PageQuery): Promise<Page<SubscriptionDto>> {
@@ -390,32 +439,46 @@ export class SubscriptionsService {
     if (violations.length) throw downgradeBlocked(violations);
   }
 
-  async toDto(s: Subscription): Promise<SubscriptionDto> {
+  /** A subscription entity as the API shows it (after a change, in the change's transaction). */
+  toDto(s: Subscription): Promise<SubscriptionDto> {
     const version = s.planVersion;
-    const live = (LIVE_STATUSES as readonly string[]).includes(s.status);
     // Loaded in its tenant's transaction (row-level security), so its tenant id is the caller's.
-    const used = live ? await this.usage.usedByMetric(trustedTenantId(s.tenantId), s, version.limits) : new Map<string, number>();
-    return {
-      id: s.id,
-      status: s.status,
+    return this.viewDto(trustedTenantId(s.tenantId), {
+      ...s,
       plan: planRef(version),
-      priceAmount: fromMinor(version.priceAmount),
+      priceAmount: version.priceAmount,
       currency: version.currency,
       interval: version.interval,
       intervalCount: version.intervalCount,
+      limits: version.limits,
+      scheduledPlan: s.scheduledPlanVersion ? planRef(s.scheduledPlanVersion) : null,
+    });
+  }
+
+  /** The one mapping to the API's shape, whether the subscription came as an entity or as the hot read's row. */
+  private async viewDto(tenantId: TenantId, s: SubscriptionView): Promise<SubscriptionDto> {
+    const live = (LIVE_STATUSES as readonly string[]).includes(s.status);
+    const period = { id: s.id, currentPeriodStart: s.currentPeriodStart };
+    const used = live ? await this.usage.usedByMetric(tenantId, period, s.limits) : new Map<string, number>();
+    return {
+      id: s.id,
+      status: s.status,
+      plan: s.plan,
+      priceAmount: fromMinor(s.priceAmount),
+      currency: s.currency,
+      interval: s.interval,
+      intervalCount: s.intervalCount,
       billingAnchor: s.billingAnchor.toISOString(),
       paymentMethodId: s.paymentMethodId,
       currentPeriodStart: s.currentPeriodStart.toISOString(),
       currentPeriodEnd: s.currentPeriodEnd.toISOString(),
       cancelAtPeriodEnd: s.cancelAtPeriodEnd,
       trialEnd: s.trialEnd?.toISOString() ?? null,
-      scheduledChange: s.scheduledPlanVersion
-        ? { plan: planRef(s.scheduledPlanVersion), effectiveAt: s.currentPeriodEnd.toISOString() }
-        : null,
+      scheduledChange: s.scheduledPlan ? { plan: s.scheduledPlan, effectiveAt: s.currentPeriodEnd.toISOString() } : null,
       cyclesBilled: s.cyclesBilled,
       cyclesOnVersion: s.cyclesOnVersion,
       usage: live
-        ? version.limits.map((l) => {
+        ? s.limits.map((l) => {
             const view = usageView(l, used.get(l.metric) ?? 0, s.currentPeriodEnd);
             return { ...view, resetsAt: view.resetsAt?.toISOString() ?? null };
           })
