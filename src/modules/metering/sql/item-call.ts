@@ -1,3 +1,5 @@
+import { sqlFunction, type SqlFunction } from './sql-function.js';
+
 /**
  * The calling convention of a metering function and of its batch, declared once: the function's
  * parameters in order, each taken from a field of an item (or, `now`, from the batch). From it
@@ -36,4 +38,32 @@ export function itemCall<T extends object>(fields: Fields<T>): ItemCall<T> {
       JSON.stringify(items.map((item) => Object.fromEntries(itemFields.map(([field]) => [field, toJson(item[field])])))),
     values: (item, now) => entries.map(([field]) => (field === 'now' ? now : item[field as keyof T])),
   };
+}
+
+/**
+ * The batch of a metering function: one statement for the concurrent calls of one API process,
+ * each item passed to `single` in order (one row per item, in order).
+ */
+export function batchFunction<T extends object>(
+  name: string,
+  single: string,
+  call: ItemCall<T>,
+  result: readonly string[],
+): SqlFunction {
+  return sqlFunction({
+    name,
+    parameters: ['p_items jsonb', 'p_real_now timestamptz'],
+    returns: `table (${result.join(', ')})`,
+    language: 'plpgsql',
+    executeBy: ['eshtarek_api'],
+    body: `
+declare
+  r record;
+begin
+  for r in select * from ${call.rows('p_items')} order by item.ordinality loop
+    return query select * from ${single}(${call.arguments('r', 'p_real_now')});
+  end loop;
+end
+`,
+  });
 }

@@ -1,5 +1,5 @@
 import { CALLER_FIELDS, ENTER, type Caller } from './caller.js';
-import { itemCall } from './item-call.js';
+import { batchFunction, itemCall } from './item-call.js';
 import { isBuiltIn, kindOf, LIVE, planLimits } from './rules.js';
 import { sqlFunction } from './sql-function.js';
 
@@ -52,19 +52,4 @@ end
 });
 
 /** Entitlement questions of one API process in one statement, like meter_record_batch. */
-export const meterEntitlementBatch = sqlFunction({
-  name: 'meter_entitlement_batch',
-  parameters: ['p_items jsonb', 'p_real_now timestamptz'],
-  returns: `table (${RESULT.join(', ')})`,
-  language: 'plpgsql',
-  executeBy: ['eshtarek_api'],
-  body: `
-declare
-  r record;
-begin
-  for r in select * from ${ENTITLEMENT_CALL.rows('p_items')} order by item.ordinality loop
-    return query select * from meter_entitlement(${ENTITLEMENT_CALL.arguments('r', 'p_real_now')});
-  end loop;
-end
-`,
-});
+export const meterEntitlementBatch = batchFunction('meter_entitlement_batch', 'meter_entitlement', ENTITLEMENT_CALL, RESULT);

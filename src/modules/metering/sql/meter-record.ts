@@ -1,5 +1,5 @@
 import { CALLER_FIELDS, ENTER, type Caller } from './caller.js';
-import { itemCall } from './item-call.js';
+import { batchFunction, itemCall } from './item-call.js';
 import { isBuiltIn, isGauge, LIVE, planLimits } from './rules.js';
 import { sqlFunction } from './sql-function.js';
 
@@ -178,19 +178,4 @@ end
  * transaction, one commit): `p_items` is a jsonb array of RecordItem, each recorded by
  * meter_record in order; one row per item, in order.
  */
-export const meterRecordBatch = sqlFunction({
-  name: 'meter_record_batch',
-  parameters: ['p_items jsonb', 'p_real_now timestamptz'],
-  returns: `table (${RESULT.join(', ')})`,
-  language: 'plpgsql',
-  executeBy: ['eshtarek_api'],
-  body: `
-declare
-  r record;
-begin
-  for r in select * from ${RECORD_CALL.rows('p_items')} order by item.ordinality loop
-    return query select * from meter_record(${RECORD_CALL.arguments('r', 'p_real_now')});
-  end loop;
-end
-`,
-});
+export const meterRecordBatch = batchFunction('meter_record_batch', 'meter_record', RECORD_CALL, RESULT);
