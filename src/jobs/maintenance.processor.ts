@@ -1,12 +1,11 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../config/config.js';
 import { Clock } from '../common/clock/clock.service.js';
 import { TenantSession } from '../database/tenant-session.js';
-import { ConfiguredWorker } from './configured-worker.js';
-import { KeptScheduler } from './kept-scheduler.js';
 import { QUEUES } from './queues.js';
+import { ScheduledWorker } from './scheduled-worker.js';
 
 const HOURLY = 'purge-expired';
 /** Done rows of the job outbox are kept this long (to look into), then purged. */
@@ -14,14 +13,11 @@ const OUTBOX_KEPT_DAYS = 7;
 
 /**
  * Hourly housekeeping of what the infrastructure keeps: idempotency keys past their 24 h and job
- * outbox rows done a week ago (a module purges its own tables, e.g. auth's sessions). Its job
- * scheduler is kept in place: recreated within a scan interval (RENEWAL_SCAN_EVERY_MS) whenever
- * Redis has lost it.
+ * outbox rows done a week ago (a module purges its own tables, e.g. auth's sessions).
  */
 @Processor(QUEUES.maintenance, { autorun: false })
-export class MaintenanceProcessor extends ConfiguredWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MaintenanceProcessor extends ScheduledWorker {
   private readonly logger = new Logger(MaintenanceProcessor.name);
-  private readonly scheduler: KeptScheduler;
 
   constructor(
     @InjectQueue(QUEUES.maintenance) queue: Queue,
@@ -29,17 +25,7 @@ export class MaintenanceProcessor extends ConfiguredWorker implements OnApplicat
     private readonly clock: Clock,
     config: AppConfig,
   ) {
-    super(config);
-    this.scheduler = new KeptScheduler(queue, HOURLY, 3600_000, HOURLY, config.RENEWAL_SCAN_EVERY_MS);
-  }
-
-  override async onApplicationBootstrap(): Promise<void> {
-    super.onApplicationBootstrap();
-    await this.scheduler.start();
-  }
-
-  onApplicationShutdown(): void {
-    this.scheduler.stop();
+    super(queue, { id: HOURLY, jobName: HOURLY, everyMs: 3600_000 }, config);
   }
 
   async process(): Promise<{ idempotencyKeys: number; outboxRows: number }> {

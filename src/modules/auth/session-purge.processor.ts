@@ -1,23 +1,20 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../../config/config.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { CredentialsRepository } from './credentials.repository.js';
-import { ConfiguredWorker } from '../../jobs/configured-worker.js';
-import { KeptScheduler } from '../../jobs/kept-scheduler.js';
 import { QUEUES } from '../../jobs/queues.js';
+import { ScheduledWorker } from '../../jobs/scheduled-worker.js';
 import { REVOKED_SESSIONS_KEPT_DAYS, SESSION_PURGE_JOB } from './auth.jobs.js';
 
 /**
  * The `sessions` queue: every hour, sessions expired, or revoked more than a week ago, are purged
- * (with their refresh tokens). Its job scheduler is kept in place: recreated within a scan interval
- * (RENEWAL_SCAN_EVERY_MS) whenever Redis has lost it.
+ * (with their refresh tokens).
  */
 @Processor(QUEUES.sessions, { autorun: false })
-export class SessionPurgeProcessor extends ConfiguredWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SessionPurgeProcessor extends ScheduledWorker {
   private readonly logger = new Logger(SessionPurgeProcessor.name);
-  private readonly scheduler: KeptScheduler;
 
   constructor(
     @InjectQueue(QUEUES.sessions) queue: Queue,
@@ -25,17 +22,7 @@ export class SessionPurgeProcessor extends ConfiguredWorker implements OnApplica
     private readonly clock: Clock,
     config: AppConfig,
   ) {
-    super(config);
-    this.scheduler = new KeptScheduler(queue, SESSION_PURGE_JOB, 3600_000, SESSION_PURGE_JOB, config.RENEWAL_SCAN_EVERY_MS);
-  }
-
-  override async onApplicationBootstrap(): Promise<void> {
-    super.onApplicationBootstrap();
-    await this.scheduler.start();
-  }
-
-  onApplicationShutdown(): void {
-    this.scheduler.stop();
+    super(queue, { id: SESSION_PURGE_JOB, jobName: SESSION_PURGE_JOB, everyMs: 3600_000 }, config);
   }
 
   async process(): Promise<{ sessions: number }> {

@@ -1,49 +1,29 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { AppConfig } from '../../config/config.js';
-import { ConfiguredWorker } from '../../jobs/configured-worker.js';
 import { QUEUES } from '../../jobs/queues.js';
+import { ScheduledWorker } from '../../jobs/scheduled-worker.js';
 import { Clock } from '../../common/clock/clock.service.js';
 import { RenewalService } from './renewal.service.js';
 import { RENEW_DUE_JOB, RENEWAL_SCAN_JOB, RENEWAL_SCAN_SCHEDULER, type RenewDueJob } from './subscriptions.jobs.js';
 
 /**
- * The `renewals` queue. `scan` (a job scheduler, re-upserted every interval so that a Redis that
- * lost everything is rebuilt) finds due work in the database and enqueues `renew-due` sweeps;
+ * The `renewals` queue. `scan` (a kept job scheduler, every RENEWAL_SCAN_EVERY_MS) finds due work in the database and enqueues `renew-due` sweeps;
  * a sweep renews every due subscription it can lock, batch by batch (set-based), and a
  * `renew-due` naming a subscription (after a recovered payment) renews only that one.
  */
 @Processor(QUEUES.renewals, { autorun: false })
-export class RenewalProcessor extends ConfiguredWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RenewalProcessor extends ScheduledWorker {
   private readonly logger = new Logger(RenewalProcessor.name);
-  private keeper?: NodeJS.Timeout;
 
   constructor(
-    @InjectQueue(QUEUES.renewals) private readonly queue: Queue,
+    @InjectQueue(QUEUES.renewals) queue: Queue,
     private readonly renewals: RenewalService,
     private readonly clock: Clock,
-    private readonly config: AppConfig,
+    config: AppConfig,
   ) {
-    super(config);
-  }
-
-  override async onApplicationBootstrap(): Promise<void> {
-    super.onApplicationBootstrap();
-    await this.ensureScheduler();
-    this.keeper = setInterval(() => void this.ensureScheduler().catch(() => undefined), this.config.RENEWAL_SCAN_EVERY_MS);
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.keeper);
-  }
-
-  private ensureScheduler() {
-    return this.queue.upsertJobScheduler(
-      RENEWAL_SCAN_SCHEDULER,
-      { every: this.config.RENEWAL_SCAN_EVERY_MS },
-      { name: RENEWAL_SCAN_JOB },
-    );
+    super(queue, { id: RENEWAL_SCAN_SCHEDULER, jobName: RENEWAL_SCAN_JOB, everyMs: config.RENEWAL_SCAN_EVERY_MS }, config);
   }
 
   async process(job: Job<RenewDueJob>): Promise<unknown> {
