@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { ensureDatabase, migrate } from '../src/database/setup.js';
+import { databaseUrl, ensureDatabase, migrate } from '../src/database/setup.js';
 import { seedDueSubscriptions, seedPlan } from './seed-due.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '10000' } } });
@@ -21,12 +21,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const database = `eshtarek_bench_${process.pid}`;
 const prefix = `bench:${process.pid}`;
 
-const url = (db: string, user?: string) => {
-  const u = new URL(OWNER);
-  u.pathname = `/${db}`;
-  if (user) u.username = user;
-  return u.toString();
-};
+const url = (db: string, user?: string) => databaseUrl(OWNER, db, user);
 
 async function owner<T>(work: (c: pg.Client) => Promise<T>, db = database): Promise<T> {
   const client = new pg.Client({ connectionString: url(db) });

@@ -35,7 +35,7 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig } from '../src/config/config.js';
 import { apiNodeFlags } from '../src/memory-budget.js';
-import { ensureDatabase, installCredentialSeal, migrate } from '../src/database/setup.js';
+import { databaseUrl, ensureDatabase, installCredentialSeal, migrate } from '../src/database/setup.js';
 import { StatementBatcher } from '../src/database/statement-batcher.js';
 import {
   ENTITLEMENT_BATCH,
@@ -69,15 +69,7 @@ const BATCHING = { maxInFlight: settings.METERING_BATCH_IN_FLIGHT, maxItems: set
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-function dbUrl(database: string, user?: string): string {
-  const url = new URL(OWNER_URL);
-  url.pathname = `/${database}`;
-  if (user) {
-    url.username = user;
-    url.password = '';
-  }
-  return url.toString();
-}
+const dbUrl = (database: string, user?: string) => databaseUrl(OWNER_URL, database, user);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -9,21 +9,13 @@
  */
 import pg from 'pg';
 import { migrationsList } from '../migrations/index.js';
-import { ensureDatabase, migrate } from '../src/database/setup.js';
+import { databaseUrl, ensureDatabase, migrate } from '../src/database/setup.js';
 import { meteringFunctionDrift, meteringMigrationDrift } from '../src/modules/metering/sql/drift.js';
 
 const OWNER_URL = process.env.CHECK_SQL_OWNER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const APP_USER = process.env.CHECK_SQL_APP_USER ?? 'eshtarek_app';
 
-function dbUrl(database: string, user?: string): string {
-  const url = new URL(OWNER_URL);
-  url.pathname = `/${database}`;
-  if (user) {
-    url.username = user;
-    url.password = '';
-  }
-  return url.toString();
-}
+const dbUrl = (database: string, user?: string) => databaseUrl(OWNER_URL, database, user);
 
 async function check(ownerUrl: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: ownerUrl });

@@ -50,6 +50,17 @@ export const PLATFORM_ROLE = 'eshtarek_platform';
 /** Roles of the layout: never the API's login role. */
 const RESERVED_ROLES = ['eshtarek_api', PLATFORM_ROLE, 'eshtarek_credentials'];
 
+/** `base` pointed at another database (and, given `user`, signed in as that role without a password). */
+export function databaseUrl(base: string, database: string, user?: string): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  if (user) {
+    url.username = user;
+    url.password = '';
+  }
+  return url.toString();
+}
+
 /**
  * The platform path's connection: `DATABASE_PLATFORM_URL`, or by default the API's URL with the
  * user `eshtarek_platform` (same host, database and password).

@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
-import { APP_USER, dbUrl, OWNER_URL } from '../support/env.js';
-import { DatabaseSetupRefused, ensureDatabase } from '../../src/database/setup.js';
+import { APP_USER, OWNER_URL } from '../support/env.js';
+import { databaseUrl, DatabaseSetupRefused, ensureDatabase } from '../../src/database/setup.js';
 import { credentialSealKey, sealMessages } from '../../src/database/credential-seal.js';
 import { RenewalService } from '../../src/modules/subscriptions/renewal.service.js';
 import { MaintenanceProcessor } from '../../src/jobs/maintenance.processor.js';
@@ -682,7 +682,9 @@ describe('row-level security (as the API role)', () => {
     await ownerQuery(t, `create role ${su} login superuser`);
     try {
       for (const user of [su, new URL(t.ownerUrl).username]) {
-        await expect(ensureDatabase(t.ownerUrl, dbUrl(OWNER_URL, database, user))).rejects.toBeInstanceOf(DatabaseSetupRefused);
+        await expect(ensureDatabase(t.ownerUrl, databaseUrl(OWNER_URL, database, user))).rejects.toBeInstanceOf(
+          DatabaseSetupRefused,
+        );
       }
       expect(await ownerQuery(t, 'select rolsuper from pg_roles where rolname = $1', [su])).toEqual([{ rolsuper: true }]);
     } finally {
@@ -696,7 +698,7 @@ describe('row-level security (as the API role)', () => {
     try {
       await ownerQuery(t, `grant eshtarek_platform to ${oldApp}`);
       await ownerQuery(t, `grant eshtarek_api to ${oldApp}`);
-      await ensureDatabase(t.ownerUrl, dbUrl(OWNER_URL, new URL(t.ownerUrl).pathname.slice(1), oldApp));
+      await ensureDatabase(t.ownerUrl, databaseUrl(OWNER_URL, new URL(t.ownerUrl).pathname.slice(1), oldApp));
       const memberships = await ownerQuery(
         t,
         `select g.rolname from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles u on u.oid = m.member

@@ -1,9 +1,10 @@
+import { databaseUrl } from '../../src/database/setup.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrationsList } from '../../migrations/index.js';
 import { meteringFunctionDrift, meteringMigrationDrift } from '../../src/modules/metering/sql/drift.js';
 import { meteringFunctionsDigest } from '../../src/modules/metering/sql/index.js';
-import { dbUrl, OWNER_URL, RUN_PREFIX, TEMPLATE_DB } from '../support/env.js';
+import { OWNER_URL, RUN_PREFIX, TEMPLATE_DB } from '../support/env.js';
 
 /**
  * The metering functions of the migrated template are their declarations (src/modules/metering/sql/),
@@ -14,16 +15,16 @@ describe('metering functions against their declarations', () => {
   let owner: pg.Client;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
+    const admin = new pg.Client({ connectionString: databaseUrl(OWNER_URL, 'postgres') });
     await admin.connect();
     await admin.query(`create database ${database} template ${TEMPLATE_DB}`);
     await admin.end();
-    owner = new pg.Client({ connectionString: dbUrl(OWNER_URL, database) });
+    owner = new pg.Client({ connectionString: databaseUrl(OWNER_URL, database) });
     await owner.connect();
   });
   afterAll(async () => {
     await owner?.end();
-    const admin = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
+    const admin = new pg.Client({ connectionString: databaseUrl(OWNER_URL, 'postgres') });
     await admin.connect();
     await admin.query(`drop database if exists ${database} with (force)`);
     await admin.end();

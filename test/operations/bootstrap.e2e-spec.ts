@@ -1,3 +1,4 @@
+import { databaseUrl } from '../../src/database/setup.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -8,7 +9,7 @@ import type { AppConfig } from '../../src/config/config.js';
 import { seedTools } from '../../src/seed-tools.js';
 import { eventually, ownerQuery, startTestApp, TestApp } from '../support/app.js';
 import pg from 'pg';
-import { dbUrl, OWNER_URL, REDIS_URL } from '../support/env.js';
+import { OWNER_URL, REDIS_URL } from '../support/env.js';
 import { PASSWORD } from '../support/factories.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../dist/src/launcher.js', import.meta.url));
@@ -185,7 +186,7 @@ describe('bootstrap', () => {
         expect(run.stdout).not.toMatch(/running/);
       } finally {
         // npm start created the database DATABASE_URL names (as on a first run); it is this test's to drop.
-        const admin = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
+        const admin = new pg.Client({ connectionString: databaseUrl(OWNER_URL, 'postgres') });
         await admin.connect();
         await admin.query(`drop database if exists "${wrong.pathname.slice(1)}" with (force)`);
         await admin.end();

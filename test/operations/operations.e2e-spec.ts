@@ -1,13 +1,14 @@
+import { databaseUrl } from '../../src/database/setup.js';
 import pg from 'pg';
 import { RedisClient } from '../../src/common/redis/redis.module.js';
 import { ownerQuery, startTestApp, TestApp } from '../support/app.js';
-import { dbUrl, OWNER_URL } from '../support/env.js';
+import { OWNER_URL } from '../support/env.js';
 import { createPlatformAdmin, expectProblem, registerUser } from '../support/factories.js';
 
 const DAY = 24 * 3600_000;
 
 async function asMaintenance(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
+  const client = new pg.Client({ connectionString: databaseUrl(OWNER_URL, 'postgres') });
   await client.connect();
   try {
     await client.query(sql);

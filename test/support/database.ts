@@ -1,6 +1,7 @@
+import { databaseUrl } from '../../src/database/setup.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { APP_USER, dbUrl, OWNER_URL, RUN_PREFIX, TEMPLATE_DB } from './env.js';
+import { APP_USER, OWNER_URL, RUN_PREFIX, TEMPLATE_DB } from './env.js';
 
 /** A database of this run, cloned from the migrated template, and how to reach and drop it. */
 export interface ClonedDatabase {
@@ -23,8 +24,8 @@ export async function cloneTemplateDatabase(): Promise<ClonedDatabase> {
   });
   return {
     suffix,
-    ownerUrl: dbUrl(OWNER_URL, database),
-    appUrl: dbUrl(OWNER_URL, database, APP_USER),
+    ownerUrl: databaseUrl(OWNER_URL, database),
+    appUrl: databaseUrl(OWNER_URL, database, APP_USER),
     drop: async () => {
       await asPostgres((admin) => admin.query(`drop database if exists ${database} with (force)`));
     },
@@ -32,7 +33,7 @@ export async function cloneTemplateDatabase(): Promise<ClonedDatabase> {
 }
 
 async function asPostgres<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: dbUrl(OWNER_URL, 'postgres') });
+  const admin = new pg.Client({ connectionString: databaseUrl(OWNER_URL, 'postgres') });
   await admin.connect();
   try {
     return await work(admin);

@@ -6,16 +6,6 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 
 export const TEMPLATE_DB = process.env.ESHTAREK_TEST_TEMPLATE ?? 'missing_template';
 export const RUN_PREFIX = TEMPLATE_DB.replace(/_tpl$/, '');
 
-export function dbUrl(base: string, database: string, user?: string): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  if (user) {
-    url.username = user;
-    url.password = '';
-  }
-  return url.toString();
-}
-
 /**
  * argon2id as cheap as NODE_ENV=test allows it (1 MiB, one pass: about 1 ms instead of ~30 ms a
  * hash); still argon2id, so hashes, verification and the unknown-email decoy work as in production,

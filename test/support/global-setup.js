@@ -1,19 +1,11 @@
 // Plain ESM (Jest loads global set-up outside its transform): uses the build that `pretest` made.
 import pg from 'pg';
-import { ensureDatabase, migrate } from '../../dist/src/database/setup.js';
+import { databaseUrl, ensureDatabase, migrate } from '../../dist/src/database/setup.js';
 
 const OWNER_URL = process.env.TEST_DATABASE_OWNER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const APP_USER = process.env.TEST_DATABASE_APP_USER ?? 'eshtarek_app';
 
-function dbUrl(database, user) {
-  const url = new URL(OWNER_URL);
-  url.pathname = `/${database}`;
-  if (user) {
-    url.username = user;
-    url.password = '';
-  }
-  return url.toString();
-}
+const dbUrl = (database, user) => databaseUrl(OWNER_URL, database, user);
 
 const alive = (pid) => {
   try {
