@@ -136,12 +136,18 @@ export class InvoiceRepository {
    * Voids the open invoices among `ids` (invoice or subscription ids) in one update, and gives
    * back the credit each used in one ledger insert: nothing more is collected on them.
    */
-  async voidOpen(column: 'id' | 'subscription_id', ids: string[], now: Date): Promise<VoidedInvoice[]> {
+  /** `tenantId` null: the platform path's renewal batch, across the tenants of `ids`. */
+  async voidOpen(
+    tenantId: TenantId | null,
+    column: 'id' | 'subscription_id',
+    ids: string[],
+    now: Date,
+  ): Promise<VoidedInvoice[]> {
     const voided = await this.em.execute<VoidedInvoice[]>(
       `update invoices set status = 'void', next_attempt_at = null, updated_at = ?
-        where ${column} = any(?::uuid[]) and status = 'open'
+        where ${column} = any(?::uuid[]) and status = 'open' and (?::uuid is null or tenant_id = ?)
         returning id, tenant_id, number, currency, credit_applied_amount`,
-      [now, pgArray(ids)],
+      [now, pgArray(ids), tenantId, tenantId],
     );
     const returned = voided.filter((v) => BigInt(v.credit_applied_amount) > 0n);
     if (returned.length) {

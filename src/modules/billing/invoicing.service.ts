@@ -295,26 +295,26 @@ export class InvoicingService extends SubscriptionBilling implements RenewalBill
   }
 
   /** Voids an open invoice (a failed first charge); false when it was not open. */
-  async voidInvoice(_tenantId: TenantId, invoiceId: string): Promise<boolean> {
-    return (await this.voidOpen('id', [invoiceId])) === 1;
+  async voidInvoice(tenantId: TenantId, invoiceId: string): Promise<boolean> {
+    return (await this.voidOpen(tenantId, 'id', [invoiceId])) === 1;
   }
 
   /** Voids every open invoice of the subscriptions (they ended); how many. */
-  voidOpenInvoices(_tenantId: TenantId, subscriptionIds: string[]): Promise<number> {
-    return this.voidOpen('subscription_id', subscriptionIds);
+  voidOpenInvoices(tenantId: TenantId, subscriptionIds: string[]): Promise<number> {
+    return this.voidOpen(tenantId, 'subscription_id', subscriptionIds);
   }
 
   voidOpenInvoicesOfEnded(subscriptionIds: string[]): Promise<number> {
-    return this.voidOpen('subscription_id', subscriptionIds);
+    return this.voidOpen(null, 'subscription_id', subscriptionIds);
   }
 
   /**
    * Voids open invoices, set-based (one update, one ledger insert, one audit insert): nothing more
    * is collected on them, and the credit each used goes back to the balance in the same transaction.
    */
-  private async voidOpen(column: 'id' | 'subscription_id', ids: string[]): Promise<number> {
+  private async voidOpen(tenantId: TenantId | null, column: 'id' | 'subscription_id', ids: string[]): Promise<number> {
     if (!ids.length) return 0;
-    const voided = await this.invoices.voidOpen(column, ids, this.clock.now());
+    const voided = await this.invoices.voidOpen(tenantId, column, ids, this.clock.now());
     await this.audit.recordMany(
       voided.map((v) => ({
         action: 'invoice.voided',

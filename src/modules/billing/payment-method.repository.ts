@@ -47,7 +47,9 @@ export class PaymentMethodRepository {
     return pm;
   }
 
-  async remove(_tenantId: TenantId, pm: PaymentMethod, at: Date): Promise<void> {
+  async remove(tenantId: TenantId, pm: PaymentMethod, at: Date): Promise<void> {
+    // A card of another tenant is never in this tenant's transaction; refuse loudly if code ever passes one.
+    if (pm.tenantId !== tenantId) throw new Error('payment method of another tenant');
     pm.deletedAt = at;
     await this.em.flush();
   }
