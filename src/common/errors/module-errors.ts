@@ -35,7 +35,5 @@ export function moduleErrors<Code extends string>(table: Record<Code, ErrorEntry
         options.extensions,
       );
     },
-    /** The table, for tests and the catalogue check. */
-    entries: table as Readonly<Record<Code, ErrorEntry>>,
   };
 }
